@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config.c - the command line, with swtpm cuse's spelling and sub-option
+ * grammar (key[=value],key[=value],...).
+ *
+ * Decisions, where swtpm leaves room:
+ *  - A repeated option: the last one wins, as a whole (--log file=a --log fd=3
+ *    logs to fd 3 only). swtpm does the same, except that it keeps the first -n.
+ *  - A key repeated inside one value (dir=a,dir=b) is an error; swtpm would
+ *    silently take the first, and we would rather not guess.
+ *  - Empty values (dir=), empty parameters (a,,b / trailing ',') and empty
+ *    option values are errors, as they are in swtpm.
+ *  - Booleans: bare key, =true or =1 is on; =false or =0 is off; else an error.
+ *  - -h and -v end parsing where they stand, as in swtpm: a bad option before
+ *    them is still reported, anything after them is not looked at.
+ *  - -n, -M and -m are checked where they stand; values with parameters are
+ *    checked once all options are read (only the last of each), as in swtpm.
+ *  - Paths are kept as given (relative ones stay relative).
+ */
+#include "cli/config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEVNAME_MAX 64
+#define SUBOPT_MAX  8
+
+/* Long-only options get codes outside the char range. */
+enum {
+	OPT_TPMSTATE = 256,
+	OPT_TPM2,
+	OPT_TPM12,
+	OPT_FLAGS,
+	OPT_LOCALITY,
+	OPT_LOG,
+	OPT_PID,
+	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not (yet) */
+};
+
+static const struct option longopts[] = {
+	{ "name",       required_argument, NULL, 'n' },
+	{ "maj",        required_argument, NULL, 'M' },
+	{ "min",        required_argument, NULL, 'm' },
+	{ "foreground", no_argument,       NULL, 'f' },
+	{ "tpmstate",   required_argument, NULL, OPT_TPMSTATE },
+	{ "tpm2",       no_argument,       NULL, OPT_TPM2 },
+	{ "tpm12",      no_argument,       NULL, OPT_TPM12 },
+	{ "flags",      required_argument, NULL, OPT_FLAGS },
+	{ "locality",   required_argument, NULL, OPT_LOCALITY },
+	{ "log",        required_argument, NULL, OPT_LOG },
+	{ "pid",        required_argument, NULL, OPT_PID },
+	{ "help",       no_argument,       NULL, 'h' },
+	{ "version",    no_argument,       NULL, 'v' },
+	/* Known so that users get "not supported yet", not "unknown option". */
+	{ "runas",              required_argument, NULL, 'r' },
+	{ "chroot",             required_argument, NULL, 'R' },
+	{ "key",                required_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration-key",      required_argument, NULL, OPT_UNSUPPORTED },
+	{ "seccomp",            required_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration",          required_argument, NULL, OPT_UNSUPPORTED },
+	{ "profile",            required_argument, NULL, OPT_UNSUPPORTED },
+	{ "pcap",               required_argument, NULL, OPT_UNSUPPORTED },
+	{ "print-capabilities", no_argument,       NULL, OPT_UNSUPPORTED },
+	{ "print-states",       no_argument,       NULL, OPT_UNSUPPORTED },
+	{ "print-profiles",     no_argument,       NULL, OPT_UNSUPPORTED },
+	{ "print-info",         required_argument, NULL, OPT_UNSUPPORTED },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Leading ':' makes getopt report a missing value as ':' rather than '?'. */
+static const char shortopts[] = ":n:M:m:fhvr:R:";
+
+/* Where error lines go. */
+struct errbuf {
+	char *buf;
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct errbuf *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->buf && e->len) {
+		va_start(ap, fmt);
+		vsnprintf(e->buf, e->len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/*
+ * Strict unsigned number: digits only (no sign, blanks or 0x), no overflow.
+ * Returns 0, -EINVAL for not-a-number, -ERANGE for above max.
+ */
+static int parse_number(const char *s, int base, unsigned long max,
+			unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, base);
+	if (*end != '\0')
+		return -EINVAL;
+	if (errno == ERANGE || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_devnum(struct errbuf *e, const char *opt, const char *s,
+			unsigned *out)
+{
+	unsigned long v;
+	int rc = parse_number(s, 10, 65535, &v);
+
+	if (rc == -EINVAL)
+		return fail(e, "%s: '%s' is not a number", opt, s);
+	if (rc == -ERANGE)
+		return fail(e, "%s: '%s' is out of range (0-65535)", opt, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The name becomes /dev/NAME, so it must stay one path component. */
+static int check_devname(struct errbuf *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return fail(e, "--name: empty device name");
+	if (len > DEVNAME_MAX)
+		return fail(e, "--name: '%s' is longer than %d characters",
+			    name, DEVNAME_MAX);
+	if (strchr(name, '/'))
+		return fail(e, "--name: '%s' contains '/'; give a plain device name like vtpm0",
+			    name);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail(e, "--name: '%s' is not a device name", name);
+	for (const char *p = name; *p; p++) {
+		/* isgraph() would depend on the locale; the kernel wants ASCII. */
+		if (*p <= ' ' || *p > '~')
+			return fail(e, "--name: the device name may hold only printable ASCII without spaces");
+	}
+	return 0;
+}
+
+/* --- key[=value],... values --------------------------------------------- */
+
+/* One option's value, cut into its parameters. */
+struct subopts {
+	const char *opt;                /* "--log", for messages */
+	char *const *keys;              /* NULL-terminated, as getsubopt wants */
+	char *copy;                     /* getsubopt writes into this */
+	bool seen[SUBOPT_MAX];
+	char *val[SUBOPT_MAX];          /* NULL: the key came without '=' */
+};
+
+static void subopts_free(struct subopts *so)
+{
+	free(so->copy);
+	so->copy = NULL;
+}
+
+static int subopts_split(struct errbuf *e, struct subopts *so, const char *opt,
+			 char *const *keys, const char *arg)
+{
+	size_t len = strlen(arg);
+	char *p;
+
+	memset(so, 0, sizeof(*so));
+	so->opt = opt;
+	so->keys = keys;
+	if (len == 0)
+		return fail(e, "%s: empty value", opt);
+	/* getsubopt would report these as a nameless unknown key. */
+	if (arg[0] == ',' || arg[len - 1] == ',' || strstr(arg, ",,"))
+		return fail(e, "%s: empty parameter in '%s'", opt, arg);
+
+	so->copy = strdup(arg);
+	if (!so->copy)
+		return fail(e, "%s: out of memory", opt);
+	p = so->copy;
+	while (*p) {
+		char *val;
+		int i = getsubopt(&p, keys, &val);
+
+		if (i < 0)
+			return fail(e, "%s: unknown parameter '%.*s'", opt,
+				    (int)strcspn(val, "="), val);
+		if (so->seen[i])
+			return fail(e, "%s: '%s' given more than once", opt, keys[i]);
+		so->seen[i] = true;
+		so->val[i] = val;
+	}
+	return 0;
+}
+
+/* A non-empty string value. */
+static int sub_string(struct errbuf *e, const struct subopts *so, int i,
+		      char **out)
+{
+	const char *v = so->val[i];
+
+	if (!v)
+		return fail(e, "%s: '%s' needs a value (%s=...)", so->opt,
+			    so->keys[i], so->keys[i]);
+	if (!*v)
+		return fail(e, "%s: empty value for '%s'", so->opt, so->keys[i]);
+	free(*out);
+	*out = strdup(v);
+	if (!*out)
+		return fail(e, "%s: out of memory", so->opt);
+	return 0;
+}
+
+static int sub_bool(struct errbuf *e, const struct subopts *so, int i, bool *out)
+{
+	const char *v = so->val[i];
+
+	if (!v || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else if (!*v)
+		return fail(e, "%s: empty value for '%s'", so->opt, so->keys[i]);
+	else
+		return fail(e, "%s: '%s' takes true or false, not '%s'",
+			    so->opt, so->keys[i], v);
+	return 0;
+}
+
+static int sub_number(struct errbuf *e, const struct subopts *so, int i,
+		      int base, unsigned long max, unsigned long *out)
+{
+	const char *v = so->val[i];
+	int rc;
+
+	if (!v)
+		return fail(e, "%s: '%s' needs a value (%s=...)", so->opt,
+			    so->keys[i], so->keys[i]);
+	if (!*v)
+		return fail(e, "%s: empty value for '%s'", so->opt, so->keys[i]);
+	rc = parse_number(v, base, max, out);
+	if (rc == -EINVAL)
+		return fail(e, "%s: %s '%s' is not %s", so->opt, so->keys[i], v,
+			    base == 8 ? "an octal number" : "a number");
+	if (rc == -ERANGE)
+		return fail(e, base == 8 ? "%s: %s '%s' is out of range (0-0%lo)"
+					 : "%s: %s '%s' is out of range (0-%lu)",
+			    so->opt, so->keys[i], v, max);
+	return 0;
+}
+
+static int sub_fd(struct errbuf *e, const struct subopts *so, int i, int *out)
+{
+	unsigned long v;
+
+	if (sub_number(e, so, i, 10, INT_MAX, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* --- the options with parameters ---------------------------------------- */
+
+/* struct subopts has room for SUBOPT_MAX keys per option. */
+#define KEYS_FIT(keys) \
+	_Static_assert(sizeof(keys) / sizeof(keys[0]) - 1 <= SUBOPT_MAX, \
+		       #keys " has more keys than struct subopts holds")
+
+enum { TS_DIR, TS_URI, TS_MODE, TS_LOCK, TS_FSYNC, TS_BACKUP };
+static char *const tpmstate_keys[] = {
+	[TS_DIR] = "dir", [TS_URI] = "backend-uri", [TS_MODE] = "mode",
+	[TS_LOCK] = "lock", [TS_FSYNC] = "fsync", [TS_BACKUP] = "backup", NULL,
+};
+KEYS_FIT(tpmstate_keys);
+
+static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
+			  struct subopts *so)
+{
+	static const char uri_dir[] = "dir://";
+	unsigned long mode;
+	bool on;
+
+	if (so->seen[TS_DIR] && so->seen[TS_URI])
+		return fail(e, "--tpmstate: give dir= or backend-uri=, not both");
+	if (so->seen[TS_DIR]) {
+		if (sub_string(e, so, TS_DIR, &cfg->state_dir) < 0)
+			return -1;
+	} else if (so->seen[TS_URI]) {
+		const char *uri = so->val[TS_URI];
+
+		if (uri && *uri && strncmp(uri, uri_dir, strlen(uri_dir)) != 0)
+			return fail(e, "--tpmstate: backend-uri '%s' is not supported (only dir://DIR)",
+				    uri);
+		if (sub_string(e, so, TS_URI, &cfg->state_dir) < 0)
+			return -1;
+		memmove(cfg->state_dir, cfg->state_dir + strlen(uri_dir),
+			strlen(cfg->state_dir) - strlen(uri_dir) + 1);
+		if (!*cfg->state_dir)
+			return fail(e, "--tpmstate: backend-uri '%s' names no directory", uri);
+	} else {
+		return fail(e, "--tpmstate: dir=DIR or backend-uri=dir://DIR is required");
+	}
+
+	if (so->seen[TS_MODE]) {
+		if (sub_number(e, so, TS_MODE, 8, 0777, &mode) < 0)
+			return -1;
+		cfg->state_mode = (mode_t)mode;
+		cfg->state_mode_given = true;
+	}
+	/* vtpmd always locks and always syncs, so these can only be confirmed. */
+	if (so->seen[TS_LOCK]) {
+		if (sub_bool(e, so, TS_LOCK, &on) < 0)
+			return -1;
+		if (!on)
+			return fail(e, "--tpmstate: lock=%s is not supported; the state directory is always locked",
+				    so->val[TS_LOCK]);
+	}
+	if (so->seen[TS_FSYNC]) {
+		if (sub_bool(e, so, TS_FSYNC, &on) < 0)
+			return -1;
+		if (!on)
+			return fail(e, "--tpmstate: fsync=%s is not supported; state writes are always synced",
+				    so->val[TS_FSYNC]);
+	}
+	if (so->seen[TS_BACKUP])
+		return fail(e, "--tpmstate: 'backup' is not supported yet");
+	return 0;
+}
+
+enum { LG_FILE, LG_FD, LG_LEVEL, LG_PREFIX, LG_TRUNCATE };
+static char *const log_keys[] = {
+	[LG_FILE] = "file", [LG_FD] = "fd", [LG_LEVEL] = "level",
+	[LG_PREFIX] = "prefix", [LG_TRUNCATE] = "truncate", NULL,
+};
+KEYS_FIT(log_keys);
+
+/* Neither file= nor fd= is fine, as in swtpm: level and prefix then apply to stderr. */
+static int parse_log(struct errbuf *e, struct vtpmd_config *cfg,
+		     struct subopts *so)
+{
+	unsigned long level;
+
+	if (so->seen[LG_FILE] && so->seen[LG_FD])
+		return fail(e, "--log: give file= or fd=, not both");
+	if (so->seen[LG_FILE] && sub_string(e, so, LG_FILE, &cfg->log_file) < 0)
+		return -1;
+	if (so->seen[LG_FD] && sub_fd(e, so, LG_FD, &cfg->log_fd) < 0)
+		return -1;
+	if (so->seen[LG_LEVEL]) {
+		if (sub_number(e, so, LG_LEVEL, 10, UINT_MAX, &level) < 0)
+			return -1;
+		cfg->log_level = (unsigned)level;
+		cfg->log_level_given = true;
+	}
+	if (so->seen[LG_PREFIX] && sub_string(e, so, LG_PREFIX, &cfg->log_prefix) < 0)
+		return -1;
+	if (so->seen[LG_TRUNCATE] && sub_bool(e, so, LG_TRUNCATE, &cfg->log_truncate) < 0)
+		return -1;
+	return 0;
+}
+
+enum { PID_FILE, PID_FD };
+static char *const pid_keys[] = { [PID_FILE] = "file", [PID_FD] = "fd", NULL };
+KEYS_FIT(pid_keys);
+
+static int parse_pid(struct errbuf *e, struct vtpmd_config *cfg,
+		     struct subopts *so)
+{
+	if (so->seen[PID_FILE] == so->seen[PID_FD])
+		return fail(e, "--pid: give exactly one of file= or fd=");
+	if (so->seen[PID_FILE])
+		return sub_string(e, so, PID_FILE, &cfg->pid_file);
+	return sub_fd(e, so, PID_FD, &cfg->pid_fd);
+}
+
+enum { LOC_REJECT4, LOC_ALLOW_SET };
+static char *const locality_keys[] = {
+	[LOC_REJECT4] = "reject-locality-4",
+	[LOC_ALLOW_SET] = "allow-set-locality", NULL,
+};
+KEYS_FIT(locality_keys);
+
+static int parse_locality(struct errbuf *e, struct vtpmd_config *cfg,
+			  struct subopts *so)
+{
+	if (so->seen[LOC_REJECT4] &&
+	    sub_bool(e, so, LOC_REJECT4, &cfg->reject_locality_4) < 0)
+		return -1;
+	if (so->seen[LOC_ALLOW_SET] &&
+	    sub_bool(e, so, LOC_ALLOW_SET, &cfg->allow_set_locality) < 0)
+		return -1;
+	return 0;
+}
+
+enum { FL_NOT_NEED_INIT, FL_NO_AUTO_SHUTDOWN,
+       FL_ST_NONE, FL_ST_CLEAR, FL_ST_STATE, FL_ST_DEACTIVATED };
+static char *const flags_keys[] = {
+	[FL_NOT_NEED_INIT] = "not-need-init",
+	[FL_NO_AUTO_SHUTDOWN] = "disable-auto-shutdown",
+	[FL_ST_NONE] = "startup-none",
+	[FL_ST_CLEAR] = "startup-clear",
+	[FL_ST_STATE] = "startup-state",
+	[FL_ST_DEACTIVATED] = "startup-deactivated", NULL,
+};
+KEYS_FIT(flags_keys);
+
+static int parse_flags(struct errbuf *e, struct vtpmd_config *cfg,
+		       struct subopts *so)
+{
+	static const enum startup_type type_of[] = {
+		[FL_ST_NONE] = STARTUP_NONE, [FL_ST_CLEAR] = STARTUP_CLEAR,
+		[FL_ST_STATE] = STARTUP_STATE,
+		[FL_ST_DEACTIVATED] = STARTUP_DEACTIVATED,
+	};
+	const char *chosen = NULL;
+	bool on;
+
+	if (so->seen[FL_NOT_NEED_INIT] &&
+	    sub_bool(e, so, FL_NOT_NEED_INIT, &cfg->not_need_init) < 0)
+		return -1;
+	if (so->seen[FL_NO_AUTO_SHUTDOWN] &&
+	    sub_bool(e, so, FL_NO_AUTO_SHUTDOWN, &cfg->disable_auto_shutdown) < 0)
+		return -1;
+
+	/* swtpm silently prefers one of several startup-*; we refuse instead. */
+	for (int i = FL_ST_NONE; i <= FL_ST_DEACTIVATED; i++) {
+		if (!so->seen[i])
+			continue;
+		if (sub_bool(e, so, i, &on) < 0)
+			return -1;
+		if (!on)
+			continue;
+		if (chosen)
+			return fail(e, "--flags: %s and %s exclude each other",
+				    chosen, flags_keys[i]);
+		chosen = flags_keys[i];
+		cfg->startup = type_of[i];
+	}
+	/* Sending Startup needs a running TPM, hence no INIT to wait for. */
+	if (cfg->startup != STARTUP_NONE)
+		cfg->not_need_init = true;
+	return 0;
+}
+
+/* Parse one option's value with its parser; NULL (option absent) is fine. */
+static int parse_with(struct errbuf *e, struct vtpmd_config *cfg,
+		      const char *opt, const char *arg, char *const *keys,
+		      int (*parse)(struct errbuf *, struct vtpmd_config *,
+				   struct subopts *))
+{
+	struct subopts so;
+	int rc;
+
+	if (!arg)
+		return 0;
+	rc = subopts_split(e, &so, opt, keys, arg);
+	if (rc == 0)
+		rc = parse(e, cfg, &so);
+	subopts_free(&so);
+	return rc;
+}
+
+/* --- getopt errors -------------------------------------------------------- */
+
+static const struct option *longopt_by_val(int val)
+{
+	for (const struct option *o = longopts; o->name; o++)
+		if (o->val == val)
+			return o;
+	return NULL;
+}
+
+/* An option's name for messages: "--maj" where one exists, else "-x". */
+static int fail_option(struct errbuf *e, const char *what, int val)
+{
+	const struct option *o = longopt_by_val(val);
+
+	if (o)
+		return fail(e, "option '--%s' %s", o->name, what);
+	return fail(e, "option '-%c' %s", val, what);
+}
+
+static int fail_unknown(struct errbuf *e, const char *arg, int optopt_val)
+{
+	size_t len;
+	int matches = 0;
+
+	/* getopt leaves optopt 0 only for a long option it could not match. */
+	if (optopt_val != 0) {
+		/* Every short option has a long twin, so this finds them all. */
+		if (longopt_by_val(optopt_val))
+			return fail_option(e, "takes no value", optopt_val);
+		return fail(e, "unknown option '-%c'", optopt_val);
+	}
+	len = strcspn(arg + 2, "=");
+	for (const struct option *o = longopts; o->name; o++)
+		if (strncmp(o->name, arg + 2, len) == 0)
+			matches++;
+	if (matches > 1)
+		return fail(e, "ambiguous option '%.*s'", (int)len + 2, arg);
+	return fail(e, "unknown option '%.*s'", (int)len + 2, arg);
+}
+
+/* --- entry points -------------------------------------------------------- */
+
+static void config_init(struct vtpmd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = ACTION_RUN;
+	cfg->tpm_version = TPM_VERSION_2;
+	cfg->state_mode = 0640;
+	cfg->log_fd = -1;
+	cfg->log_level = 1;
+	cfg->pid_fd = -1;
+	cfg->startup = STARTUP_NONE;
+}
+
+/* Values of options whose last occurrence wins, parsed after the loop. */
+struct raw_args {
+	const char *name, *tpmstate, *flags, *locality, *log, *pid;
+	bool tpm2, tpm12;
+};
+
+int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
+		 char *err, size_t errlen)
+{
+	struct errbuf e = { err, errlen };
+	struct raw_args raw = { 0 };
+	const char *env;
+	int c;
+
+	config_init(cfg);
+	if (err && errlen)
+		err[0] = '\0';
+
+	optind = 0;             /* 0, not 1: glibc then fully re-initializes */
+	opterr = 0;             /* we word our own errors */
+	for (;;) {
+		int longindex = -1;
+
+		c = getopt_long(argc, argv, shortopts, longopts, &longindex);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'n':
+			if (check_devname(&e, optarg) < 0)
+				goto fail;
+			raw.name = optarg;
+			break;
+		case 'M':
+			if (parse_devnum(&e, "--maj", optarg, &cfg->major) < 0)
+				goto fail;
+			break;
+		case 'm':
+			if (parse_devnum(&e, "--min", optarg, &cfg->minor) < 0)
+				goto fail;
+			break;
+		case 'f':
+			cfg->foreground = true;
+			break;
+		case OPT_TPMSTATE:
+			raw.tpmstate = optarg;
+			break;
+		case OPT_TPM2:
+			raw.tpm2 = true;
+			break;
+		case OPT_TPM12:
+			raw.tpm12 = true;
+			break;
+		case OPT_FLAGS:
+			raw.flags = optarg;
+			break;
+		case OPT_LOCALITY:
+			raw.locality = optarg;
+			break;
+		case OPT_LOG:
+			raw.log = optarg;
+			break;
+		case OPT_PID:
+			raw.pid = optarg;
+			break;
+		case 'h':
+			cfg->action = ACTION_HELP;
+			return 0;
+		case 'v':
+			cfg->action = ACTION_VERSION;
+			return 0;
+		case 'r':
+		case 'R':
+		case OPT_UNSUPPORTED:
+			fail(&e, "option '--%s' is not supported yet",
+			     longindex >= 0 ? longopts[longindex].name
+					    : longopt_by_val(c)->name);
+			goto fail;
+		case ':':
+			fail_option(&e, "needs a value", optopt);
+			goto fail;
+		default:
+			fail_unknown(&e, argv[optind - 1], optopt);
+			goto fail;
+		}
+	}
+	if (optind < argc) {
+		fail(&e, "unexpected argument '%s'", argv[optind]);
+		goto fail;
+	}
+
+	if (raw.tpm2 && raw.tpm12) {
+		fail(&e, "--tpm2 and --tpm12 exclude each other");
+		goto fail;
+	}
+	cfg->tpm_version_given = raw.tpm2 || raw.tpm12;
+	if (raw.tpm12)
+		cfg->tpm_version = TPM_VERSION_12;
+
+	if (parse_with(&e, cfg, "--log", raw.log, log_keys, parse_log) < 0 ||
+	    parse_with(&e, cfg, "--pid", raw.pid, pid_keys, parse_pid) < 0 ||
+	    parse_with(&e, cfg, "--tpmstate", raw.tpmstate, tpmstate_keys,
+		       parse_tpmstate) < 0 ||
+	    parse_with(&e, cfg, "--locality", raw.locality, locality_keys,
+		       parse_locality) < 0 ||
+	    parse_with(&e, cfg, "--flags", raw.flags, flags_keys, parse_flags) < 0)
+		goto fail;
+
+	/* Only known once every option is in: --tpm12 may come after --flags. */
+	if (cfg->startup == STARTUP_DEACTIVATED &&
+	    cfg->tpm_version != TPM_VERSION_12) {
+		fail(&e, "--flags: startup-deactivated needs --tpm12 (TPM 2 has no deactivated startup)");
+		goto fail;
+	}
+
+	if (!raw.name) {
+		fail(&e, "missing --name: the device to create, e.g. -n vtpm0");
+		goto fail;
+	}
+	cfg->name = strdup(raw.name);
+	if (!cfg->name) {
+		fail(&e, "out of memory");
+		goto fail;
+	}
+
+	/* An empty TPM_PATH counts as unset rather than as the current directory. */
+	env = getenv("TPM_PATH");
+	if (!cfg->state_dir && env && *env) {
+		cfg->state_dir = strdup(env);
+		if (!cfg->state_dir) {
+			fail(&e, "out of memory");
+			goto fail;
+		}
+	}
+	if (!cfg->state_dir) {
+		fail(&e, "no state directory: give --tpmstate dir=DIR or set TPM_PATH");
+		goto fail;
+	}
+	return 0;
+
+fail:
+	config_free(cfg);
+	return -1;
+}
+
+/* Leaves cfg at its defaults, so a second config_free is harmless. */
+void config_free(struct vtpmd_config *cfg)
+{
+	free(cfg->name);
+	free(cfg->state_dir);
+	free(cfg->log_file);
+	free(cfg->log_prefix);
+	free(cfg->pid_file);
+	config_init(cfg);
+}
+
+void config_usage(const char *prog, FILE *out)
+{
+	fprintf(out,
+"Usage: %s -n NAME [options]\n"
+"\n"
+"Create the character device /dev/NAME through CUSE and serve a virtual TPM\n"
+"on it. The options follow swtpm cuse.\n"
+"\n"
+"  -n, --name NAME      name of the device to create, e.g. vtpm0 (required)\n"
+"  -M, --maj N          device major number, 0-65535 (default 0: chosen by\n"
+"                       the kernel)\n"
+"  -m, --min N          device minor number, 0-65535\n"
+"  -f, --foreground     stay in the foreground instead of going to the\n"
+"                       background once the device exists\n"
+"  --tpmstate dir=DIR[,mode=0NNN][,lock]\n"
+"  --tpmstate backend-uri=dir://DIR[,mode=0NNN][,lock]\n"
+"                       directory holding the TPM's state; created if missing;\n"
+"                       without this option $TPM_PATH names it; mode gives the\n"
+"                       permission bits of the state files (default 0640);\n"
+"                       the directory is always locked while in use\n"
+"  --tpm2               emulate a TPM 2.0 (the default)\n"
+"  --tpm12              emulate a TPM 1.2\n"
+"  --flags [not-need-init][,startup-clear|startup-state|startup-deactivated|startup-none][,disable-auto-shutdown]\n"
+"                       not-need-init: the TPM runs without waiting for the\n"
+"                       INIT ioctl; startup-*: also send a Startup command of\n"
+"                       that type (implies not-need-init; startup-deactivated\n"
+"                       is TPM 1.2 only); disable-auto-shutdown: do not send\n"
+"                       TPM2_Shutdown before a reset or at exit\n"
+"  --locality [reject-locality-4][,allow-set-locality]\n"
+"                       reject-locality-4: refuse locality 4;\n"
+"                       allow-set-locality: accept the TPM 2 vendor command\n"
+"                       SetLocality (0x20001000) on the command path\n"
+"  --log file=PATH|fd=N[,level=N][,prefix=STR][,truncate]\n"
+"                       where log lines go (default: stderr; file=- turns\n"
+"                       logging off); level 1 logs errors, 2 adds information,\n"
+"                       3 debugging, 5 and up also libtpms' own debugging;\n"
+"                       prefix starts every line; truncate empties the file\n"
+"  --pid file=PATH|fd=N write the daemon's process id here once the device\n"
+"                       exists; a file is removed again at exit\n"
+"  -h, --help           show this text and exit\n"
+"  -v, --version        show the version and exit\n"
+"\n"
+"Not supported yet: --key, --migration-key, -r/--runas, -R/--chroot, --seccomp,\n"
+"--migration, --profile, --pcap, --print-capabilities, --print-states,\n"
+"--print-profiles, --print-info.\n",
+		prog);
+}

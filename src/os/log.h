@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* log.h - one line per event, to stderr or a --log file/fd, with a level filter. */
+#ifndef VTPMD_LOG_H
+#define VTPMD_LOG_H
+
+#include <stdbool.h>
+
+/* Levels: errors always print (unless logging is off); info from level 2, debug
+ * from level 3. Level 5 and more also turn on libtpms' own debug output. */
+enum log_level {
+	LOG_LEVEL_ERROR = 1,
+	LOG_LEVEL_INFO = 2,
+	LOG_LEVEL_DEBUG = 3,
+};
+
+/* Direct output to an already-open fd (default: stderr). Returns 0 / -errno. */
+int log_set_fd(int fd);
+/* Open PATH for appending (or truncating) and log there. Returns 0 / -errno. */
+int log_open_file(const char *path, bool truncate);
+/* Stop logging entirely ("file=-"). */
+void log_disable(void);
+void log_set_level(unsigned level);
+unsigned log_get_level(void);
+/* The prefix is copied; NULL clears it. */
+void log_set_prefix(const char *prefix);
+/* The fd log lines go to, or -1. */
+int log_fd(void);
+void log_close(void);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_config.c - the command line: every accepted form and every refusal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cli/config.h"
+
+#define MAX_ARGS 32
+
+static char errbuf[256];
+
+/* getopt permutes argv, so every call gets its own writable copy. */
+static int parse_args(struct vtpmd_config *cfg, const char *const *args)
+{
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+
+	while (args[argc]) {
+		assert_true(argc < MAX_ARGS);
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	memset(errbuf, 'x', sizeof(errbuf));
+	return config_parse(cfg, argc, argv, errbuf, sizeof(errbuf));
+}
+
+#define PARSE(cfg, ...) \
+	parse_args((cfg), (const char *const[]){ "vtpmd", __VA_ARGS__, NULL })
+
+/* Parses fine; the caller looks at cfg, then config_free()s it. */
+#define OK(cfg, ...) do { \
+	int rc_ = PARSE(cfg, __VA_ARGS__); \
+	if (rc_ != 0) \
+		fail_msg("unexpected error: %s", errbuf); \
+} while (0)
+
+/* Fails with one line naming the problem; nothing is left allocated. */
+#define ERR(needle, ...) do { \
+	struct vtpmd_config c_; \
+	assert_int_equal(PARSE(&c_, __VA_ARGS__), -1); \
+	if (!strstr(errbuf, (needle))) \
+		fail_msg("'%s' not in '%s'", (needle), errbuf); \
+	assert_null(strchr(errbuf, '\n')); \
+	assert_null(c_.name); \
+	assert_null(c_.state_dir); \
+	assert_null(c_.log_file); \
+	assert_null(c_.log_prefix); \
+	assert_null(c_.pid_file); \
+	config_free(&c_); \
+} while (0)
+
+static int setup(void **state)
+{
+	(void)state;
+	unsetenv("TPM_PATH");
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "vtpm0", "--tpmstate", "dir=/tmp/st");
+	assert_int_equal(c.action, ACTION_RUN);
+	assert_string_equal(c.name, "vtpm0");
+	assert_string_equal(c.state_dir, "/tmp/st");
+	assert_int_equal(c.major, 0);
+	assert_int_equal(c.minor, 0);
+	assert_false(c.foreground);
+	assert_int_equal(c.tpm_version, TPM_VERSION_2);
+	assert_false(c.tpm_version_given);
+	assert_int_equal(c.state_mode, 0640);
+	assert_false(c.state_mode_given);
+	assert_false(c.not_need_init);
+	assert_int_equal(c.startup, STARTUP_NONE);
+	assert_false(c.disable_auto_shutdown);
+	assert_false(c.reject_locality_4);
+	assert_false(c.allow_set_locality);
+	assert_null(c.log_file);
+	assert_int_equal(c.log_fd, -1);
+	assert_int_equal(c.log_level, 1);
+	assert_false(c.log_level_given);
+	assert_null(c.log_prefix);
+	assert_false(c.log_truncate);
+	assert_null(c.pid_file);
+	assert_int_equal(c.pid_fd, -1);
+	config_free(&c);
+	config_free(&c);        /* harmless twice */
+}
+
+static void test_short_and_long_forms(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "vtpm1", "-M", "10", "-m", "65535", "-f", "--tpmstate",
+	   "dir=/s");
+	assert_string_equal(c.name, "vtpm1");
+	assert_int_equal(c.major, 10);
+	assert_int_equal(c.minor, 65535);
+	assert_true(c.foreground);
+	config_free(&c);
+
+	OK(&c, "--name=vtpm2", "--maj", "0", "--min=7", "--foreground",
+	   "--tpmstate=dir=/s", "--tpm2");
+	assert_string_equal(c.name, "vtpm2");
+	assert_int_equal(c.major, 0);
+	assert_int_equal(c.minor, 7);
+	assert_true(c.foreground);
+	assert_int_equal(c.tpm_version, TPM_VERSION_2);
+	assert_true(c.tpm_version_given);
+	config_free(&c);
+
+	/* Unique abbreviations work as with any getopt_long program. */
+	OK(&c, "--na", "vtpm3", "--tpm1", "--tpms", "dir=/s");
+	assert_string_equal(c.name, "vtpm3");
+	assert_int_equal(c.tpm_version, TPM_VERSION_12);
+	config_free(&c);
+
+	OK(&c, "-nvtpm4", "-M12", "--tpmstate", "dir=/s");
+	assert_string_equal(c.name, "vtpm4");
+	assert_int_equal(c.major, 12);
+	config_free(&c);
+}
+
+static void test_name_forms(void **state)
+{
+	struct vtpmd_config c;
+	char longest[65];
+
+	(void)state;
+	memset(longest, 'a', 64);
+	longest[64] = '\0';
+	OK(&c, "-n", longest, "--tpmstate", "dir=/s");
+	assert_string_equal(c.name, longest);
+	config_free(&c);
+
+	OK(&c, "-n", "vtpm-a_b.c+1", "--tpmstate", "dir=/s");
+	config_free(&c);
+}
+
+static void test_tpmstate(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/var/lib/v,mode=0600");
+	assert_string_equal(c.state_dir, "/var/lib/v");
+	assert_int_equal(c.state_mode, 0600);
+	assert_true(c.state_mode_given);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "mode=600,dir=rel/dir");
+	assert_string_equal(c.state_dir, "rel/dir");
+	assert_int_equal(c.state_mode, 0600);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d,mode=0");
+	assert_int_equal(c.state_mode, 0);
+	assert_true(c.state_mode_given);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "backend-uri=dir:///var/x,mode=0777");
+	assert_string_equal(c.state_dir, "/var/x");
+	assert_int_equal(c.state_mode, 0777);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d,lock");
+	config_free(&c);
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d,lock=true,fsync=1");
+	config_free(&c);
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d,fsync");
+	config_free(&c);
+}
+
+static void test_tpm_path(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	setenv("TPM_PATH", "/from/env", 1);
+	OK(&c, "-n", "v");
+	assert_string_equal(c.state_dir, "/from/env");
+	assert_int_equal(c.state_mode, 0640);
+	config_free(&c);
+
+	/* --tpmstate wins over the environment. */
+	OK(&c, "-n", "v", "--tpmstate", "dir=/opt");
+	assert_string_equal(c.state_dir, "/opt");
+	config_free(&c);
+
+	/* The environment does not rescue a broken --tpmstate. */
+	ERR("dir=DIR or backend-uri=dir://DIR is required", "-n", "v",
+	    "--tpmstate", "mode=0600");
+
+	setenv("TPM_PATH", "", 1);
+	ERR("no state directory", "-n", "v");
+	unsetenv("TPM_PATH");
+	ERR("no state directory: give --tpmstate dir=DIR or set TPM_PATH",
+	    "-n", "v");
+}
+
+static void test_tpm_version(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--tpm12");
+	assert_int_equal(c.tpm_version, TPM_VERSION_12);
+	assert_true(c.tpm_version_given);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--tpm2", "--tpm2");
+	assert_int_equal(c.tpm_version, TPM_VERSION_2);
+	config_free(&c);
+
+	ERR("--tpm2 and --tpm12", "-n", "v", "--tpmstate", "dir=/d", "--tpm2",
+	    "--tpm12");
+	ERR("--tpm2 and --tpm12", "-n", "v", "--tpmstate", "dir=/d", "--tpm12",
+	    "--tpm2");
+}
+
+static void test_flags(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags", "not-need-init");
+	assert_true(c.not_need_init);
+	assert_int_equal(c.startup, STARTUP_NONE);
+	assert_false(c.disable_auto_shutdown);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags", "startup-clear");
+	assert_true(c.not_need_init);
+	assert_int_equal(c.startup, STARTUP_CLEAR);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags",
+	   "not-need-init,startup-state,disable-auto-shutdown");
+	assert_true(c.not_need_init);
+	assert_int_equal(c.startup, STARTUP_STATE);
+	assert_true(c.disable_auto_shutdown);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags", "startup-none");
+	assert_false(c.not_need_init);
+	assert_int_equal(c.startup, STARTUP_NONE);
+	config_free(&c);
+
+	/* --tpm12 may come after --flags. */
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags",
+	   "startup-deactivated", "--tpm12");
+	assert_int_equal(c.startup, STARTUP_DEACTIVATED);
+	assert_true(c.not_need_init);
+	config_free(&c);
+
+	/* A switched-off startup-* does not count. */
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags",
+	   "startup-clear=false,startup-state,not-need-init=0");
+	assert_int_equal(c.startup, STARTUP_STATE);
+	assert_true(c.not_need_init);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--flags",
+	   "disable-auto-shutdown=TRUE");
+	assert_true(c.disable_auto_shutdown);
+	assert_false(c.not_need_init);
+	config_free(&c);
+
+	ERR("startup-clear and startup-state exclude each other", "-n", "v",
+	    "--tpmstate", "dir=/d", "--flags", "startup-clear,startup-state");
+	ERR("exclude each other", "-n", "v", "--tpmstate", "dir=/d", "--flags",
+	    "startup-none,startup-clear");
+	ERR("startup-deactivated needs --tpm12", "-n", "v", "--tpmstate",
+	    "dir=/d", "--flags", "startup-deactivated");
+	ERR("startup-deactivated needs --tpm12", "-n", "v", "--tpmstate",
+	    "dir=/d", "--flags", "startup-deactivated", "--tpm2");
+	ERR("--flags: unknown parameter 'startup-warm'", "-n", "v",
+	    "--tpmstate", "dir=/d", "--flags", "startup-warm");
+	ERR("--flags: empty value", "-n", "v", "--tpmstate", "dir=/d",
+	    "--flags", "");
+	ERR("--flags: 'not-need-init' takes true or false, not 'yes'", "-n", "v",
+	    "--tpmstate", "dir=/d", "--flags", "not-need-init=yes");
+	ERR("--flags: 'startup-clear' given more than once", "-n", "v",
+	    "--tpmstate", "dir=/d", "--flags", "startup-clear,startup-clear");
+}
+
+static void test_locality(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--locality",
+	   "reject-locality-4,allow-set-locality");
+	assert_true(c.reject_locality_4);
+	assert_true(c.allow_set_locality);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--locality",
+	   "allow-set-locality");
+	assert_false(c.reject_locality_4);
+	assert_true(c.allow_set_locality);
+	config_free(&c);
+
+	ERR("--locality: unknown parameter 'reject-locality-3'", "-n", "v",
+	    "--tpmstate", "dir=/d", "--locality", "reject-locality-3");
+	ERR("--locality: empty value", "-n", "v", "--tpmstate", "dir=/d",
+	    "--locality", "");
+	ERR("--locality: empty value for 'reject-locality-4'", "-n", "v",
+	    "--tpmstate", "dir=/d", "--locality", "reject-locality-4=");
+}
+
+static void test_log(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--log",
+	   "file=/tmp/v.log,level=3,prefix=vtpm0: ,truncate");
+	assert_string_equal(c.log_file, "/tmp/v.log");
+	assert_int_equal(c.log_fd, -1);
+	assert_int_equal(c.log_level, 3);
+	assert_true(c.log_level_given);
+	assert_string_equal(c.log_prefix, "vtpm0: ");
+	assert_true(c.log_truncate);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--log", "fd=3");
+	assert_null(c.log_file);
+	assert_int_equal(c.log_fd, 3);
+	assert_int_equal(c.log_level, 1);
+	assert_false(c.log_level_given);
+	assert_false(c.log_truncate);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--log", "file=-");
+	assert_string_equal(c.log_file, "-");
+	config_free(&c);
+
+	/* As in swtpm: level and prefix alone apply to stderr. */
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--log", "level=20");
+	assert_null(c.log_file);
+	assert_int_equal(c.log_fd, -1);
+	assert_int_equal(c.log_level, 20);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--log",
+	   "file=/l,truncate=false,level=0,prefix=a=b");
+	assert_false(c.log_truncate);
+	assert_int_equal(c.log_level, 0);
+	assert_true(c.log_level_given);
+	assert_string_equal(c.log_prefix, "a=b");
+	config_free(&c);
+
+	ERR("--log: fd 'abc' is not a number", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "fd=abc");
+	ERR("--log: fd '-1' is not a number", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "fd=-1");
+	ERR("--log: fd '99999999999' is out of range", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "fd=99999999999");
+	ERR("--log: give file= or fd=, not both", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "file=/l,fd=3");
+	ERR("--log: level 'high' is not a number", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "file=/l,level=high");
+	ERR("--log: level '99999999999999999999999' is out of range", "-n", "v",
+	    "--tpmstate", "dir=/d", "--log", "level=99999999999999999999999");
+	ERR("--log: 'truncate' takes true or false, not 'maybe'", "-n", "v",
+	    "--tpmstate", "dir=/d", "--log", "file=/l,truncate=maybe");
+	ERR("--log: 'file' needs a value", "-n", "v", "--tpmstate", "dir=/d",
+	    "--log", "file");
+	ERR("--log: empty value for 'file'", "-n", "v", "--tpmstate", "dir=/d",
+	    "--log", "file=");
+	ERR("--log: empty value for 'prefix'", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "file=/l,prefix=");
+	ERR("--log: 'level' given more than once", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "level=1,file=/l,level=2");
+	ERR("--log: unknown parameter 'path'", "-n", "v", "--tpmstate",
+	    "dir=/d", "--log", "path=/l");
+}
+
+static void test_pid(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--pid", "file=/run/v.pid");
+	assert_string_equal(c.pid_file, "/run/v.pid");
+	assert_int_equal(c.pid_fd, -1);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--pid", "fd=5");
+	assert_null(c.pid_file);
+	assert_int_equal(c.pid_fd, 5);
+	config_free(&c);
+
+	ERR("--pid: give exactly one of file= or fd=", "-n", "v", "--tpmstate",
+	    "dir=/d", "--pid", "file=/p,fd=5");
+	ERR("--pid: unknown parameter 'mode'", "-n", "v", "--tpmstate",
+	    "dir=/d", "--pid", "mode=0600");
+	ERR("--pid: fd 'x1' is not a number", "-n", "v", "--tpmstate", "dir=/d",
+	    "--pid", "fd=x1");
+	ERR("--pid: empty value", "-n", "v", "--tpmstate", "dir=/d", "--pid",
+	    "");
+}
+
+static void test_actions(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-h");
+	assert_int_equal(c.action, ACTION_HELP);
+	config_free(&c);
+	OK(&c, "--help");
+	assert_int_equal(c.action, ACTION_HELP);
+	config_free(&c);
+	OK(&c, "-v");
+	assert_int_equal(c.action, ACTION_VERSION);
+	config_free(&c);
+	OK(&c, "--version");
+	assert_int_equal(c.action, ACTION_VERSION);
+	config_free(&c);
+
+	/* -h/-v stop parsing where they stand, as swtpm's do. */
+	OK(&c, "-n", "v", "--version", "--bogus");
+	assert_int_equal(c.action, ACTION_VERSION);
+	config_free(&c);
+	ERR("unknown option '--bogus'", "--bogus", "-h");
+}
+
+static void test_last_one_wins(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "first", "-n", "second", "-M", "1", "-M", "2",
+	   "--tpmstate", "dir=/a,mode=0600", "--tpmstate", "dir=/b",
+	   "--log", "file=/l,level=4", "--log", "fd=3",
+	   "--flags", "startup-clear", "--flags", "disable-auto-shutdown");
+	assert_string_equal(c.name, "second");
+	assert_int_equal(c.major, 2);
+	assert_string_equal(c.state_dir, "/b");
+	/* The whole earlier --tpmstate is gone, mode included. */
+	assert_int_equal(c.state_mode, 0640);
+	assert_false(c.state_mode_given);
+	assert_null(c.log_file);
+	assert_int_equal(c.log_fd, 3);
+	assert_false(c.log_level_given);
+	assert_int_equal(c.startup, STARTUP_NONE);
+	assert_false(c.not_need_init);
+	assert_true(c.disable_auto_shutdown);
+	config_free(&c);
+}
+
+static void test_parse_twice(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		OK(&c, "-n", "v", "--tpmstate", "dir=/d", "-f");
+		assert_true(c.foreground);
+		config_free(&c);
+		ERR("unknown option '-x'", "-n", "v", "-x");
+		OK(&c, "-n", "w", "--tpmstate", "dir=/e");
+		assert_false(c.foreground);
+		assert_string_equal(c.name, "w");
+		config_free(&c);
+	}
+}
+
+static void test_bad_options(void **state)
+{
+	(void)state;
+	ERR("unknown option '--bogus'", "-n", "v", "--bogus");
+	ERR("unknown option '--bogus'", "-n", "v", "--bogus=1");
+	ERR("unknown option '-x'", "-n", "v", "-x");
+	ERR("ambiguous option '--tpm'", "-n", "v", "--tpm");
+	ERR("option '--help' takes no value", "--help=1");
+	ERR("option '--foreground' takes no value", "-n", "v", "--foreground=yes");
+	ERR("option '--name' needs a value", "-n");
+	ERR("option '--tpmstate' needs a value", "-n", "v", "--tpmstate");
+	ERR("option '--maj' needs a value", "-n", "v", "--maj");
+	ERR("unexpected argument 'extra'", "-n", "v", "--tpmstate", "dir=/d",
+	    "extra");
+	ERR("unexpected argument '-'", "-n", "v", "--tpmstate", "dir=/d", "-");
+	ERR("unexpected argument 'x'", "-n", "v", "--tpmstate", "dir=/d", "--",
+	    "x");
+}
+
+static void test_unsupported(void **state)
+{
+	(void)state;
+	ERR("option '--key' is not supported yet", "-n", "v", "--key",
+	    "file=/k");
+	ERR("option '--migration-key' is not supported yet", "-n", "v",
+	    "--migration-key", "file=/k");
+	ERR("option '--runas' is not supported yet", "-n", "v", "--runas", "tss");
+	ERR("option '--runas' is not supported yet", "-n", "v", "-r", "tss");
+	ERR("option '--chroot' is not supported yet", "-n", "v", "-R", "/x");
+	ERR("option '--seccomp' is not supported yet", "--seccomp",
+	    "action=none");
+	ERR("option '--migration' is not supported yet", "--migration",
+	    "incoming");
+	ERR("option '--print-capabilities' is not supported yet",
+	    "--print-capabilities");
+	ERR("option '--print-states' is not supported yet", "--print-states");
+	ERR("option '--print-info' is not supported yet", "--print-info", "1");
+	ERR("option '--pcap' is not supported yet", "--pcap", "file=/p");
+	ERR("option '--profile' is not supported yet", "--profile", "name=x");
+	ERR("--tpmstate: 'backup' is not supported yet", "-n", "v",
+	    "--tpmstate", "dir=/d,backup");
+	ERR("--tpmstate: lock=false is not supported", "-n", "v", "--tpmstate",
+	    "dir=/d,lock=false");
+	ERR("--tpmstate: fsync=0 is not supported", "-n", "v", "--tpmstate",
+	    "dir=/d,fsync=0");
+}
+
+static void test_bad_numbers(void **state)
+{
+	(void)state;
+	ERR("--maj: 'abc' is not a number", "-n", "v", "--maj", "abc");
+	ERR("--maj: '-1' is not a number", "-n", "v", "--maj", "-1");
+	ERR("--maj: '+1' is not a number", "-n", "v", "--maj", "+1");
+	ERR("--maj: ' 1' is not a number", "-n", "v", "--maj", " 1");
+	ERR("--maj: '1x' is not a number", "-n", "v", "--maj", "1x");
+	ERR("--maj: '0x10' is not a number", "-n", "v", "--maj", "0x10");
+	ERR("--maj: '' is not a number", "-n", "v", "--maj", "");
+	ERR("--maj: '70000' is out of range (0-65535)", "-n", "v", "--maj",
+	    "70000");
+	ERR("--min: '65536' is out of range (0-65535)", "-n", "v", "-m",
+	    "65536");
+	ERR("--min: '99999999999999999999999' is out of range", "-n", "v",
+	    "--min", "99999999999999999999999");
+	ERR("--tpmstate: mode '0999' is not an octal number", "-n", "v",
+	    "--tpmstate", "dir=/d,mode=0999");
+	ERR("--tpmstate: mode '01000' is out of range (0-0777)", "-n", "v",
+	    "--tpmstate", "dir=/d,mode=01000");
+	ERR("--tpmstate: mode '-1' is not an octal number", "-n", "v",
+	    "--tpmstate", "dir=/d,mode=-1");
+	ERR("--tpmstate: 'mode' needs a value", "-n", "v", "--tpmstate",
+	    "dir=/d,mode");
+}
+
+static void test_bad_names(void **state)
+{
+	char toolong[66];
+
+	(void)state;
+	memset(toolong, 'a', 65);
+	toolong[65] = '\0';
+	ERR("missing --name", "--tpmstate", "dir=/d");
+	ERR("--name: empty device name", "-n", "", "--tpmstate", "dir=/d");
+	ERR("--name: 'a/b' contains '/'", "-n", "a/b", "--tpmstate", "dir=/d");
+	ERR("--name: '/dev/vtpm0' contains '/'", "-n", "/dev/vtpm0");
+	ERR("--name: '.' is not a device name", "-n", ".");
+	ERR("--name: '..' is not a device name", "-n", "..");
+	ERR("is longer than 64 characters", "-n", toolong);
+	ERR("printable ASCII without spaces", "-n", "a b");
+	ERR("printable ASCII without spaces", "-n", "a\tb");
+	ERR("printable ASCII without spaces", "-n", "vtpm\xc3\xa9");
+	/* A bad -n is reported even when a good one follows. */
+	ERR("contains '/'", "-n", "a/b", "-n", "good", "--tpmstate", "dir=/d");
+}
+
+static void test_bad_tpmstate(void **state)
+{
+	(void)state;
+	ERR("--tpmstate: unknown parameter 'foo'", "-n", "v", "--tpmstate",
+	    "dir=/d,foo");
+	ERR("--tpmstate: unknown parameter 'foo'", "-n", "v", "--tpmstate",
+	    "foo=bar,dir=/d");
+	ERR("--tpmstate: empty value for 'dir'", "-n", "v", "--tpmstate",
+	    "dir=");
+	ERR("--tpmstate: 'dir' needs a value", "-n", "v", "--tpmstate", "dir");
+	ERR("--tpmstate: empty value", "-n", "v", "--tpmstate", "");
+	ERR("--tpmstate: empty parameter", "-n", "v", "--tpmstate",
+	    "dir=/d,,mode=0600");
+	ERR("--tpmstate: empty parameter", "-n", "v", "--tpmstate", "dir=/d,");
+	ERR("--tpmstate: empty parameter", "-n", "v", "--tpmstate", ",dir=/d");
+	ERR("--tpmstate: give dir= or backend-uri=, not both", "-n", "v",
+	    "--tpmstate", "dir=/d,backend-uri=dir:///e");
+	ERR("--tpmstate: backend-uri 'file:///x' is not supported", "-n", "v",
+	    "--tpmstate", "backend-uri=file:///x");
+	ERR("--tpmstate: backend-uri 'dir://' names no directory", "-n", "v",
+	    "--tpmstate", "backend-uri=dir://");
+	ERR("--tpmstate: 'dir' given more than once", "-n", "v", "--tpmstate",
+	    "dir=/a,dir=/b");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_defaults, setup),
+		cmocka_unit_test_setup(test_short_and_long_forms, setup),
+		cmocka_unit_test_setup(test_name_forms, setup),
+		cmocka_unit_test_setup(test_tpmstate, setup),
+		cmocka_unit_test_setup(test_tpm_path, setup),
+		cmocka_unit_test_setup(test_tpm_version, setup),
+		cmocka_unit_test_setup(test_flags, setup),
+		cmocka_unit_test_setup(test_locality, setup),
+		cmocka_unit_test_setup(test_log, setup),
+		cmocka_unit_test_setup(test_pid, setup),
+		cmocka_unit_test_setup(test_actions, setup),
+		cmocka_unit_test_setup(test_last_one_wins, setup),
+		cmocka_unit_test_setup(test_parse_twice, setup),
+		cmocka_unit_test_setup(test_bad_options, setup),
+		cmocka_unit_test_setup(test_unsupported, setup),
+		cmocka_unit_test_setup(test_bad_numbers, setup),
+		cmocka_unit_test_setup(test_bad_names, setup),
+		cmocka_unit_test_setup(test_bad_tpmstate, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
