@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * store_dir.c - the state directory in swtpm's layout: file names, reads,
+ * and atomic, durable writes.
+ *
+ * Everything is relative to a directory fd opened once by store_open(), so
+ * a later chdir, chroot or privilege drop does not change which files are
+ * used, and the parents of the directory need not stay searchable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libtpms/tpm_error.h>
+#include <libtpms/tpm_nvfilename.h>
+
+#include "os/log.h"
+#include "store/blob.h"
+#include "store/store.h"
+#include "store/store_lock.h"
+
+#define STORE_DIR_MODE     0750
+#define STORE_FILE_MODE    0640
+#define STORE_MAX_FILE     (16u << 20)  /* far above any libtpms state */
+#define STORE_NAME_MAX     64
+
+static struct {
+	int dirfd;
+	char *path;             /* for log lines only */
+	enum tpm_version ver;
+	mode_t mode;
+	bool mode_exact;        /* --tpmstate mode= given: ignore the umask */
+} st = { .dirfd = -1 };
+
+/* Plain state holds the TPM's seeds: wipe copies before freeing them. */
+static void free_secret(void *p, size_t len)
+{
+	if (p)
+		explicit_bzero(p, len);
+	free(p);
+}
+
+/*
+ * swtpm's names: tpm2-00.<name> (TPM 2) or tpm-00.<name> (TPM 1.2), and
+ * TMP2-00.<name> / TMP-00.<name> while being written. NAME must be one of
+ * libtpms' blob names: it becomes part of a path.
+ */
+static TPM_RESULT file_name(char *buf, size_t buflen, const char *name,
+			    bool temp)
+{
+	const char *ver = st.ver == TPM_VERSION_2 ? "2" : "";
+	int n;
+
+	if (!name || (strcmp(name, TPM_PERMANENT_ALL_NAME) != 0 &&
+		      strcmp(name, TPM_VOLATILESTATE_NAME) != 0 &&
+		      strcmp(name, TPM_SAVESTATE_NAME) != 0)) {
+		log_error("store: unknown state name '%s'", name ? name : "");
+		return TPM_BAD_PARAMETER;
+	}
+	n = snprintf(buf, buflen, "%s%s-00.%s", temp ? "TMP" : "tpm", ver,
+		     name);
+	if (n < 0 || (size_t)n >= buflen)
+		return TPM_FAIL;
+	return TPM_SUCCESS;
+}
+
+/* mkdir -p. Returns 0 / -errno. */
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char *p, *s;
+	int err = 0;
+
+	p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/' || s[-1] == '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			err = -errno;
+		*s = '/';
+		if (err)
+			goto out;
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		err = -errno;
+out:
+	free(p);
+	return err;
+}
+
+/* Some filesystems cannot fsync a directory (EINVAL); nothing to do then. */
+static int sync_dir(void)
+{
+	if (fsync(st.dirfd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+int store_open(const char *dir, enum tpm_version ver, mode_t file_mode)
+{
+	int fd, err;
+
+	if (st.dirfd >= 0)
+		return -EBUSY;
+	if (!dir || !*dir)
+		return -EINVAL;
+
+	err = mkdir_parents(dir, STORE_DIR_MODE);
+	if (err) {
+		log_error("store: creating %s: %s", dir, strerror(-err));
+		return err;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		log_error("store: opening %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
+		err = -errno;
+		log_error("store: %s is not writable: %s", dir, strerror(-err));
+		goto fail;
+	}
+	st.path = strdup(dir);
+	if (!st.path) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = store_lock_file_open(fd);
+	if (err) {
+		log_error("store: opening %s/.lock: %s", dir, strerror(-err));
+		goto fail;
+	}
+	st.dirfd = fd;
+	st.ver = ver;
+	st.mode_exact = file_mode != STORE_MODE_DEFAULT;
+	st.mode = st.mode_exact ? (file_mode & 07777) : STORE_FILE_MODE;
+
+	err = store_lock(0);
+	if (err) {
+		store_close();  /* -EAGAIN says it all; the caller reports it */
+		return err;
+	}
+	return 0;
+
+fail:
+	free(st.path);
+	st.path = NULL;
+	close(fd);
+	return err;
+}
+
+void store_close(void)
+{
+	store_lock_file_close();
+	if (st.dirfd >= 0)
+		close(st.dirfd);
+	st.dirfd = -1;
+	free(st.path);
+	st.path = NULL;
+}
+
+/* 1 if NAME exists in DIRFD, 0 if not, -errno if that cannot be told. */
+static int file_exists(int dirfd, const char *name)
+{
+	struct stat sb;
+
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int store_detect_version(const char *dir)
+{
+	int fd, ret;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+
+	ret = file_exists(fd, "tpm2-00." TPM_PERMANENT_ALL_NAME);
+	if (ret > 0) {
+		ret = 2;
+	} else if (ret == 0) {
+		ret = file_exists(fd, "tpm-00." TPM_PERMANENT_ALL_NAME);
+		if (ret > 0)
+			ret = 1;
+	}
+	close(fd);
+	return ret;
+}
+
+TPM_RESULT store_nvram_init(void)
+{
+	if (st.dirfd < 0) {
+		log_error("store: no state directory is open");
+		return TPM_FAIL;
+	}
+	return TPM_SUCCESS;
+}
+
+/*
+ * Read all of FNAME into a malloc'ed *BUF. Returns 0 / -errno; logs every
+ * failure except -ENOENT, which only means there is no state yet.
+ */
+static int read_whole(const char *fname, uint8_t **buf, size_t *len)
+{
+	struct stat sb;
+	uint8_t *p = NULL;
+	size_t size, got = 0;
+	const char *why;
+	int fd, err;
+
+	*buf = NULL;
+	*len = 0;
+
+	fd = openat(st.dirfd, fname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (err != -ENOENT)
+			log_error("store: opening %s/%s: %s", st.path, fname,
+				  err == -ELOOP ? "is a symlink" :
+				  strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &sb) < 0) {
+		err = -errno;
+		why = strerror(-err);
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		err = -EINVAL;
+		why = "not a regular file";
+		goto fail;
+	}
+	if (sb.st_size > STORE_MAX_FILE) {
+		err = -EFBIG;
+		why = "larger than 16 MiB";
+		goto fail;
+	}
+	/* As swtpm does with mode=, bring old files to the configured mode;
+	 * a file we cannot chmod can still be read and replaced. */
+	if (st.mode_exact && (sb.st_mode & 07777) != st.mode &&
+	    fchmod(fd, st.mode) < 0)
+		log_error("store: chmod %s/%s: %s", st.path, fname,
+			  strerror(errno));
+
+	size = (size_t)sb.st_size;
+	p = malloc(size ? size : 1);
+	if (!p) {
+		err = -ENOMEM;
+		why = strerror(ENOMEM);
+		goto fail;
+	}
+	while (got < size) {
+		ssize_t n = read(fd, p + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			why = strerror(-err);
+			goto fail;
+		}
+		if (n == 0) {
+			err = -EIO;
+			why = "file shrank while being read";
+			goto fail;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*buf = p;
+	*len = size;
+	return 0;
+
+fail:
+	log_error("store: reading %s/%s: %s", st.path, fname, why);
+	free_secret(p, got);
+	close(fd);
+	return err;
+}
+
+TPM_RESULT store_load(const char *name, unsigned char **data,
+		      uint32_t *length)
+{
+	char fname[STORE_NAME_MAX];
+	uint8_t *file, *payload;
+	size_t flen, plen;
+	TPM_RESULT rc;
+	int err;
+
+	*data = NULL;
+	*length = 0;
+	if (st.dirfd < 0) {
+		log_error("store: no state directory is open");
+		return TPM_FAIL;
+	}
+	rc = file_name(fname, sizeof(fname), name, false);
+	if (rc != TPM_SUCCESS)
+		return rc;
+
+	err = read_whole(fname, &file, &flen);
+	if (err == -ENOENT)
+		return TPM_RETRY;       /* libtpms: no such state yet */
+	if (err)
+		return TPM_FAIL;
+
+	rc = blob_file_decode(file, flen, &payload, &plen);
+	free_secret(file, flen);
+	if (rc != TPM_SUCCESS) {
+		log_error("store: %s/%s: %s (TPM result 0x%x)", st.path, fname,
+			  rc == TPM_KEYNOTFOUND ?
+			  "encrypted, and no key is configured" :
+			  "not a valid state file", rc);
+		return rc;
+	}
+	*data = payload;
+	*length = (uint32_t)plen;       /* plen < STORE_MAX_FILE */
+	return TPM_SUCCESS;
+}
+
+static int write_full(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Replace FINAL with a file holding BUF: write TMP, fsync it, rename it
+ * over FINAL, fsync the directory, so a crash at any instant leaves the old
+ * or the new file. Until the rename, a failure leaves FINAL untouched and
+ * removes TMP. Returns 0 / -errno; logs what failed.
+ */
+static int write_atomic(const char *tmp, const char *final,
+			const uint8_t *buf, size_t len)
+{
+	const char *step;
+	int fd = -1, err;
+	bool created = false;
+
+	/* A TMP left by a crash may carry another owner or mode: start afresh. */
+	if (unlinkat(st.dirfd, tmp, 0) < 0 && errno != ENOENT) {
+		step = "removing a stale temp file";
+		goto fail;
+	}
+	fd = openat(st.dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    st.mode);
+	if (fd < 0) {
+		step = "creating the temp file";
+		goto fail;
+	}
+	created = true;
+	if (st.mode_exact && fchmod(fd, st.mode) < 0) {
+		step = "chmod";
+		goto fail;
+	}
+	err = write_full(fd, buf, len);
+	if (err) {
+		errno = -err;
+		step = "write";
+		goto fail;
+	}
+	if (fsync(fd) < 0) {
+		step = "fsync";
+		goto fail;
+	}
+	err = close(fd);
+	fd = -1;
+	if (err < 0) {
+		step = "close";
+		goto fail;
+	}
+	if (renameat(st.dirfd, tmp, st.dirfd, final) < 0) {
+		step = "rename";
+		goto fail;
+	}
+	err = sync_dir();
+	if (err) {
+		/* FINAL is already the new file; only durability is unknown */
+		log_error("store: writing %s/%s: fsync of the directory: %s",
+			  st.path, final, strerror(-err));
+		return err;
+	}
+	return 0;
+
+fail:
+	err = -errno;
+	log_error("store: writing %s/%s: %s: %s", st.path, final, step,
+		  strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlinkat(st.dirfd, tmp, 0);
+	return err;
+}
+
+/* Writers must hold the lock: two processes must never both write. */
+static bool may_write(void)
+{
+	if (st.dirfd < 0) {
+		log_error("store: no state directory is open");
+		return false;
+	}
+	if (!store_locked()) {
+		log_error("store: refusing to write %s: storage is not locked",
+			  st.path);
+		return false;
+	}
+	return true;
+}
+
+TPM_RESULT store_save(const char *name, const unsigned char *data,
+		      uint32_t length)
+{
+	char fname[STORE_NAME_MAX], tname[STORE_NAME_MAX];
+	uint8_t *file;
+	size_t flen;
+	TPM_RESULT rc;
+	int err;
+
+	if (!may_write())
+		return TPM_FAIL;
+	rc = file_name(fname, sizeof(fname), name, false);
+	if (rc == TPM_SUCCESS)
+		rc = file_name(tname, sizeof(tname), name, true);
+	if (rc != TPM_SUCCESS)
+		return rc;
+
+	rc = blob_file_encode(data, length, &file, &flen);
+	if (rc != TPM_SUCCESS) {
+		log_error("store: encoding %s: TPM result 0x%x", fname, rc);
+		return rc;
+	}
+	err = write_atomic(tname, fname, file, flen);
+	free_secret(file, flen);
+	return err ? TPM_FAIL : TPM_SUCCESS;
+}
+
+TPM_RESULT store_delete(const char *name, bool must_exist)
+{
+	char fname[STORE_NAME_MAX];
+	TPM_RESULT rc;
+	int err;
+
+	if (!may_write())
+		return TPM_FAIL;
+	rc = file_name(fname, sizeof(fname), name, false);
+	if (rc != TPM_SUCCESS)
+		return rc;
+
+	if (unlinkat(st.dirfd, fname, 0) < 0) {
+		err = errno;
+		if (err == ENOENT && !must_exist)
+			return TPM_SUCCESS;
+		log_error("store: deleting %s/%s: %s", st.path, fname,
+			  strerror(err));
+		return TPM_FAIL;
+	}
+	/* so that a crash cannot bring the deleted state back */
+	err = sync_dir();
+	if (err) {
+		log_error("store: deleting %s/%s: fsync of the directory: %s",
+			  st.path, fname, strerror(-err));
+		return TPM_FAIL;
+	}
+	return TPM_SUCCESS;
+}
