@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tpm_internal.h - shared between the files of src/tpm only. */
+#ifndef VTPMD_TPM_INTERNAL_H
+#define VTPMD_TPM_INTERNAL_H
+
+#include "tpm/tpm.h"
+
+/* Run a command vtpmd composed itself (not a client's); returns the TPM
+ * response code from the header, or TPM_FAIL if there was no response. */
+uint32_t tpm_run_internal(struct tpm *t, uint8_t *cmd, uint32_t len);
+
+/* The shutdown-before-reset rule, see tpm_shutdown.c. */
+void tpm_auto_shutdown(struct tpm *t);
+
+#endif
