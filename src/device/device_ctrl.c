@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * device_ctrl.c - swtpm's control operations (the PTM_* ioctls).
+ *
+ * Each operation takes its request in place and leaves its reply there; the
+ * reply is always the full struct the request code names. "Not running" means
+ * no successful INIT (or not-need-init start) since the last STOP/SHUTDOWN;
+ * operations that need a running TPM then answer TPM_BAD_ORDINAL, as swtpm.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtpms/tpm_error.h>
+#include <libtpms/tpm_nvfilename.h>
+
+#include "device/device_internal.h"
+#include "os/log.h"
+#include "store/store.h"
+
+/* What GET_CAPABILITY reports: everything but SET_DATAFD (not over CUSE)
+ * and SEND_COMMAND_HEADER (socket only) -- swtpm's CUSE value. */
+#define VTPM_CAPABILITIES \
+	(PTM_CAP_INIT | PTM_CAP_SHUTDOWN | PTM_CAP_GET_TPMESTABLISHED | \
+	 PTM_CAP_SET_LOCALITY | PTM_CAP_HASHING | PTM_CAP_CANCEL_TPM_CMD | \
+	 PTM_CAP_STORE_VOLATILE | PTM_CAP_RESET_TPMESTABLISHED | \
+	 PTM_CAP_GET_STATEBLOB | PTM_CAP_SET_STATEBLOB | PTM_CAP_STOP | \
+	 PTM_CAP_GET_CONFIG | PTM_CAP_SET_BUFFERSIZE | PTM_CAP_GET_INFO | \
+	 PTM_CAP_LOCK_STORAGE)
+
+union ptm_arg {
+	ptm_cap cap;
+	ptm_res res;
+	struct ptm_est est;
+	struct ptm_reset_est reset_est;
+	struct ptm_init init;
+	struct ptm_loc loc;
+	struct ptm_hdata hdata;
+	struct ptm_getstate getstate;
+	struct ptm_setstate setstate;
+	struct ptm_getconfig getconfig;
+	struct ptm_setbuffersize setbuffersize;
+	struct ptm_getinfo getinfo;
+	struct ptm_lockstorage lockstorage;
+};
+
+size_t vtpm_ioctl_max_size(void)
+{
+	return sizeof(union ptm_arg);
+}
+
+static void ctrl_init(struct vtpm *v, struct ptm_init *a)
+{
+	uint32_t flags = a->u.req.init_flags;
+	TPM_RESULT rc;
+
+	tpm_stop(&v->tpm);
+	vtpm_reset_transfers(v);
+	rc = tpm_start(&v->tpm);
+	if (rc == TPM_SUCCESS && (flags & PTM_INIT_FLAG_DELETE_VOLATILE))
+		rc = store_delete(TPM_VOLATILESTATE_NAME, false);
+	a->u.resp.tpm_result = rc;
+}
+
+static void ctrl_stop(struct vtpm *v, ptm_res *res)
+{
+	tpm_stop(&v->tpm);
+	vtpm_reset_transfers(v);
+	*res = TPM_SUCCESS;
+}
+
+static void ctrl_shutdown(struct vtpm *v, ptm_res *res)
+{
+	ctrl_stop(v, res);
+	v->exit_requested = true;
+}
+
+static void ctrl_get_established(struct vtpm *v, struct ptm_est *a)
+{
+	bool bit = false;
+
+	memset(a, 0, sizeof(*a));
+	a->u.resp.tpm_result = tpm_established_get(&v->tpm, &bit);
+	a->u.resp.bit = bit;
+}
+
+static void ctrl_reset_established(struct vtpm *v, struct ptm_reset_est *a)
+{
+	uint8_t loc = a->u.req.loc;
+
+	a->u.resp.tpm_result = tpm_established_reset(&v->tpm, loc);
+}
+
+static void ctrl_set_locality(struct vtpm *v, struct ptm_loc *a)
+{
+	uint8_t loc = a->u.req.loc;
+
+	a->u.resp.tpm_result = tpm_set_locality(&v->tpm, loc);
+}
+
+static void ctrl_hash_data(struct vtpm *v, struct ptm_hdata *a)
+{
+	uint32_t len = a->u.req.length;
+
+	/* The reply echoes the request struct; only the result changes. */
+	if (len > sizeof(a->u.req.data))
+		a->u.resp.tpm_result = TPM_FAIL;
+	else
+		a->u.resp.tpm_result = tpm_hash_data(&v->tpm, a->u.req.data, len);
+}
+
+static void ctrl_set_buffersize(struct vtpm *v, struct ptm_setbuffersize *a)
+{
+	uint32_t wanted = a->u.req.buffersize, size = 0, min = 0, max = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->u.resp.tpm_result = tpm_buffer_size(&v->tpm, wanted, &size, &min, &max);
+	if (a->u.resp.tpm_result == TPM_SUCCESS) {
+		a->u.resp.buffersize = size;
+		a->u.resp.minsize = min;
+		a->u.resp.maxsize = max;
+	}
+}
+
+static void ctrl_get_info(struct vtpm *v, struct ptm_getinfo *a)
+{
+	uint64_t flags = a->u.req.flags;
+	uint32_t offset = a->u.req.offset;
+	char *info = tpm_get_info(&v->tpm, flags);
+	size_t len;
+
+	memset(a, 0, sizeof(*a));
+	if (!info) {
+		a->u.resp.tpm_result = TPM_SIZE;
+		return;
+	}
+	len = strlen(info);
+	if (offset >= len) {
+		a->u.resp.tpm_result = TPM_BAD_PARAMETER;
+	} else {
+		size_t n = len + 1 - offset;
+
+		if (n > sizeof(a->u.resp.buffer))
+			n = sizeof(a->u.resp.buffer);
+		memcpy(a->u.resp.buffer, info + offset, n);
+		a->u.resp.totlength = (uint32_t)(len + 1);
+		a->u.resp.length = (uint32_t)n;
+	}
+	free(info);
+}
+
+static void ctrl_lock_storage(struct vtpm *v, struct ptm_lockstorage *a)
+{
+	uint32_t retries = a->u.req.retries;
+
+	(void)v;
+	a->u.resp.tpm_result = store_locked() || store_lock(retries) == 0 ?
+		TPM_SUCCESS : TPM_FAIL;
+}
+
+/* Requests that do not touch libtpms: answered even while a command runs. */
+static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
+{
+	switch (cmd) {
+	case PTM_GET_CAPABILITY:
+		a->cap = VTPM_CAPABILITIES;
+		return 0;
+	case PTM_CANCEL_TPM_CMD:
+		if (!v->tpm.running) {
+			a->res = TPM_BAD_ORDINAL;
+			return 0;
+		}
+		if (v->busy)
+			tpm_cancel(&v->tpm);
+		a->res = TPM_SUCCESS;
+		return 0;
+	case PTM_GET_CONFIG:
+		memset(&a->getconfig, 0, sizeof(a->getconfig));
+		return 0;
+	case PTM_SET_DATAFD:
+		/* Only meaningful on swtpm's socket interface. */
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/* Requests that may run while the TPM is stopped. */
+static int ctrl_any_state(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
+{
+	switch (cmd) {
+	case PTM_INIT:
+		ctrl_init(v, &a->init);
+		return 0;
+	case PTM_STOP:
+		ctrl_stop(v, &a->res);
+		return 0;
+	case PTM_SHUTDOWN:
+		ctrl_shutdown(v, &a->res);
+		return 0;
+	case PTM_SET_LOCALITY:
+		ctrl_set_locality(v, &a->loc);
+		return 0;
+	case PTM_SET_STATEBLOB:
+		vtpm_blob_set(v, &a->setstate);
+		return 0;
+	case PTM_SET_BUFFERSIZE:
+		ctrl_set_buffersize(v, &a->setbuffersize);
+		return 0;
+	case PTM_GET_INFO:
+		ctrl_get_info(v, &a->getinfo);
+		return 0;
+	case PTM_LOCK_STORAGE:
+		ctrl_lock_storage(v, &a->lockstorage);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Requests that need a running TPM. */
+static int ctrl_running(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
+{
+	switch (cmd) {
+	case PTM_GET_TPMESTABLISHED:
+	case PTM_RESET_TPMESTABLISHED:
+	case PTM_HASH_START:
+	case PTM_HASH_DATA:
+	case PTM_HASH_END:
+	case PTM_STORE_VOLATILE:
+	case PTM_GET_STATEBLOB:
+		break;
+	default:
+		return -ENOENT;
+	}
+	if (!v->tpm.running) {
+		if (cmd == PTM_GET_STATEBLOB)
+			memset(&a->getstate, 0, sizeof(a->getstate));
+		a->res = TPM_BAD_ORDINAL;
+		return 0;
+	}
+	switch (cmd) {
+	case PTM_GET_TPMESTABLISHED:
+		ctrl_get_established(v, &a->est);
+		break;
+	case PTM_RESET_TPMESTABLISHED:
+		ctrl_reset_established(v, &a->reset_est);
+		break;
+	case PTM_HASH_START:
+		a->res = tpm_hash_start(&v->tpm);
+		break;
+	case PTM_HASH_DATA:
+		ctrl_hash_data(v, &a->hdata);
+		break;
+	case PTM_HASH_END:
+		a->res = tpm_hash_end(&v->tpm);
+		break;
+	case PTM_STORE_VOLATILE:
+		a->res = tpm_store_volatile(&v->tpm);
+		break;
+	case PTM_GET_STATEBLOB:
+		vtpm_blob_get(v, &a->getstate);
+		break;
+	}
+	return 0;
+}
+
+int vtpm_ioctl(struct vtpm *v, unsigned int cmd, void *arg, size_t *out_len)
+{
+	union ptm_arg *a = arg;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != 'P' || !(_IOC_DIR(cmd) & _IOC_READ) ||
+	    _IOC_SIZE(cmd) > sizeof(*a))
+		return -EINVAL;
+	*out_len = _IOC_SIZE(cmd);
+
+	pthread_mutex_lock(&v->lock);
+	ret = ctrl_nowait(v, cmd, a);
+	if (ret == -ENOENT) {
+		vtpm_wait_idle(v);
+		ret = ctrl_any_state(v, cmd, a);
+		if (ret == -ENOENT)
+			ret = ctrl_running(v, cmd, a);
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (ret == -ENOENT) {
+		log_debug("unknown control request 0x%08x", cmd);
+		ret = -EINVAL;
+	}
+	return ret;
+}
