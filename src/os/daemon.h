@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * daemon.h - going to the background only once the device works.
+ *
+ * The parent stays until the child reports readiness, so `vtpmd ... && client`
+ * never races the node's creation, and the parent's exit status says whether
+ * start-up worked.
+ */
+#ifndef VTPMD_DAEMON_H
+#define VTPMD_DAEMON_H
+
+/* Fork. Returns 0 in the child (now in its own session) or -errno; the parent
+ * never returns: it exits 0 on readiness, else with the child's status. */
+int daemon_start(void);
+/* Child: report readiness to the waiting parent and detach stdio. */
+void daemon_ready(void);
+
+#endif
