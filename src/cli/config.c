@@ -39,7 +39,15 @@ enum {
 	OPT_LOCALITY,
 	OPT_LOG,
 	OPT_PID,
-	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not (yet) */
+	OPT_KEY,
+	OPT_MIGRATION_KEY,
+	OPT_SECCOMP,
+	OPT_MIGRATION,
+	OPT_PCAP,
+	OPT_PRINT_CAPABILITIES,
+	OPT_PRINT_STATES,
+	OPT_PRINT_INFO,
+	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not */
 };
 
 static const struct option longopts[] = {
@@ -56,19 +64,20 @@ static const struct option longopts[] = {
 	{ "pid",        required_argument, NULL, OPT_PID },
 	{ "help",       no_argument,       NULL, 'h' },
 	{ "version",    no_argument,       NULL, 'v' },
-	/* Known so that users get "not supported yet", not "unknown option". */
 	{ "runas",              required_argument, NULL, 'r' },
 	{ "chroot",             required_argument, NULL, 'R' },
-	{ "key",                required_argument, NULL, OPT_UNSUPPORTED },
-	{ "migration-key",      required_argument, NULL, OPT_UNSUPPORTED },
-	{ "seccomp",            required_argument, NULL, OPT_UNSUPPORTED },
-	{ "migration",          required_argument, NULL, OPT_UNSUPPORTED },
+	{ "key",                required_argument, NULL, OPT_KEY },
+	{ "migration-key",      required_argument, NULL, OPT_MIGRATION_KEY },
+	{ "seccomp",            required_argument, NULL, OPT_SECCOMP },
+	{ "migration",          required_argument, NULL, OPT_MIGRATION },
+	{ "pcap",               required_argument, NULL, OPT_PCAP },
+	{ "print-capabilities", no_argument,       NULL, OPT_PRINT_CAPABILITIES },
+	{ "print-states",       no_argument,       NULL, OPT_PRINT_STATES },
+	{ "print-info",         required_argument, NULL, OPT_PRINT_INFO },
+	/* Known so that users get "not supported", not "unknown option":
+	 * libtpms 0.9 has no profiles. */
 	{ "profile",            required_argument, NULL, OPT_UNSUPPORTED },
-	{ "pcap",               required_argument, NULL, OPT_UNSUPPORTED },
-	{ "print-capabilities", no_argument,       NULL, OPT_UNSUPPORTED },
-	{ "print-states",       no_argument,       NULL, OPT_UNSUPPORTED },
 	{ "print-profiles",     no_argument,       NULL, OPT_UNSUPPORTED },
-	{ "print-info",         required_argument, NULL, OPT_UNSUPPORTED },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -333,8 +342,157 @@ static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 			return fail(e, "--tpmstate: fsync=%s is not supported; state writes are always synced",
 				    so->val[TS_FSYNC]);
 	}
-	if (so->seen[TS_BACKUP])
-		return fail(e, "--tpmstate: 'backup' is not supported yet");
+	if (so->seen[TS_BACKUP] && sub_bool(e, so, TS_BACKUP, &cfg->state_backup) < 0)
+		return -1;
+	return 0;
+}
+
+/* --key and --migration-key share one grammar. */
+enum { KY_FILE, KY_FD, KY_PWDFILE, KY_PWDFD, KY_MODE, KY_FORMAT, KY_REMOVE, KY_KDF };
+static char *const key_keys[] = {
+	[KY_FILE] = "file", [KY_FD] = "fd", [KY_PWDFILE] = "pwdfile",
+	[KY_PWDFD] = "pwdfd", [KY_MODE] = "mode", [KY_FORMAT] = "format",
+	[KY_REMOVE] = "remove", [KY_KDF] = "kdf", NULL,
+};
+KEYS_FIT(key_keys);
+
+static int parse_key_source(struct errbuf *e, struct key_source *k,
+			    struct subopts *so)
+{
+	int sources = so->seen[KY_FILE] + so->seen[KY_FD] +
+		      so->seen[KY_PWDFILE] + so->seen[KY_PWDFD];
+	const char *v;
+
+	if (sources != 1)
+		return fail(e, "%s: give exactly one of file=, fd=, pwdfile= or pwdfd=",
+			    so->opt);
+	k->given = true;
+	k->passphrase = so->seen[KY_PWDFILE] || so->seen[KY_PWDFD];
+	if (so->seen[KY_FILE] && sub_string(e, so, KY_FILE, &k->file) < 0)
+		return -1;
+	if (so->seen[KY_PWDFILE] && sub_string(e, so, KY_PWDFILE, &k->file) < 0)
+		return -1;
+	if (so->seen[KY_FD] && sub_fd(e, so, KY_FD, &k->fd) < 0)
+		return -1;
+	if (so->seen[KY_PWDFD] && sub_fd(e, so, KY_PWDFD, &k->fd) < 0)
+		return -1;
+	if (so->seen[KY_MODE]) {
+		v = so->val[KY_MODE] ? so->val[KY_MODE] : "";
+		if (strcmp(v, "aes-cbc") == 0 || strcmp(v, "aes-128-cbc") == 0)
+			k->cipher = KEY_AES_128_CBC;
+		else if (strcmp(v, "aes-256-cbc") == 0)
+			k->cipher = KEY_AES_256_CBC;
+		else
+			return fail(e, "%s: mode '%s' is not one of aes-cbc, aes-128-cbc, aes-256-cbc",
+				    so->opt, v);
+	}
+	if (so->seen[KY_FORMAT]) {
+		v = so->val[KY_FORMAT] ? so->val[KY_FORMAT] : "";
+		if (k->passphrase)
+			return fail(e, "%s: format= applies to file= and fd= keys only", so->opt);
+		if (strcmp(v, "hex") == 0)
+			k->format = KEY_FORMAT_HEX;
+		else if (strcmp(v, "binary") == 0)
+			k->format = KEY_FORMAT_BINARY;
+		else
+			return fail(e, "%s: format '%s' is not hex or binary", so->opt, v);
+	}
+	if (so->seen[KY_KDF]) {
+		v = so->val[KY_KDF] ? so->val[KY_KDF] : "";
+		if (!k->passphrase)
+			return fail(e, "%s: kdf= applies to pwdfile= and pwdfd= only", so->opt);
+		if (strcmp(v, "pbkdf2") == 0)
+			k->kdf = KEY_KDF_PBKDF2;
+		else if (strcmp(v, "sha512") == 0)
+			k->kdf = KEY_KDF_SHA512;
+		else
+			return fail(e, "%s: kdf '%s' is not pbkdf2 or sha512", so->opt, v);
+	}
+	if (so->seen[KY_REMOVE] && sub_bool(e, so, KY_REMOVE, &k->remove) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_key(struct errbuf *e, struct vtpmd_config *cfg, struct subopts *so)
+{
+	return parse_key_source(e, &cfg->key, so);
+}
+
+static int parse_migration_key(struct errbuf *e, struct vtpmd_config *cfg,
+			       struct subopts *so)
+{
+	return parse_key_source(e, &cfg->migration_key, so);
+}
+
+enum { SC_ACTION };
+static char *const seccomp_keys[] = { [SC_ACTION] = "action", NULL };
+KEYS_FIT(seccomp_keys);
+
+static int parse_seccomp(struct errbuf *e, struct vtpmd_config *cfg,
+			 struct subopts *so)
+{
+	const char *v = so->val[SC_ACTION];
+
+	if (!so->seen[SC_ACTION])
+		return fail(e, "--seccomp: action=kill|log|none is required");
+	if (!v || !*v)
+		return fail(e, "--seccomp: action needs a value (kill, log or none)");
+	if (strcmp(v, "kill") == 0)
+		cfg->seccomp = SECCOMP_ACTION_KILL;
+	else if (strcmp(v, "log") == 0)
+		cfg->seccomp = SECCOMP_ACTION_LOG;
+	else if (strcmp(v, "none") == 0)
+		cfg->seccomp = SECCOMP_ACTION_NONE;
+	else
+		return fail(e, "--seccomp: action '%s' is not kill, log or none", v);
+	return 0;
+}
+
+enum { MG_INCOMING, MG_RELEASE };
+static char *const migration_keys[] = {
+	[MG_INCOMING] = "incoming", [MG_RELEASE] = "release-lock-outgoing", NULL,
+};
+KEYS_FIT(migration_keys);
+
+static int parse_migration(struct errbuf *e, struct vtpmd_config *cfg,
+			   struct subopts *so)
+{
+	if (so->seen[MG_INCOMING] &&
+	    sub_bool(e, so, MG_INCOMING, &cfg->migration_incoming) < 0)
+		return -1;
+	if (so->seen[MG_RELEASE] &&
+	    sub_bool(e, so, MG_RELEASE, &cfg->migration_release_lock_outgoing) < 0)
+		return -1;
+	return 0;
+}
+
+enum { PC_FILE, PC_FD, PC_TRUNCATE, PC_MODE };
+static char *const pcap_keys[] = {
+	[PC_FILE] = "file", [PC_FD] = "fd", [PC_TRUNCATE] = "truncate",
+	[PC_MODE] = "mode", NULL,
+};
+KEYS_FIT(pcap_keys);
+
+static int parse_pcap(struct errbuf *e, struct vtpmd_config *cfg,
+		      struct subopts *so)
+{
+	unsigned long mode;
+
+	if (so->seen[PC_FILE] == so->seen[PC_FD])
+		return fail(e, "--pcap: give exactly one of file= or fd=");
+	if (so->seen[PC_FILE] && sub_string(e, so, PC_FILE, &cfg->pcap_file) < 0)
+		return -1;
+	if (so->seen[PC_FD] && sub_fd(e, so, PC_FD, &cfg->pcap_fd) < 0)
+		return -1;
+	if (so->seen[PC_TRUNCATE] &&
+	    sub_bool(e, so, PC_TRUNCATE, &cfg->pcap_truncate) < 0)
+		return -1;
+	if (so->seen[PC_MODE]) {
+		if (sub_number(e, so, PC_MODE, 8, 0777, &mode) < 0)
+			return -1;
+		cfg->pcap_mode = (mode_t)mode;
+		cfg->pcap_mode_given = true;
+	}
 	return 0;
 }
 
@@ -471,6 +629,19 @@ static int parse_with(struct errbuf *e, struct vtpmd_config *cfg,
 	return rc;
 }
 
+/* A non-empty string option value, copied. */
+static int copy_path(struct errbuf *e, const char *opt, const char *arg, char **out)
+{
+	if (!arg)
+		return 0;
+	if (!*arg)
+		return fail(e, "%s: empty value", opt);
+	*out = strdup(arg);
+	if (!*out)
+		return fail(e, "%s: out of memory", opt);
+	return 0;
+}
+
 /* --- getopt errors -------------------------------------------------------- */
 
 static const struct option *longopt_by_val(int val)
@@ -524,11 +695,18 @@ static void config_init(struct vtpmd_config *cfg)
 	cfg->log_level = 1;
 	cfg->pid_fd = -1;
 	cfg->startup = STARTUP_NONE;
+	cfg->key.fd = -1;
+	cfg->migration_key.fd = -1;
+	cfg->seccomp = SECCOMP_ACTION_KILL;
+	cfg->pcap_fd = -1;
+	cfg->pcap_mode = 0640;
 }
 
 /* Values of options whose last occurrence wins, parsed after the loop. */
 struct raw_args {
 	const char *name, *tpmstate, *flags, *locality, *log, *pid;
+	const char *key, *migration_key, *seccomp, *migration, *pcap;
+	const char *runas, *chroot_dir, *print_info;
 	bool tpm2, tpm12;
 };
 
@@ -597,9 +775,38 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 			cfg->action = ACTION_VERSION;
 			return 0;
 		case 'r':
+			raw.runas = optarg;
+			break;
 		case 'R':
+			raw.chroot_dir = optarg;
+			break;
+		case OPT_KEY:
+			raw.key = optarg;
+			break;
+		case OPT_MIGRATION_KEY:
+			raw.migration_key = optarg;
+			break;
+		case OPT_SECCOMP:
+			raw.seccomp = optarg;
+			break;
+		case OPT_MIGRATION:
+			raw.migration = optarg;
+			break;
+		case OPT_PCAP:
+			raw.pcap = optarg;
+			break;
+		case OPT_PRINT_CAPABILITIES:
+			cfg->action = ACTION_PRINT_CAPABILITIES;
+			break;
+		case OPT_PRINT_STATES:
+			cfg->action = ACTION_PRINT_STATES;
+			break;
+		case OPT_PRINT_INFO:
+			cfg->action = ACTION_PRINT_INFO;
+			raw.print_info = optarg;
+			break;
 		case OPT_UNSUPPORTED:
-			fail(&e, "option '--%s' is not supported yet",
+			fail(&e, "option '--%s' is not supported",
 			     longindex >= 0 ? longopts[longindex].name
 					    : longopt_by_val(c)->name);
 			goto fail;
@@ -630,8 +837,30 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 		       parse_tpmstate) < 0 ||
 	    parse_with(&e, cfg, "--locality", raw.locality, locality_keys,
 		       parse_locality) < 0 ||
-	    parse_with(&e, cfg, "--flags", raw.flags, flags_keys, parse_flags) < 0)
+	    parse_with(&e, cfg, "--flags", raw.flags, flags_keys, parse_flags) < 0 ||
+	    parse_with(&e, cfg, "--key", raw.key, key_keys, parse_key) < 0 ||
+	    parse_with(&e, cfg, "--migration-key", raw.migration_key, key_keys,
+		       parse_migration_key) < 0 ||
+	    parse_with(&e, cfg, "--seccomp", raw.seccomp, seccomp_keys,
+		       parse_seccomp) < 0 ||
+	    parse_with(&e, cfg, "--migration", raw.migration, migration_keys,
+		       parse_migration) < 0 ||
+	    parse_with(&e, cfg, "--pcap", raw.pcap, pcap_keys, parse_pcap) < 0 ||
+	    copy_path(&e, "--runas", raw.runas, &cfg->runas) < 0 ||
+	    copy_path(&e, "--chroot", raw.chroot_dir, &cfg->chroot_dir) < 0)
 		goto fail;
+	if (raw.print_info) {
+		unsigned long long flags;
+		char *end;
+
+		errno = 0;
+		flags = strtoull(raw.print_info, &end, 0);
+		if (!*raw.print_info || *end || errno || raw.print_info[0] == '-') {
+			fail(&e, "--print-info: '%s' is not a number", raw.print_info);
+			goto fail;
+		}
+		cfg->print_info_flags = flags;
+	}
 
 	/* Only known once every option is in: --tpm12 may come after --flags. */
 	if (cfg->startup == STARTUP_DEACTIVATED &&
@@ -640,14 +869,19 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 		goto fail;
 	}
 
-	if (!raw.name) {
-		fail(&e, "missing --name: the device to create, e.g. -n vtpm0");
-		goto fail;
-	}
-	cfg->name = strdup(raw.name);
-	if (!cfg->name) {
-		fail(&e, "out of memory");
-		goto fail;
+	/* These print something and exit: no device is created. */
+	if (cfg->action == ACTION_PRINT_CAPABILITIES || cfg->action == ACTION_PRINT_INFO)
+		return 0;
+	if (cfg->action == ACTION_RUN) {
+		if (!raw.name) {
+			fail(&e, "missing --name: the device to create, e.g. -n vtpm0");
+			goto fail;
+		}
+		cfg->name = strdup(raw.name);
+		if (!cfg->name) {
+			fail(&e, "out of memory");
+			goto fail;
+		}
 	}
 
 	/* An empty TPM_PATH counts as unset rather than as the current directory. */
@@ -678,6 +912,11 @@ void config_free(struct vtpmd_config *cfg)
 	free(cfg->log_file);
 	free(cfg->log_prefix);
 	free(cfg->pid_file);
+	free(cfg->key.file);
+	free(cfg->migration_key.file);
+	free(cfg->runas);
+	free(cfg->chroot_dir);
+	free(cfg->pcap_file);
 	config_init(cfg);
 }
 
@@ -695,7 +934,7 @@ void config_usage(const char *prog, FILE *out)
 "  -m, --min N          device minor number, 0-65535\n"
 "  -f, --foreground     stay in the foreground instead of going to the\n"
 "                       background once the device exists\n"
-"  --tpmstate dir=DIR[,mode=0NNN][,lock]\n"
+"  --tpmstate dir=DIR[,mode=0NNN][,lock][,backup][,fsync]\n"
 "  --tpmstate backend-uri=dir://DIR[,mode=0NNN][,lock]\n"
 "                       directory holding the TPM's state; created if missing;\n"
 "                       without this option $TPM_PATH names it; mode gives the\n"
@@ -723,8 +962,27 @@ void config_usage(const char *prog, FILE *out)
 "  -h, --help           show this text and exit\n"
 "  -v, --version        show the version and exit\n"
 "\n"
-"Not supported yet: --key, --migration-key, -r/--runas, -R/--chroot, --seccomp,\n"
-"--migration, --profile, --pcap, --print-capabilities, --print-states,\n"
-"--print-profiles, --print-info.\n",
+"  --key file=PATH|fd=N[,mode=aes-cbc|aes-256-cbc][,format=hex|binary][,remove]\n"
+"  --key pwdfile=PATH|pwdfd=N[,mode=...][,kdf=pbkdf2|sha512][,remove]\n"
+"                       encrypt the state files with this key (AES-CBC with\n"
+"                       HMAC-SHA256, swtpm's format), or with a key derived\n"
+"                       from a passphrase; remove deletes the file once read\n"
+"  --migration-key ...  the same grammar: encrypts state blobs leaving the\n"
+"                       device through GET_STATEBLOB\n"
+"  --migration [incoming][,release-lock-outgoing]\n"
+"                       incoming: take the storage lock only when the state\n"
+"                       is first used (for live migration on shared storage)\n"
+"  -r, --runas USER     become USER once the device exists\n"
+"  -R, --chroot DIR     chroot to DIR before anything else\n"
+"  --seccomp action=kill|log|none\n"
+"                       what a system call outside vtpmd's allow-list does\n"
+"                       (default kill)\n"
+"  --pcap file=PATH|fd=N[,truncate][,mode=0NNN]\n"
+"                       record TPM commands and responses as pcapng\n"
+"  --print-capabilities print the supported features as JSON and exit\n"
+"  --print-states       print the state blobs in --tpmstate as JSON and exit\n"
+"  --print-info FLAGS   print libtpms' information for FLAGS as JSON and exit\n"
+"\n"
+"Not supported: --profile, --print-profiles (libtpms 0.9 has no profiles).\n",
 		prog);
 }

@@ -4,6 +4,7 @@
 #define VTPMD_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -24,6 +25,42 @@ enum config_action {
 	ACTION_RUN = 0,
 	ACTION_HELP,
 	ACTION_VERSION,
+	ACTION_PRINT_CAPABILITIES,
+	ACTION_PRINT_STATES,
+	ACTION_PRINT_INFO,
+};
+
+enum key_cipher {
+	KEY_AES_128_CBC = 0,    /* default, "aes-cbc" / "aes-128-cbc" */
+	KEY_AES_256_CBC,
+};
+
+enum key_format {
+	KEY_FORMAT_HEX = 0,     /* default */
+	KEY_FORMAT_BINARY,
+};
+
+enum key_kdf {
+	KEY_KDF_PBKDF2 = 0,     /* default */
+	KEY_KDF_SHA512,
+};
+
+/* --key / --migration-key: where a key comes from, never the key itself. */
+struct key_source {
+	bool given;
+	bool passphrase;        /* pwdfile=/pwdfd=: the key is derived */
+	char *file;             /* file= or pwdfile= */
+	int fd;                 /* fd= or pwdfd=, -1 when not given */
+	enum key_cipher cipher;
+	enum key_format format;
+	enum key_kdf kdf;
+	bool remove;            /* unlink the file once read */
+};
+
+enum seccomp_action {
+	SECCOMP_ACTION_KILL = 0, /* default */
+	SECCOMP_ACTION_LOG,
+	SECCOMP_ACTION_NONE,
 };
 
 struct vtpmd_config {
@@ -57,6 +94,25 @@ struct vtpmd_config {
 
 	char *pid_file;         /* --pid file= */
 	int pid_fd;             /* --pid fd=, -1 = not given */
+
+	struct key_source key;           /* --key: encrypts the state files */
+	struct key_source migration_key; /* --migration-key: encrypts blobs */
+
+	bool state_backup;      /* --tpmstate backup */
+	bool migration_incoming;          /* --migration incoming */
+	bool migration_release_lock_outgoing;
+
+	char *runas;            /* -r: user to become once the device exists */
+	char *chroot_dir;       /* -R */
+	enum seccomp_action seccomp;
+
+	char *pcap_file;        /* --pcap file= */
+	int pcap_fd;            /* --pcap fd=, -1 = not given */
+	bool pcap_truncate;
+	mode_t pcap_mode;
+	bool pcap_mode_given;
+
+	uint64_t print_info_flags; /* --print-info FLAGS */
 };
 
 /*

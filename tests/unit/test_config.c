@@ -499,29 +499,148 @@ static void test_bad_options(void **state)
 static void test_unsupported(void **state)
 {
 	(void)state;
-	ERR("option '--key' is not supported yet", "-n", "v", "--key",
-	    "file=/k");
-	ERR("option '--migration-key' is not supported yet", "-n", "v",
-	    "--migration-key", "file=/k");
-	ERR("option '--runas' is not supported yet", "-n", "v", "--runas", "tss");
-	ERR("option '--runas' is not supported yet", "-n", "v", "-r", "tss");
-	ERR("option '--chroot' is not supported yet", "-n", "v", "-R", "/x");
-	ERR("option '--seccomp' is not supported yet", "--seccomp",
-	    "action=none");
-	ERR("option '--migration' is not supported yet", "--migration",
-	    "incoming");
-	ERR("option '--print-capabilities' is not supported yet",
-	    "--print-capabilities");
-	ERR("option '--print-states' is not supported yet", "--print-states");
-	ERR("option '--print-info' is not supported yet", "--print-info", "1");
-	ERR("option '--pcap' is not supported yet", "--pcap", "file=/p");
-	ERR("option '--profile' is not supported yet", "--profile", "name=x");
-	ERR("--tpmstate: 'backup' is not supported yet", "-n", "v",
-	    "--tpmstate", "dir=/d,backup");
+	ERR("option '--profile' is not supported", "--profile", "name=x");
+	ERR("option '--print-profiles' is not supported", "--print-profiles");
 	ERR("--tpmstate: lock=false is not supported", "-n", "v", "--tpmstate",
 	    "dir=/d,lock=false");
 	ERR("--tpmstate: fsync=0 is not supported", "-n", "v", "--tpmstate",
 	    "dir=/d,fsync=0");
+}
+
+static void test_keys(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--key", "file=/k");
+	assert_true(c.key.given);
+	assert_false(c.key.passphrase);
+	assert_string_equal(c.key.file, "/k");
+	assert_int_equal(c.key.cipher, KEY_AES_128_CBC);
+	assert_int_equal(c.key.format, KEY_FORMAT_HEX);
+	assert_false(c.migration_key.given);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--key",
+	   "fd=4,mode=aes-256-cbc,format=binary,remove=true");
+	assert_int_equal(c.key.fd, 4);
+	assert_null(c.key.file);
+	assert_int_equal(c.key.cipher, KEY_AES_256_CBC);
+	assert_int_equal(c.key.format, KEY_FORMAT_BINARY);
+	assert_true(c.key.remove);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--migration-key",
+	   "pwdfile=/p,kdf=sha512,mode=aes-128-cbc");
+	assert_true(c.migration_key.given);
+	assert_true(c.migration_key.passphrase);
+	assert_string_equal(c.migration_key.file, "/p");
+	assert_int_equal(c.migration_key.kdf, KEY_KDF_SHA512);
+	assert_false(c.key.given);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--key", "pwdfd=7");
+	assert_int_equal(c.key.fd, 7);
+	assert_int_equal(c.key.kdf, KEY_KDF_PBKDF2);
+	config_free(&c);
+
+	ERR("--key: give exactly one of file=, fd=, pwdfile= or pwdfd=", "-n",
+	    "v", "--tpmstate", "dir=/d", "--key", "file=/k,fd=3");
+	ERR("--key: give exactly one of", "-n", "v", "--tpmstate", "dir=/d",
+	    "--key", "mode=aes-cbc");
+	ERR("--key: mode 'aes-512' is not one of", "-n", "v", "--tpmstate",
+	    "dir=/d", "--key", "file=/k,mode=aes-512");
+	ERR("--migration-key: format 'pem' is not hex or binary", "-n", "v",
+	    "--tpmstate", "dir=/d", "--migration-key", "file=/k,format=pem");
+	ERR("--key: kdf= applies to pwdfile= and pwdfd= only", "-n", "v",
+	    "--tpmstate", "dir=/d", "--key", "file=/k,kdf=sha512");
+	ERR("--key: format= applies to file= and fd= keys only", "-n", "v",
+	    "--tpmstate", "dir=/d", "--key", "pwdfile=/k,format=hex");
+	ERR("--key: fd 'x' is not a number", "-n", "v", "--tpmstate", "dir=/d",
+	    "--key", "fd=x");
+}
+
+static void test_hardening_options(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d");
+	assert_int_equal(c.seccomp, SECCOMP_ACTION_KILL);
+	assert_null(c.runas);
+	assert_null(c.chroot_dir);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "-r", "tss", "-R", "/srv/j",
+	   "--seccomp", "action=log");
+	assert_string_equal(c.runas, "tss");
+	assert_string_equal(c.chroot_dir, "/srv/j");
+	assert_int_equal(c.seccomp, SECCOMP_ACTION_LOG);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--runas", "nobody",
+	   "--chroot", "/j", "--seccomp", "action=none");
+	assert_string_equal(c.runas, "nobody");
+	assert_int_equal(c.seccomp, SECCOMP_ACTION_NONE);
+	config_free(&c);
+
+	ERR("--seccomp: action 'trap' is not kill, log or none", "-n", "v",
+	    "--tpmstate", "dir=/d", "--seccomp", "action=trap");
+	ERR("--seccomp: unknown parameter 'mode'", "-n", "v", "--tpmstate",
+	    "dir=/d", "--seccomp", "mode=kill");
+	ERR("--runas: empty value", "-n", "v", "--tpmstate", "dir=/d", "-r", "");
+}
+
+static void test_state_extras(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d,backup,lock,fsync",
+	   "--migration", "incoming,release-lock-outgoing");
+	assert_true(c.state_backup);
+	assert_true(c.migration_incoming);
+	assert_true(c.migration_release_lock_outgoing);
+	config_free(&c);
+
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--pcap",
+	   "file=/t.pcap,truncate,mode=0600");
+	assert_string_equal(c.pcap_file, "/t.pcap");
+	assert_true(c.pcap_truncate);
+	assert_true(c.pcap_mode_given);
+	assert_int_equal(c.pcap_mode, 0600);
+	config_free(&c);
+
+	ERR("--migration: unknown parameter 'outgoing'", "-n", "v",
+	    "--tpmstate", "dir=/d", "--migration", "outgoing");
+	ERR("--pcap: give exactly one of file= or fd=", "-n", "v",
+	    "--tpmstate", "dir=/d", "--pcap", "truncate");
+}
+
+static void test_print_actions(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	/* printing needs no device name */
+	OK(&c, "--print-capabilities");
+	assert_int_equal(c.action, ACTION_PRINT_CAPABILITIES);
+	assert_null(c.name);
+	config_free(&c);
+
+	OK(&c, "--print-info", "0x3");
+	assert_int_equal(c.action, ACTION_PRINT_INFO);
+	assert_int_equal(c.print_info_flags, 3);
+	config_free(&c);
+
+	OK(&c, "--print-states", "--tpmstate", "dir=/d");
+	assert_int_equal(c.action, ACTION_PRINT_STATES);
+	assert_string_equal(c.state_dir, "/d");
+	config_free(&c);
+
+	ERR("no state directory", "--print-states");
+	ERR("--print-info: 'abc' is not a number", "--print-info", "abc");
+	ERR("--print-info: '-1' is not a number", "--print-info", "-1");
 }
 
 static void test_bad_numbers(void **state)
@@ -614,6 +733,10 @@ int main(void)
 		cmocka_unit_test_setup(test_parse_twice, setup),
 		cmocka_unit_test_setup(test_bad_options, setup),
 		cmocka_unit_test_setup(test_unsupported, setup),
+		cmocka_unit_test_setup(test_keys, setup),
+		cmocka_unit_test_setup(test_hardening_options, setup),
+		cmocka_unit_test_setup(test_state_extras, setup),
+		cmocka_unit_test_setup(test_print_actions, setup),
 		cmocka_unit_test_setup(test_bad_numbers, setup),
 		cmocka_unit_test_setup(test_bad_names, setup),
 		cmocka_unit_test_setup(test_bad_tpmstate, setup),
