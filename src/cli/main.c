@@ -170,6 +170,38 @@ static int run(struct vtpmd *d)
 	return ret < 0 || d->failed ? 1 : 0;
 }
 
+/* Options parsed but not wired up in this build yet: refuse them rather
+ * than silently run without what the user asked for. */
+static int refuse_unimplemented(const struct vtpmd_config *cfg)
+{
+	const char *what = NULL;
+
+	if (cfg->key.given)
+		what = "--key";
+	else if (cfg->migration_key.given)
+		what = "--migration-key";
+	else if (cfg->state_backup)
+		what = "--tpmstate backup";
+	else if (cfg->migration_incoming)
+		what = "--migration incoming";
+	else if (cfg->runas)
+		what = "--runas";
+	else if (cfg->chroot_dir)
+		what = "--chroot";
+	else if (cfg->pcap_file || cfg->pcap_fd >= 0)
+		what = "--pcap";
+	else if (cfg->action == ACTION_PRINT_CAPABILITIES)
+		what = "--print-capabilities";
+	else if (cfg->action == ACTION_PRINT_STATES)
+		what = "--print-states";
+	else if (cfg->action == ACTION_PRINT_INFO)
+		what = "--print-info";
+	if (!what)
+		return 0;
+	fprintf(stderr, "vtpmd: %s is not implemented in this build yet\n", what);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vtpmd d;
@@ -190,7 +222,14 @@ int main(int argc, char **argv)
 		config_free(&d.cfg);
 		return 0;
 	case ACTION_RUN:
+	case ACTION_PRINT_CAPABILITIES:
+	case ACTION_PRINT_STATES:
+	case ACTION_PRINT_INFO:
 		break;
+	}
+	if (refuse_unimplemented(&d.cfg) < 0) {
+		config_free(&d.cfg);
+		return 1;
 	}
 	ret = setup_logging(&d.cfg) < 0 ? 1 : run(&d);
 	config_free(&d.cfg);
