@@ -1,0 +1,279 @@
+# shellcheck shell=bash disable=SC2034  # constants used by the .bats files
+# Helpers for the device tests: start and stop vtpmd, talk to its node with
+# tpm2-tools, swtpm_ioctl and the raw clients in tests/tools/, and clean up
+# whatever a test leaves behind, also when it fails.
+#
+# tests/device/run exports VTPMD (the daemon) and VTPM_TOOLS (built clients).
+# Every test gets its own device name and state directory.
+
+bats_require_minimum_version 1.5.0
+
+: "${VTPMD:?VTPMD is not set; run the suite with tests/device/run BUILD_DIR}"
+: "${VTPM_TOOLS:?VTPM_TOOLS is not set; run the suite with tests/device/run BUILD_DIR}"
+
+# Raw TPM 2.0 commands and responses (hex) used by several files.
+CMD_GETRANDOM8=80010000000c0000017b0008       # TPM2_GetRandom(8)
+CMD_STARTUP_CLEAR=80010000000c000001440000    # TPM2_Startup(SU_CLEAR)
+CMD_READCLOCK=80010000000a00000181            # TPM2_ReadClock (QEMU's probe)
+RSP_FATAL_TPM2=80010000000a00000101           # tag NO_SESSIONS, TPM_RC_FAILURE
+RSP_OK_TPM2=80010000000a00000000
+RSP_NOT_STARTED_TPM2=80010000000a00000100     # TPM_RC_INITIALIZE
+# TPM 1.2
+CMD12_STARTUP_CLEAR=00c10000000c000000990001  # TPM_Startup(ST_CLEAR)
+CMD12_GETCAP_VERSION=00c100000012000000650000000600000000 # TPM_GetCapability(CAP_VERSION)
+RSP12_GETCAP_VERSION=00c400000012000000000000000401010000 # version 1.1.0.0
+RSP12_OK=00c40000000a00000000
+RSP12_FATAL=00c40000000a00000009              # tag RSP_COMMAND, TPM_FAIL
+
+# sha256 PCR value after extending an all-zero PCR with 32 bytes of 0xaa.
+DIGEST_AA=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+PCR_AFTER_AA=9EF814B42FA0BE12D197C44D3E8E03441A4B1118237658368BA1351090E556ED
+
+# --- assertions --------------------------------------------------------------
+
+fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
+
+assert_eq() { # ACTUAL EXPECTED [WHAT]
+	[[ "$1" == "$2" ]] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+assert_match() { # STRING REGEX [WHAT]
+	[[ "$1" =~ $2 ]] || fail "${3:-value}: '$1' does not match /$2/"
+}
+
+assert_status() { # N  (after run)
+	[[ "$status" -eq "$1" ]] || fail "exit status: expected $1, got $status; output: ${output:-} ${stderr:-}"
+}
+
+assert_failed() { # (after run) non-zero exit
+	[[ "$status" -ne 0 ]] || fail "expected a non-zero exit status; output: ${output:-}"
+}
+
+# After vtpmd_run: failed with exactly one non-empty line on stderr.
+assert_one_line_error() {
+	assert_failed
+	[[ "${#stderr_lines[@]}" -eq 1 && -n "${stderr_lines[0]}" ]] ||
+		fail "expected one line on stderr, got ${#stderr_lines[@]}: '${stderr:-}'"
+}
+
+# --- processes -----------------------------------------------------------------
+
+# True while PID exists and is not a zombie. (Builtins only: under the test
+# VM's emulated CPU every fork+exec costs about 0.1 s.)
+pid_alive() {
+	local stat
+	[[ -n "$1" ]] && read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	[[ "${stat:0:1}" != Z ]]
+}
+
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds.
+wait_until() {
+	local limit=$(( $1 * 10 )) i
+	shift
+	for (( i = 0; i < limit; i++ )); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+pid_gone() { ! pid_alive "$1"; }
+
+# Every vtpmd process of the binary under test, one pid a line.
+vtpmd_pids() {
+	local want p
+	want=$(readlink -f "$VTPMD")
+	# shellcheck disable=SC2044 # /proc/PID/exe paths have no blanks
+	for p in $(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$want" 2>/dev/null); do
+		p=${p#/proc/}
+		p=${p%/exe}
+		pid_alive "$p" && echo "$p"
+	done
+	return 0
+}
+
+_vtpm_forget_pid() {
+	local keep=() p
+	for p in "${VTPM_PIDS[@]}"; do
+		[[ "$p" == "$1" ]] || keep+=("$p")
+	done
+	VTPM_PIDS=("${keep[@]}")
+}
+
+# --- per-test setup and teardown ------------------------------------------------
+
+setup() {
+	VTPM_NAME="vtpmtest-${BATS_SUITE_TEST_NUMBER}"
+	VTPM_DEV="/dev/$VTPM_NAME"
+	VTPM_STATE="$BATS_TEST_TMPDIR/state"
+	VTPM_PIDFILE="$BATS_TEST_TMPDIR/vtpmd.pid"
+	VTPM_LOG="$BATS_TEST_TMPDIR/vtpmd.log"
+	VTPM_PID=
+	VTPM_PIDS=()
+	VTPM_MOUNTS=()
+	unset TPM2_TCTI_OVERRIDE
+	[[ ! -e "$VTPM_DEV" ]] || fail "$VTPM_DEV exists before the test started"
+}
+
+# Stops every daemon the test started (SIGTERM, then SIGKILL), then any other
+# vtpmd of this build left running, which fails the test.
+teardown() {
+	local p leftover=() rc=0
+	for p in "${VTPM_PIDS[@]}"; do
+		pid_alive "$p" || continue
+		kill -TERM "$p" 2>/dev/null || true
+		if ! wait_until 30 pid_gone "$p"; then
+			echo "teardown: vtpmd $p ignored SIGTERM for 30 s; SIGKILL" >&2
+			kill -KILL "$p" 2>/dev/null || true
+			rc=1
+		fi
+	done
+	for p in $(vtpmd_pids); do
+		leftover+=("$p")
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	if (( ${#leftover[@]} )); then
+		echo "teardown: killed vtpmd processes the test did not start or stop: ${leftover[*]}" >&2
+		rc=1
+	fi
+	for p in "${VTPM_MOUNTS[@]}"; do
+		umount "$p" 2>/dev/null || true
+	done
+	if [[ -s "$VTPM_LOG" ]]; then
+		echo "--- $VTPM_LOG"
+		tail -n 40 "$VTPM_LOG"
+	fi
+	return "$rc"
+}
+
+# --- running vtpmd -------------------------------------------------------------
+
+# vtpmd_run ARGS...: run vtpmd to completion, like bats' run --separate-stderr,
+# but with output in files so a daemon that (wrongly) keeps stdout open cannot
+# hang the test. Sets status, output, lines, stderr, stderr_lines.
+vtpmd_run() {
+	local out="$BATS_TEST_TMPDIR/run.out" err="$BATS_TEST_TMPDIR/run.err"
+	status=0
+	timeout 60 "$VTPMD" "$@" >"$out" 2>"$err" 3>&- </dev/null || status=$?
+	output=$(<"$out")
+	stderr=$(<"$err")
+	mapfile -t lines <"$out"
+	mapfile -t stderr_lines <"$err"
+}
+
+# vtpm_start_as NAME DIR PIDFILE [ARGS...]: start a daemon in background mode
+# and check what the parent's exit promises: the node is a char device, the pid
+# file names a live process. Sets VTPM_PID. Adds --log unless ARGS has one.
+vtpm_start_as() {
+	local name=$1 dir=$2 pidfile=$3 a log=(--log "file=$BATS_TEST_TMPDIR/$1.log,level=2")
+	shift 3
+	for a in "$@"; do
+		[[ "$a" == --log ]] && log=()
+	done
+	if [[ "$name" == "$VTPM_NAME" && ${#log[@]} -gt 0 ]]; then
+		log=(--log "file=$VTPM_LOG,level=2")
+	fi
+	vtpmd_run -n "$name" --tpmstate "dir=$dir" --pid "file=$pidfile" "${log[@]}" "$@"
+	if [[ -s "$pidfile" ]]; then
+		VTPM_PIDS+=("$(<"$pidfile")")
+	fi
+	[[ "$status" -eq 0 ]] ||
+		fail "vtpmd -n $name $* exited $status: $stderr"
+	[[ -c "/dev/$name" ]] || fail "vtpmd returned 0 but /dev/$name is not a character device"
+	[[ -s "$pidfile" ]] || fail "vtpmd returned 0 but wrote no pid file $pidfile"
+	VTPM_PID=$(<"$pidfile")
+	pid_alive "$VTPM_PID" || fail "pid file names $VTPM_PID, which is not running"
+}
+
+# vtpm_start [ARGS...]: the test's own device (VTPM_NAME, VTPM_STATE).
+vtpm_start() {
+	vtpm_start_as "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" "$@"
+}
+
+# A running TPM 2.0 that has seen Startup(CLEAR).
+vtpm_start_ready() {
+	vtpm_start --flags not-need-init,startup-clear "$@"
+}
+
+# vtpm_start_fg [ARGS...]: start the test's device with -f as a child of this
+# shell; waits up to 60 s for the node. Sets VTPM_PID (= $!).
+vtpm_start_fg() {
+	"$VTPMD" -f -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --pid "file=$VTPM_PIDFILE" \
+		--log "file=$VTPM_LOG,level=2" "$@" \
+		>"$BATS_TEST_TMPDIR/fg.out" 2>"$BATS_TEST_TMPDIR/fg.err" 3>&- </dev/null &
+	VTPM_PID=$!
+	VTPM_PIDS+=("$VTPM_PID")
+	local i
+	for (( i = 0; i < 600; i++ )); do
+		[[ -c "$VTPM_DEV" ]] && return 0
+		pid_alive "$VTPM_PID" || break
+		sleep 0.1
+	done
+	[[ -c "$VTPM_DEV" ]] && return 0
+	fail "vtpmd -f did not create $VTPM_DEV: $(cat "$BATS_TEST_TMPDIR/fg.err")"
+}
+
+# vtpm_wait_exit PID [SECONDS]: wait for a daemon to end (no signal sent).
+vtpm_wait_exit() {
+	wait_until "${2:-30}" pid_gone "$1" || fail "vtpmd $1 still running after ${2:-30} s"
+	_vtpm_forget_pid "$1"
+}
+
+# vtpm_stop [PID [NAME]]: SIGTERM, wait up to 30 s for the process to end and
+# the node to go; SIGKILL and fail if it does not.
+vtpm_stop() {
+	local pid=${1:-$VTPM_PID} name=${2:-$VTPM_NAME}
+	kill -TERM "$pid" || fail "cannot signal vtpmd $pid"
+	if ! wait_until 30 pid_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait_until 10 pid_gone "$pid" || true
+		_vtpm_forget_pid "$pid"
+		fail "vtpmd $pid did not exit within 30 s of SIGTERM"
+	fi
+	_vtpm_forget_pid "$pid"
+	wait_until 5 test ! -e "/dev/$name" || fail "/dev/$name still exists after vtpmd exited"
+}
+
+# --- clients ---------------------------------------------------------------------
+
+# tpm2 TOOL ARGS...: tpm2_TOOL against the test's device (or the TCTI in
+# TPM2_TCTI_OVERRIDE, e.g. swtpm:path=SOCKET for an interop peer).
+tpm2() {
+	local tool=$1
+	shift
+	timeout 120 "tpm2_$tool" -T "${TPM2_TCTI_OVERRIDE:-device:$VTPM_DEV}" "$@"
+}
+
+# ptm_ioctl ARGS...: Debian's swtpm_ioctl against the test's device.
+ptm_ioctl() {
+	timeout 60 swtpm_ioctl "$@" "$VTPM_DEV"
+}
+
+# The C clients (tests/tools/).
+tpmraw() {
+	timeout 600 "$VTPM_TOOLS/tpmraw" "$VTPM_DEV" "$@"
+}
+
+ptmctl() {
+	timeout 600 "$VTPM_TOOLS/ptmctl" "$VTPM_DEV" "$@"
+}
+
+# The value of TPM_PT_LOCKOUT_COUNTER, e.g. 0x1.
+lockout_counter() {
+	tpm2 getcap properties-variable | sed -n 's/^TPM2_PT_LOCKOUT_COUNTER: //p'
+}
+
+# pcr_value ALG:N -> the value tpm2_pcrread prints (0x..., upper case).
+pcr_value() {
+	local n=${1#*:}
+	tpm2 pcrread "$1" | sed -n "s/^ *$n *: //p"
+}
+
+# ls -A of a directory as one line.
+dir_list() {
+	(cd "$1" && ls -A | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+}
