@@ -30,8 +30,18 @@ struct tpm_options {
 	bool allow_set_locality;   /* honour the vendor SetLocality command */
 };
 
+/*
+ * Observer of every exchange with libtpms: the command and the response, as
+ * the client (or vtpmd itself) sent and received them. Called after the
+ * command ran, never concurrently (the device serializes commands).
+ */
+typedef void tpm_record_fn(void *ctx, const uint8_t *cmd, size_t cmd_len,
+			   const uint8_t *resp, size_t resp_len);
+
 struct tpm {
 	struct tpm_options opt;
+	tpm_record_fn *record;     /* sees the commands vtpmd composes itself */
+	void *record_ctx;
 	bool running;              /* TPMLIB_MainInit succeeded, no stop since */
 	uint8_t locality;          /* used for the next command */
 	uint32_t last_ordinal;     /* last command a client sent while running */

@@ -22,10 +22,12 @@ uint32_t tpm_run_internal(struct tpm *t, uint8_t *cmd, uint32_t len)
 	uint8_t *resp = NULL;
 	uint32_t resp_len = 0, cap = 0, rc = TPM_FAIL;
 
-	(void)t;
 	if (TPMLIB_Process(&resp, &resp_len, &cap, cmd, len) == TPM_SUCCESS &&
-	    resp_len >= TPM_HEADER_SIZE && resp_len <= cap)
+	    resp_len >= TPM_HEADER_SIZE && resp_len <= cap) {
 		rc = wire_be32(resp + 6);
+		if (t->record)
+			t->record(t->record_ctx, cmd, len, resp, resp_len);
+	}
 	free(resp);
 	return rc;
 }

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* print_caps.c - --print-capabilities and --print-info (see print_caps.h). */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtpms/tpm_error.h>
+#include <libtpms/tpm_library.h>
+
+#include "cli/print_caps.h"
+
+/* Stands in the list for the "rsa-keysize-N" entries libtpms reports. */
+#define RSA_KEYSIZES "rsa-keysize-*"
+
+/*
+ * Every feature name swtpm defines that vtpmd could claim, in swtpm's order,
+ * and whether this build really has it. This is the one list: flip an entry
+ * when its option starts to work (and drop that option from main.c's
+ * refuse_unimplemented()). tests/device/introspection.bats fails when a
+ * listed option is refused or an unlisted one is accepted.
+ */
+static const struct feature {
+	const char *name;
+	bool works;
+} features[] = {
+	{ "flags-opt-startup", true },
+	{ "flags-opt-disable-auto-shutdown", true },
+	/* swtpm's CUSE mode claims this too, but it names --ctrl's terminate,
+	 * an option of the socket interface that CUSE has no use for. */
+	{ "ctrl-opt-terminate", false },
+	{ "cmdarg-seccomp", true },           /* --seccomp */
+	{ "cmdarg-key-fd", true },            /* --key fd= */
+	{ "cmdarg-pwd-fd", true },            /* --key pwdfd= */
+	{ "cmdarg-print-states", true },      /* --print-states */
+	{ "cmdarg-chroot", true },            /* -R/--chroot */
+	{ "cmdarg-migration", true },         /* --migration */
+	{ "nvram-backend-dir", true },
+	{ "nvram-backend-file", false },      /* backend-uri=file:// */
+	{ RSA_KEYSIZES, true },
+	{ "cmdarg-print-info", true },
+	{ "tpmstate-opt-lock", true },        /* the lock is always taken */
+	{ "tpmstate-dir-backend-opt-backup", true },
+	{ "tpmstate-dir-backend-opt-fsync", true }, /* writes are always durable */
+	{ "cmdarg-pcap", true },
+	{ "systemd-notify", true },
+};
+
+static TPMLIB_TPMVersion lib_version(enum tpm_version v)
+{
+	return v == TPM_VERSION_12 ? TPMLIB_TPM_VERSION_1_2 : TPMLIB_TPM_VERSION_2;
+}
+
+/* Print "rsa-keysize-N" for each size in libtpms' feature info, which reads
+ * like {"TPMFeatures":{"RSAKeySizes":[1024,2048,3072],...}}. */
+static int print_rsa_keysizes(FILE *out, enum tpm_version version, const char **sep)
+{
+	static const char needle[] = "\"RSAKeySizes\":[";
+	char *info, *p, *end;
+
+	if (TPMLIB_ChooseTPMVersion(lib_version(version)) != TPM_SUCCESS)
+		return 0;
+	info = TPMLIB_GetInfo(TPMLIB_INFO_TPMFEATURES);
+	if (!info)
+		return 0;
+	p = strstr(info, needle);
+	if (p) {
+		p += strlen(needle);
+		while (*p != ']') {
+			unsigned long bits = strtoul(p, &end, 10);
+
+			if (end == p || (*end != ',' && *end != ']')) {
+				fprintf(stderr, "vtpmd: libtpms reported malformed RSA key sizes\n");
+				free(info);
+				return -1;
+			}
+			fprintf(out, "%s\"rsa-keysize-%lu\"", *sep, bits);
+			*sep = ", ";
+			p = *end == ',' ? end + 1 : end;
+		}
+	}
+	free(info);
+	return 0;
+}
+
+int print_capabilities(FILE *out, enum tpm_version version)
+{
+	const char *sep = " ";
+	size_t i;
+
+	fprintf(out, "{ \"type\": \"swtpm\", \"features\": [");
+	if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_1_2) == TPM_SUCCESS) {
+		fprintf(out, "%s\"tpm-1.2\"", sep);
+		sep = ", ";
+	}
+	if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) == TPM_SUCCESS) {
+		fprintf(out, "%s\"tpm-2.0\"", sep);
+		sep = ", ";
+	}
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		if (!features[i].works)
+			continue;
+		if (strcmp(features[i].name, RSA_KEYSIZES) == 0) {
+			if (print_rsa_keysizes(out, version, &sep) < 0)
+				return -1;
+			continue;
+		}
+		fprintf(out, "%s\"%s\"", sep, features[i].name);
+		sep = ", ";
+	}
+	fprintf(out, " ], \"version\": \"%s\" }\n", VTPMD_VERSION);
+	return 0;
+}
+
+int print_info(FILE *out, enum tpm_version version, uint64_t flags)
+{
+	char *info;
+
+	if (TPMLIB_ChooseTPMVersion(lib_version(version)) != TPM_SUCCESS) {
+		fprintf(stderr, "vtpmd: --print-info: libtpms has no %s\n",
+			version == TPM_VERSION_12 ? "TPM 1.2" : "TPM 2.0");
+		return -1;
+	}
+	info = TPMLIB_GetInfo((enum TPMLIB_InfoFlags)flags);
+	if (!info) {
+		fprintf(stderr, "vtpmd: --print-info: libtpms returned nothing for flags 0x%llx\n",
+			(unsigned long long)flags);
+		return -1;
+	}
+	fprintf(out, "%s\n", info);
+	free(info);
+	return 0;
+}

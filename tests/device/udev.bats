@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# udev/90-vtpmd.rules with a real systemd-udevd: vtpm* CUSE nodes become
+# root:tss 0660, so members of tss use them and nobody else can open them.
+load lib
+
+RULES=$BATS_TEST_DIRNAME/../../udev/90-vtpmd.rules
+# The test VM runs its command in a chroot, where udevadm would otherwise
+# answer every request with "Running in chroot, ignoring request".
+export SYSTEMD_IGNORE_CHROOT=1
+RULES_COPY=/run/udev/rules.d/90-vtpmd.rules
+
+# Use the running udevd if there is one (a real host), else start our own
+# (the test VM has none) and stop it at the end.
+setup_file() {
+	[[ -x /lib/systemd/systemd-udevd ]] || skip "systemd-udevd is not installed (apt-get install udev)"
+	mkdir -p /run/udev/rules.d
+	cp "$RULES" "$RULES_COPY"
+	if udevadm control --ping 2>/dev/null; then
+		udevadm control --reload
+	else
+		/lib/systemd/systemd-udevd >/dev/null 2>&1 3>&- </dev/null &
+		echo $! >"$BATS_FILE_TMPDIR/udevd.pid"
+		wait_until 30 udevadm control --ping 2>/dev/null ||
+			fail "systemd-udevd did not come up"
+	fi
+}
+
+teardown_file() {
+	local pid
+	rm -f "$RULES_COPY"
+	if [[ -s "$BATS_FILE_TMPDIR/udevd.pid" ]]; then
+		pid=$(cat "$BATS_FILE_TMPDIR/udevd.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_until 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	else
+		udevadm control --reload 2>/dev/null || true
+	fi
+}
+
+# Start a device and wait for udev to have handled its "add" event.
+start_and_settle() { # vtpm_start_as ARGS...
+	vtpm_start_as "$@"
+	timeout 60 udevadm settle --timeout=50 || fail "udevadm settle timed out"
+}
+
+@test "a vtpm* node is root:tss 0660 once udev has seen it" {
+	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init,startup-clear
+	assert_eq "$(stat -c '%U:%G %a' "$VTPM_DEV")" "root:tss 660" "owner and mode of $VTPM_DEV"
+	vtpm_stop
+}
+
+@test "the rule matches vtpm* only: another CUSE node stays root-only" {
+	local name="xtpmtest-$BATS_SUITE_TEST_NUMBER"
+	start_and_settle "$name" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init
+	assert_eq "$(stat -c '%U:%G %a' "/dev/$name")" "root:root 600" "owner and mode of /dev/$name"
+	vtpm_stop "$VTPM_PID" "$name"
+}
+
+@test "a member of tss uses the node with tpm2-tools; a user outside tss gets EACCES" {
+	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init,startup-clear
+	local as_tss=(setpriv --reuid=tss --regid=tss --init-groups env HOME=/tmp)
+	local as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp)
+
+	run "${as_tss[@]}" id -Gn
+	[[ " $output " == *" tss "* ]] || fail "the tss user is not in group tss: $output"
+	run --separate-stderr "${as_tss[@]}" timeout 120 tpm2_getrandom -T "device:$VTPM_DEV" --hex 8
+	assert_status 0
+	assert_match "$output" '^[0-9a-f]{16}$' "tpm2_getrandom as tss"
+
+	run "${as_nobody[@]}" bash -c "exec 3<>'$VTPM_DEV'"
+	assert_failed
+	[[ "$output" == *"Permission denied"* ]] || fail "open as nobody: expected EACCES, got: $output"
+	run "${as_nobody[@]}" timeout 120 tpm2_getrandom -T "device:$VTPM_DEV" --hex 8
+	assert_failed
+	[[ "$output" == *"Permission denied"* ]] || fail "tpm2_getrandom as nobody: $output"
+	vtpm_stop
+}
