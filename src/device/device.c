@@ -10,6 +10,7 @@
 
 #include "device/device_internal.h"
 #include "os/log.h"
+#include "store/store.h"
 #include "tpm/tpm_wire.h"
 
 /* Largest state blob accepted through write(); real ones are ~100 KiB. */
@@ -65,6 +66,12 @@ void vtpm_reset_transfers(struct vtpm *v)
 
 int vtpm_init(struct vtpm *v, const struct vtpmd_config *cfg)
 {
+	return vtpm_init_with_recorder(v, cfg, NULL, NULL);
+}
+
+int vtpm_init_with_recorder(struct vtpm *v, const struct vtpmd_config *cfg,
+			    tpm_record_fn *record, void *record_ctx)
+{
 	struct tpm_options opt = {
 		.version = cfg->tpm_version,
 		.auto_shutdown = !cfg->disable_auto_shutdown,
@@ -80,9 +87,11 @@ int vtpm_init(struct vtpm *v, const struct vtpmd_config *cfg)
 
 	if (tpm_setup(&v->tpm, &opt) != 0)
 		return -EIO;
+	v->tpm.record = record;
+	v->tpm.record_ctx = record_ctx;
 	if (!v->not_need_init)
 		return 0;
-	if (tpm_start(&v->tpm) != 0)
+	if (vtpm_start_tpm(v) != 0)
 		return -EIO;
 	if (v->startup != STARTUP_NONE && tpm_send_startup(&v->tpm, v->startup) != 0)
 		return -EIO;
@@ -151,6 +160,9 @@ static ssize_t run_command(struct vtpm *v, const uint8_t *buf, size_t len)
 	rc = tpm_execute(&v->tpm, cmd, (uint32_t)len, &resp.data, &resp.len, &resp.cap);
 
 	pthread_mutex_lock(&v->lock);
+	/* BUF, not CMD: libtpms may have worked on its copy in place. */
+	if (rc == TPM_SUCCESS && v->tpm.record)
+		v->tpm.record(v->tpm.record_ctx, buf, len, resp.data, resp.len);
 	v->resp = resp;
 	v->busy = false;
 	v->resp_off = 0;
@@ -176,6 +188,10 @@ ssize_t vtpm_write(struct vtpm *v, const uint8_t *buf, size_t len)
 		/* refused before anything changed */
 	} else if (v->busy || v->resp_pending) {
 		ret = -EBUSY;
+	} else if (v->tpm.running && store_ensure_locked() < 0) {
+		/* swtpm's rule: no command runs unless this process holds the
+		 * state (taken lazily after --migration incoming or a release) */
+		ret = -EIO;
 	} else {
 		ret = run_command(v, buf, len);
 	}

@@ -80,6 +80,12 @@ struct vtpm {
  * Returns 0 or -EIO (logged).
  */
 int vtpm_init(struct vtpm *v, const struct vtpmd_config *cfg);
+/* The same, with RECORD (if not NULL) called with every command and its
+ * response from then on: the clients' and the ones vtpmd sends itself
+ * (startup flags, shutdown-before-reset). It runs with the device lock held
+ * and must not call back into the device. */
+int vtpm_init_with_recorder(struct vtpm *v, const struct vtpmd_config *cfg,
+			    tpm_record_fn *record, void *record_ctx);
 /* Orderly end: waits for a running command, applies the shutdown rule,
  * powers the TPM off, frees everything. */
 void vtpm_fini(struct vtpm *v);

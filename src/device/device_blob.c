@@ -15,11 +15,12 @@
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
+#include <libtpms/tpm_nvfilename.h>
 #include <openssl/crypto.h>
 
 #include "device/device_internal.h"
 #include "os/log.h"
-#include "store/blob.h"
+#include "store/store.h"
 
 void vtpm_blob_reset(struct vtpm *v)
 {
@@ -40,8 +41,17 @@ static TPM_RESULT build_get_blob(struct vtpm *v, uint32_t type, uint32_t flags)
 
 	vtpm_blob_reset(v);
 	rc = tpm_get_state(&v->tpm, type, &plain, &plain_len);
+	/* As swtpm: once the volatile state has left, no stale copy may
+	 * resume this TPM; and handing over the save state ends an outgoing
+	 * migration, so the destination may take the lock. */
+	if (type == PTM_BLOB_TYPE_VOLATILE)
+		store_delete(TPM_VOLATILESTATE_NAME, false);
+	if (type == PTM_BLOB_TYPE_SAVESTATE)
+		store_release_outgoing();
 	if (rc == TPM_SUCCESS)
-		rc = blob_migration_encode(plain, plain_len, &blob, &blob_len);
+		rc = store_blob_export(plain, plain_len,
+				       flags & PTM_STATE_FLAG_DECRYPTED,
+				       &blob, &blob_len, NULL);
 	if (plain) {
 		OPENSSL_cleanse(plain, plain_len);
 		free(plain);
@@ -84,6 +94,9 @@ void vtpm_blob_get(struct vtpm *v, struct ptm_getstate *g)
 		memcpy(g->u.resp.data, v->get.blob.data + offset, n);
 	}
 	g->u.resp.tpm_result = TPM_SUCCESS;
+	/* the file-key layer stays unless the client asked for it removed */
+	if (store_has_file_key() && !(flags & PTM_STATE_FLAG_DECRYPTED))
+		g->u.resp.state_flags = PTM_STATE_FLAG_ENCRYPTED;
 	g->u.resp.totlength = total;
 	g->u.resp.length = n;
 	if (offset < total && offset + n < total) {
@@ -123,9 +136,9 @@ static TPM_RESULT finish_set(struct vtpm *v)
 	size_t plain_len = 0;
 	TPM_RESULT rc;
 
-	rc = blob_migration_decode(v->set.blob.data, v->set.blob.len,
-				   v->set.flags & PTM_STATE_FLAG_ENCRYPTED,
-				   &plain, &plain_len);
+	rc = store_blob_import(v->set.blob.data, v->set.blob.len,
+			       v->set.flags & PTM_STATE_FLAG_ENCRYPTED,
+			       &plain, &plain_len);
 	if (rc == TPM_SUCCESS && plain_len > UINT32_MAX)
 		rc = TPM_SIZE;
 	if (rc == TPM_SUCCESS)
@@ -148,6 +161,11 @@ void vtpm_blob_set(struct vtpm *v, struct ptm_setstate *s)
 
 	if (v->tpm.running) {
 		rc = TPM_BAD_ORDINAL;
+		goto reset;
+	}
+	/* swtpm exits when it cannot lock here; an error reply is enough */
+	if (store_ensure_locked() < 0) {
+		rc = TPM_FAIL;
 		goto reset;
 	}
 	if (len > PTM_STATE_BLOB_SIZE || type < PTM_BLOB_TYPE_PERMANENT ||

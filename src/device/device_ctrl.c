@@ -49,6 +49,21 @@ size_t vtpm_ioctl_max_size(void)
 	return sizeof(union ptm_arg);
 }
 
+TPM_RESULT vtpm_start_tpm(struct vtpm *v)
+{
+	TPM_RESULT rc = tpm_start(&v->tpm);
+
+	/* --tpmstate backup: a permanent state libtpms refused may be damaged
+	 * in a way only it can tell; the previous one may still be good. */
+	if (rc != TPM_SUCCESS && store_backup_available()) {
+		log_error("retrying the TPM start with the backup of the permanent state");
+		store_prefer_backup(true);
+		rc = tpm_start(&v->tpm);
+		store_prefer_backup(false);
+	}
+	return rc;
+}
+
 static void ctrl_init(struct vtpm *v, struct ptm_init *a)
 {
 	uint32_t flags = a->u.req.init_flags;
@@ -56,7 +71,8 @@ static void ctrl_init(struct vtpm *v, struct ptm_init *a)
 
 	tpm_stop(&v->tpm);
 	vtpm_reset_transfers(v);
-	rc = tpm_start(&v->tpm);
+	/* swtpm locks the state here, unless --migration incoming defers it */
+	rc = store_lock_for_init() < 0 ? TPM_FAIL : vtpm_start_tpm(v);
 	if (rc == TPM_SUCCESS && (flags & PTM_INIT_FLAG_DELETE_VOLATILE))
 		rc = store_delete(TPM_VOLATILESTATE_NAME, false);
 	a->u.resp.tpm_result = rc;
@@ -176,6 +192,10 @@ static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 		return 0;
 	case PTM_GET_CONFIG:
 		memset(&a->getconfig, 0, sizeof(a->getconfig));
+		if (store_has_file_key())
+			a->getconfig.u.resp.flags |= PTM_CONFIG_FLAG_FILE_KEY;
+		if (store_has_migration_key())
+			a->getconfig.u.resp.flags |= PTM_CONFIG_FLAG_MIGRATION_KEY;
 		return 0;
 	case PTM_SET_DATAFD:
 		/* Only meaningful on swtpm's socket interface. */

@@ -125,7 +125,8 @@ static size_t put_option(uint8_t *p, uint16_t code, const void *value, size_t le
 	put_u16(p, code);
 	put_u16(p + 2, (uint16_t)len);
 	memset(p + 4, 0, pad4(len));
-	memcpy(p + 4, value, len);
+	if (len)
+		memcpy(p + 4, value, len);
 	return 4 + pad4(len);
 }
 

@@ -11,14 +11,18 @@
  * too new -> TPM_BAD_VERSION, hdrsize != 10 or a TLV record that does not
  * fit -> TPM_BAD_DATASIZE, duplicate data record -> TPM_BAD_PARAMETER, no
  * data record -> TPM_FAIL, encrypted and no key -> TPM_KEYNOTFOUND,
- * allocation failure -> TPM_SIZE.
+ * allocation failure -> TPM_SIZE. Decrypted data is wiped before it is
+ * freed; the caller wipes the payloads it gets.
  */
 #ifndef VTPMD_BLOB_H
 #define VTPMD_BLOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libtpms/tpm_types.h>
+
+#include "store/key.h"
 
 #define BLOB_HEADER_SIZE 10
 #define BLOB_VERSION 2
@@ -39,24 +43,56 @@
 #define BLOB_TAG_IVEC_ENCRYPTED_DATA         6
 #define BLOB_TAG_IVEC_ENCRYPTED_MIGRATION_DATA 7
 
-/* State file: header(flags 0) | TLV(DATA, payload). */
-TPM_RESULT blob_file_encode(const uint8_t *payload, size_t len,
+/* Which keys a blob is sealed or opened with; NULL, or a key of length 0,
+ * means "none". Either pointer may be NULL, and so may the struct. */
+struct blob_keys {
+	const struct state_key *file;       /* --key */
+	const struct state_key *migration;  /* --migration-key */
+};
+
+/*
+ * State file. Without a key: header(flags 0) | TLV(DATA, payload). With one:
+ * header(ENCRYPTED [| ENCRYPTED_256BIT_KEY]) | TLV(ENCRYPTED_DATA, AES-CBC of
+ * the padded payload) | TLV(HMAC, HMAC-SHA256 over ciphertext || IV) |
+ * TLV(IVEC_ENCRYPTED_DATA, a fresh random IV of the key's length).
+ */
+TPM_RESULT blob_file_encode(const struct state_key *key,
+			    const uint8_t *payload, size_t len,
 			    uint8_t **out, size_t *outlen);
-/* Accepts what swtpm writes (plain v2, and legacy v1 plain); returns the
- * libtpms payload. Encrypted files without a key give TPM_KEYNOTFOUND. */
-TPM_RESULT blob_file_decode(const uint8_t *file, size_t len,
+/* Accepts what swtpm writes (v2 plain or encrypted, legacy v1); returns the
+ * libtpms payload. As swtpm does, with a key configured the file must be
+ * encrypted with it. Wrong key or altered data -> TPM_DECRYPT_ERROR (the MAC
+ * is checked before anything is decrypted); key of the other size ->
+ * TPM_BAD_KEY_PROPERTY; plain file while a key is configured -> TPM_FAIL. */
+TPM_RESULT blob_file_decode(const struct state_key *key,
+			    const uint8_t *file, size_t len,
 			    uint8_t **payload, size_t *plen);
 
-/* Migration blob (GET_STATEBLOB): header(flags MIGRATION_DATA) |
- * TLV(MIGRATION_DATA, TLV(DATA, payload)). */
-TPM_RESULT blob_migration_encode(const uint8_t *payload, size_t len,
-				 uint8_t **out, size_t *outlen);
+/*
+ * Migration blob (GET_STATEBLOB): inner = TLV(DATA, payload), or, with a
+ * file key and unless DECRYPTED is asked for, the payload encrypted with the
+ * file key as in a state file. outer = TLV(MIGRATION_DATA, inner), or inner
+ * encrypted with the migration key (tags ENCRYPTED_MIGRATION_DATA, HMAC,
+ * IVEC_ENCRYPTED_MIGRATION_DATA). Header flags: MIGRATION_DATA and the
+ * flags of each encryption used. *ENCRYPTED (may be NULL) says whether the
+ * inner layer is still under the file key (PTM_STATE_FLAG_ENCRYPTED).
+ */
+TPM_RESULT blob_migration_encode(const struct blob_keys *keys, bool decrypted,
+				 const uint8_t *payload, size_t len,
+				 uint8_t **out, size_t *outlen, bool *encrypted);
 /* Inverse, for SET_STATEBLOB. ENCRYPTED_FLAG is the ioctl's
- * PTM_STATE_FLAG_ENCRYPTED; without keys configured, encrypted input gives
- * TPM_KEYNOTFOUND. An empty blob or a bare header decodes to (NULL, 0):
+ * PTM_STATE_FLAG_ENCRYPTED. A blob whose header says MIGRATION_ENCRYPTED
+ * needs the migration key; one that does not is taken as plain even when a
+ * migration key is set (swtpm's "upgrade" path). The inner layer needs the
+ * file key if ENCRYPTED_FLAG or the header's ENCRYPTED says so. Missing key
+ * -> TPM_KEYNOTFOUND. An empty blob or a bare header decodes to (NULL, 0):
  * swtpm passes that to TPMLIB_SetState() as "no cached state". */
-TPM_RESULT blob_migration_decode(const uint8_t *blob, size_t len,
+TPM_RESULT blob_migration_decode(const struct blob_keys *keys,
+				 const uint8_t *blob, size_t len,
 				 int encrypted_flag,
 				 uint8_t **payload, size_t *plen);
+
+/* A short phrase saying what a decode result means, for log lines. */
+const char *blob_strerror(TPM_RESULT rc);
 
 #endif

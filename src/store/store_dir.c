@@ -20,12 +20,14 @@
 #include "os/log.h"
 #include "store/blob.h"
 #include "store/store.h"
+#include "store/store_keys.h"
 #include "store/store_lock.h"
 
 #define STORE_DIR_MODE     0750
 #define STORE_FILE_MODE    0640
 #define STORE_MAX_FILE     (16u << 20)  /* far above any libtpms state */
 #define STORE_NAME_MAX     64
+#define STORE_BACKUP_SUFFIX ".bak"
 
 static struct {
 	int dirfd;
@@ -33,6 +35,10 @@ static struct {
 	enum tpm_version ver;
 	mode_t mode;
 	bool mode_exact;        /* --tpmstate mode= given: ignore the umask */
+	bool backup;            /* --tpmstate backup */
+	bool prefer_backup;     /* load the permanent state from the .bak */
+	bool main_bad;          /* running on the .bak: do not rotate into it */
+	unsigned logged;        /* load failures already logged, by name bit */
 } st = { .dirfd = -1 };
 
 /* Plain state holds the TPM's seeds: wipe copies before freeing them. */
@@ -103,27 +109,37 @@ static int sync_dir(void)
 
 int store_open(const char *dir, enum tpm_version ver, mode_t file_mode)
 {
+	const struct store_options opt = { .file_mode = file_mode };
+
+	return store_open_with(dir, ver, &opt);
+}
+
+int store_open_with(const char *dir, enum tpm_version ver,
+		    const struct store_options *opt)
+{
+	mode_t file_mode = opt->file_mode;
 	int fd, err;
 
 	if (st.dirfd >= 0)
 		return -EBUSY;
+	/* The caller reports failures to the user; these lines add detail. */
 	if (!dir || !*dir)
 		return -EINVAL;
 
 	err = mkdir_parents(dir, STORE_DIR_MODE);
 	if (err) {
-		log_error("store: creating %s: %s", dir, strerror(-err));
+		log_debug("store: creating %s: %s", dir, strerror(-err));
 		return err;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		log_error("store: opening %s: %s", dir, strerror(-err));
+		log_debug("store: opening %s: %s", dir, strerror(-err));
 		return err;
 	}
 	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
 		err = -errno;
-		log_error("store: %s is not writable: %s", dir, strerror(-err));
+		log_debug("store: %s is not writable: %s", dir, strerror(-err));
 		goto fail;
 	}
 	st.path = strdup(dir);
@@ -133,14 +149,21 @@ int store_open(const char *dir, enum tpm_version ver, mode_t file_mode)
 	}
 	err = store_lock_file_open(fd);
 	if (err) {
-		log_error("store: opening %s/.lock: %s", dir, strerror(-err));
+		log_debug("store: opening %s/.lock: %s", dir, strerror(-err));
 		goto fail;
 	}
 	st.dirfd = fd;
 	st.ver = ver;
 	st.mode_exact = file_mode != STORE_MODE_DEFAULT;
 	st.mode = st.mode_exact ? (file_mode & 07777) : STORE_FILE_MODE;
+	st.backup = opt->backup;
+	st.prefer_backup = st.main_bad = false;
+	st.logged = 0;
 
+	if (opt->defer_lock) {
+		store_lock_defer();
+		return 0;
+	}
 	err = store_lock(0);
 	if (err) {
 		store_close();  /* -EAGAIN says it all; the caller reports it */
@@ -163,6 +186,7 @@ void store_close(void)
 	st.dirfd = -1;
 	free(st.path);
 	st.path = NULL;
+	st.backup = st.prefer_backup = st.main_bad = false;
 }
 
 /* 1 if NAME exists in DIRFD, 0 if not, -errno if that cannot be told. */
@@ -201,6 +225,8 @@ TPM_RESULT store_nvram_init(void)
 		log_error("store: no state directory is open");
 		return TPM_FAIL;
 	}
+	/* libtpms reads a file more than once per start: log each problem once */
+	st.logged = 0;
 	return TPM_SUCCESS;
 }
 
@@ -286,14 +312,91 @@ fail:
 	return err;
 }
 
+/* Bits of st.logged: which load failures were already reported. */
+#define LOGGED_PERMANENT 0x01
+#define LOGGED_VOLATILE  0x02
+#define LOGGED_SAVESTATE 0x04
+#define LOGGED_BACKUP    0x08
+#define LOGGED_FALLBACK  0x10
+
+static unsigned name_bit(const char *name)
+{
+	if (strcmp(name, TPM_PERMANENT_ALL_NAME) == 0)
+		return LOGGED_PERMANENT;
+	if (strcmp(name, TPM_VOLATILESTATE_NAME) == 0)
+		return LOGGED_VOLATILE;
+	return LOGGED_SAVESTATE;
+}
+
+/*
+ * Read and decode FNAME. TPM_RETRY if it does not exist; otherwise a decode
+ * result, or TPM_FAIL if it cannot be read. A failure is logged once per
+ * start (BIT of st.logged).
+ */
+static TPM_RESULT load_file(const char *fname, unsigned bit,
+			    uint8_t **payload, size_t *plen)
+{
+	uint8_t *file;
+	size_t flen;
+	TPM_RESULT rc;
+	int err;
+
+	*payload = NULL;
+	*plen = 0;
+	err = read_whole(fname, &file, &flen);
+	if (err == -ENOENT)
+		return TPM_RETRY;       /* libtpms: no such state yet */
+	if (err)
+		return TPM_FAIL;        /* read_whole() said why */
+
+	rc = blob_file_decode(store_file_key(), file, flen, payload, plen);
+	free_secret(file, flen);
+	if (rc != TPM_SUCCESS && !(st.logged & bit)) {
+		st.logged |= bit;
+		log_error("store: cannot load %s/%s: %s (TPM result 0x%x)",
+			  st.path, fname, blob_strerror(rc), rc);
+	}
+	return rc;
+}
+
+/* The permanent state with --tpmstate backup: the main file, else (missing
+ * or unreadable) the .bak; or the .bak first when told to prefer it. */
+static TPM_RESULT load_permanent(const char *fname, uint8_t **payload,
+				 size_t *plen)
+{
+	char bak[STORE_NAME_MAX + sizeof(STORE_BACKUP_SUFFIX)];
+	TPM_RESULT rc, rc_bak;
+
+	snprintf(bak, sizeof(bak), "%s%s", fname, STORE_BACKUP_SUFFIX);
+	if (st.prefer_backup) {
+		rc = load_file(bak, LOGGED_BACKUP, payload, plen);
+		if (rc == TPM_SUCCESS)
+			st.main_bad = true;
+		return rc;
+	}
+	rc = load_file(fname, name_bit(TPM_PERMANENT_ALL_NAME), payload, plen);
+	if (rc == TPM_SUCCESS)
+		return rc;
+	rc_bak = load_file(bak, LOGGED_BACKUP, payload, plen);
+	if (rc_bak == TPM_RETRY)
+		return rc;
+	if (rc_bak == TPM_SUCCESS) {
+		if (!(st.logged & LOGGED_FALLBACK))
+			log_error("store: %s/%s is %s: using %s", st.path, fname,
+				  rc == TPM_RETRY ? "missing" : "unusable", bak);
+		st.logged |= LOGGED_FALLBACK;
+		st.main_bad = true;
+	}
+	return rc_bak;
+}
+
 TPM_RESULT store_load(const char *name, unsigned char **data,
 		      uint32_t *length)
 {
 	char fname[STORE_NAME_MAX];
-	uint8_t *file, *payload;
-	size_t flen, plen;
+	uint8_t *payload;
+	size_t plen;
 	TPM_RESULT rc;
-	int err;
 
 	*data = NULL;
 	*length = 0;
@@ -305,24 +408,31 @@ TPM_RESULT store_load(const char *name, unsigned char **data,
 	if (rc != TPM_SUCCESS)
 		return rc;
 
-	err = read_whole(fname, &file, &flen);
-	if (err == -ENOENT)
-		return TPM_RETRY;       /* libtpms: no such state yet */
-	if (err)
-		return TPM_FAIL;
-
-	rc = blob_file_decode(file, flen, &payload, &plen);
-	free_secret(file, flen);
-	if (rc != TPM_SUCCESS) {
-		log_error("store: %s/%s: %s (TPM result 0x%x)", st.path, fname,
-			  rc == TPM_KEYNOTFOUND ?
-			  "encrypted, and no key is configured" :
-			  "not a valid state file", rc);
+	if (st.backup && strcmp(name, TPM_PERMANENT_ALL_NAME) == 0)
+		rc = load_permanent(fname, &payload, &plen);
+	else
+		rc = load_file(fname, name_bit(name), &payload, &plen);
+	if (rc != TPM_SUCCESS)
 		return rc;
-	}
 	*data = payload;
 	*length = (uint32_t)plen;       /* plen < STORE_MAX_FILE */
 	return TPM_SUCCESS;
+}
+
+bool store_backup_available(void)
+{
+	char fname[STORE_NAME_MAX], bak[STORE_NAME_MAX + sizeof(STORE_BACKUP_SUFFIX)];
+
+	if (st.dirfd < 0 || !st.backup ||
+	    file_name(fname, sizeof(fname), TPM_PERMANENT_ALL_NAME, false) != TPM_SUCCESS)
+		return false;
+	snprintf(bak, sizeof(bak), "%s%s", fname, STORE_BACKUP_SUFFIX);
+	return file_exists(st.dirfd, bak) > 0;
+}
+
+void store_prefer_backup(bool prefer)
+{
+	st.prefer_backup = prefer;
 }
 
 static int write_full(int fd, const uint8_t *buf, size_t len)
@@ -342,13 +452,44 @@ static int write_full(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+static int write_atomic(const char *tmp, const char *final, const char *keep_as,
+			const uint8_t *buf, size_t len);
+
+/*
+ * Keep the current FINAL as KEEP_AS: a copy, written atomically like any
+ * state file (a hard link would be cheaper, but the seccomp allow-list has
+ * no linkat, and renaming FINAL away would leave a moment without it).
+ * No FINAL yet is fine. Failure is logged and the write goes on: a missing
+ * backup must not fail a TPM command.
+ */
+static void keep_previous(const char *final, const char *keep_as)
+{
+	char tmp[STORE_NAME_MAX + sizeof(STORE_BACKUP_SUFFIX) + 4];
+	uint8_t *old;
+	size_t len;
+	int err;
+
+	err = read_whole(final, &old, &len);
+	if (err == -ENOENT)
+		return;
+	if (err == 0) {
+		snprintf(tmp, sizeof(tmp), "TMP-%s", keep_as);
+		err = write_atomic(tmp, keep_as, NULL, old, len);
+		free_secret(old, len);
+	}
+	if (err)
+		log_error("store: could not keep the previous %s/%s as %s",
+			  st.path, final, keep_as);
+}
+
 /*
  * Replace FINAL with a file holding BUF: write TMP, fsync it, rename it
  * over FINAL, fsync the directory, so a crash at any instant leaves the old
  * or the new file. Until the rename, a failure leaves FINAL untouched and
- * removes TMP. Returns 0 / -errno; logs what failed.
+ * removes TMP. KEEP_AS (or NULL) names the backup of the old FINAL.
+ * Returns 0 / -errno; logs what failed.
  */
-static int write_atomic(const char *tmp, const char *final,
+static int write_atomic(const char *tmp, const char *final, const char *keep_as,
 			const uint8_t *buf, size_t len)
 {
 	const char *step;
@@ -388,6 +529,8 @@ static int write_atomic(const char *tmp, const char *final,
 		step = "close";
 		goto fail;
 	}
+	if (keep_as)
+		keep_previous(final, keep_as);
 	if (renameat(st.dirfd, tmp, st.dirfd, final) < 0) {
 		step = "rename";
 		goto fail;
@@ -412,14 +555,15 @@ fail:
 	return err;
 }
 
-/* Writers must hold the lock: two processes must never both write. */
+/* Writers must hold the lock: two processes must never both write. A lock
+ * deferred (--migration incoming) or released is taken here if it is free. */
 static bool may_write(void)
 {
 	if (st.dirfd < 0) {
 		log_error("store: no state directory is open");
 		return false;
 	}
-	if (!store_locked()) {
+	if (store_ensure_locked() < 0) {
 		log_error("store: refusing to write %s: storage is not locked",
 			  st.path);
 		return false;
@@ -431,6 +575,8 @@ TPM_RESULT store_save(const char *name, const unsigned char *data,
 		      uint32_t length)
 {
 	char fname[STORE_NAME_MAX], tname[STORE_NAME_MAX];
+	char bak[STORE_NAME_MAX + sizeof(STORE_BACKUP_SUFFIX)];
+	bool permanent;
 	uint8_t *file;
 	size_t flen;
 	TPM_RESULT rc;
@@ -443,15 +589,25 @@ TPM_RESULT store_save(const char *name, const unsigned char *data,
 		rc = file_name(tname, sizeof(tname), name, true);
 	if (rc != TPM_SUCCESS)
 		return rc;
+	permanent = strcmp(name, TPM_PERMANENT_ALL_NAME) == 0;
+	snprintf(bak, sizeof(bak), "%s%s", fname, STORE_BACKUP_SUFFIX);
 
-	rc = blob_file_encode(data, length, &file, &flen);
+	rc = blob_file_encode(store_file_key(), data, length, &file, &flen);
 	if (rc != TPM_SUCCESS) {
-		log_error("store: encoding %s: TPM result 0x%x", fname, rc);
+		log_error("store: encoding %s: %s (TPM result 0x%x)", fname,
+			  blob_strerror(rc), rc);
 		return rc;
 	}
-	err = write_atomic(tname, fname, file, flen);
+	/* Running on the backup: the main file is the bad one, do not keep it. */
+	err = write_atomic(tname, fname,
+			   st.backup && permanent && !st.main_bad ? bak : NULL,
+			   file, flen);
 	free_secret(file, flen);
-	return err ? TPM_FAIL : TPM_SUCCESS;
+	if (err)
+		return TPM_FAIL;
+	if (permanent)
+		st.main_bad = false;
+	return TPM_SUCCESS;
 }
 
 TPM_RESULT store_delete(const char *name, bool must_exist)

@@ -21,9 +21,14 @@
 
 #define LOCK_FILE      ".lock"
 #define LOCK_RETRY_NS  (10 * 1000 * 1000)     /* 10 ms, as swtpm */
+/* After an outgoing migration released the lock, the destination may hold
+ * it a moment longer than the source needs it back: wait up to 3 s. */
+#define LOCK_RETRIES_AFTER_RELEASE 300
 
 static int lock_fd = -1;
 static bool lock_held;
+static bool lock_deferred;              /* --migration incoming, not yet taken */
+static unsigned lock_lazy_retries;      /* for store_ensure_locked() */
 
 int store_lock_file_open(int dirfd)
 {
@@ -37,7 +42,14 @@ int store_lock_file_open(int dirfd)
 		return -errno;
 	lock_fd = fd;
 	lock_held = false;
+	lock_deferred = false;
+	lock_lazy_retries = 0;
 	return 0;
+}
+
+void store_lock_defer(void)
+{
+	lock_deferred = true;
 }
 
 void store_lock_file_close(void)
@@ -74,6 +86,8 @@ int store_lock(unsigned retries)
 	for (attempt = 0; ; attempt++) {
 		if (fcntl(lock_fd, F_SETLK, &fl) == 0) {
 			lock_held = true;
+			lock_deferred = false;
+			lock_lazy_retries = 0;
 			return 0;
 		}
 		if (errno == EINTR)
@@ -111,4 +125,30 @@ void store_unlock(void)
 bool store_locked(void)
 {
 	return lock_held;
+}
+
+int store_ensure_locked(void)
+{
+	int ret;
+
+	if (lock_held)
+		return 0;
+	ret = store_lock(lock_lazy_retries);
+	if (ret == -EAGAIN)
+		log_error("store: the state directory is locked by another process");
+	return ret;
+}
+
+int store_lock_for_init(void)
+{
+	if (lock_deferred)
+		return 0;
+	return store_ensure_locked();
+}
+
+void store_release_outgoing(void)
+{
+	store_unlock();
+	lock_lazy_retries = LOCK_RETRIES_AFTER_RELEASE;
+	log_info("store: lock released for the migration destination");
 }

@@ -9,6 +9,8 @@
 /* Open (creating it) .lock in the directory DIRFD, without locking it.
  * Returns 0 / -errno. */
 int store_lock_file_open(int dirfd);
+/* --migration incoming: the lock is taken on first use, not at open. */
+void store_lock_defer(void);
 /* Drop the lock, if held, and close the lock file. */
 void store_lock_file_close(void);
 

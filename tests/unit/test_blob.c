@@ -90,7 +90,7 @@ static TPM_RESULT file_decode(const uint8_t *in, size_t len,
 
 	*payload = (uint8_t *)0x1;      /* must be overwritten */
 	*plen = 99;
-	rc = blob_file_decode(copy, len, payload, plen);
+	rc = blob_file_decode(NULL, copy, len, payload, plen);
 	free(copy);
 	if (rc != TPM_SUCCESS) {
 		assert_null(*payload);
@@ -107,7 +107,7 @@ static TPM_RESULT mig_decode(const uint8_t *in, size_t len, int enc,
 
 	*payload = (uint8_t *)0x1;
 	*plen = 99;
-	rc = blob_migration_decode(copy, len, enc, payload, plen);
+	rc = blob_migration_decode(NULL, copy, len, enc, payload, plen);
 	free(copy);
 	if (rc != TPM_SUCCESS) {
 		assert_null(*payload);
@@ -167,7 +167,7 @@ static void test_file_encode_exact_bytes(void **state)
 	size_t outlen;
 
 	(void)state;
-	assert_int_equal(blob_file_encode(abc, sizeof(abc), &out, &outlen),
+	assert_int_equal(blob_file_encode(NULL, abc, sizeof(abc), &out, &outlen),
 			 TPM_SUCCESS);
 	assert_int_equal(outlen, sizeof(abc_file));
 	assert_memory_equal(out, abc_file, sizeof(abc_file));
@@ -180,7 +180,7 @@ static void test_migration_encode_exact_bytes(void **state)
 	size_t outlen;
 
 	(void)state;
-	assert_int_equal(blob_migration_encode(abc, sizeof(abc), &out, &outlen),
+	assert_int_equal(blob_migration_encode(NULL, false, abc, sizeof(abc), &out, &outlen, NULL),
 			 TPM_SUCCESS);
 	assert_int_equal(outlen, sizeof(abc_migration));
 	assert_memory_equal(out, abc_migration, sizeof(abc_migration));
@@ -201,7 +201,7 @@ static void test_round_trips(void **state)
 		for (j = 0; j < len; j++)
 			in[j] = (uint8_t)(j * 7 + 3);
 
-		assert_int_equal(blob_file_encode(len ? in : NULL, len, &out,
+		assert_int_equal(blob_file_encode(NULL, len ? in : NULL, len, &out,
 						  &outlen), TPM_SUCCESS);
 		assert_int_equal(outlen, len + 16);
 		assert_int_equal(file_decode(out, outlen, &payload, &plen),
@@ -214,8 +214,9 @@ static void test_round_trips(void **state)
 		free(payload);
 		free(out);
 
-		assert_int_equal(blob_migration_encode(len ? in : NULL, len,
-						       &out, &outlen),
+		assert_int_equal(blob_migration_encode(NULL, false,
+						       len ? in : NULL, len,
+						       &out, &outlen, NULL),
 				 TPM_SUCCESS);
 		assert_int_equal(outlen, len + 22);
 		assert_int_equal(mig_decode(out, outlen, 0, &payload, &plen),
@@ -236,14 +237,15 @@ static void test_encode_refuses_oversize_and_null(void **state)
 
 	(void)state;
 	/* totlen is 32 bits: refused before any allocation or read */
-	assert_int_equal(blob_file_encode(abc, (size_t)UINT32_MAX - 15, &out,
+	assert_int_equal(blob_file_encode(NULL, abc, (size_t)UINT32_MAX - 15, &out,
 					  &outlen), TPM_BAD_DATASIZE);
 	assert_null(out);
 	assert_int_equal(outlen, 0);
-	assert_int_equal(blob_migration_encode(abc, (size_t)UINT32_MAX - 21,
-					       &out, &outlen),
+	assert_int_equal(blob_migration_encode(NULL, false, abc,
+					       (size_t)UINT32_MAX - 21,
+					       &out, &outlen, NULL),
 			 TPM_BAD_DATASIZE);
-	assert_int_equal(blob_file_encode(NULL, 3, &out, &outlen),
+	assert_int_equal(blob_file_encode(NULL, NULL, 3, &out, &outlen),
 			 TPM_BAD_PARAMETER);
 	assert_null(out);
 }
@@ -599,7 +601,7 @@ static void test_swtpm_state_files(void **state)
 		assert_int_equal(file_decode(file, flen, &payload, &plen),
 				 TPM_SUCCESS);
 		assert_int_equal(plen, flen - 16);
-		assert_int_equal(blob_file_encode(payload, plen, &again, &alen),
+		assert_int_equal(blob_file_encode(NULL, payload, plen, &again, &alen),
 				 TPM_SUCCESS);
 		assert_int_equal(alen, flen);
 		assert_memory_equal(again, file, flen);
@@ -626,8 +628,8 @@ static void test_swtpm_migration_blob(void **state)
 	assert_memory_equal(from_mig, from_file, plen_file);
 
 	/* what GET_STATEBLOB gives is byte for byte what swtpm gives */
-	assert_int_equal(blob_migration_encode(from_file, plen_file, &again,
-					       &alen), TPM_SUCCESS);
+	assert_int_equal(blob_migration_encode(NULL, false, from_file,
+					       plen_file, &again, &alen, NULL), TPM_SUCCESS);
 	assert_int_equal(alen, mlen);
 	assert_memory_equal(again, mig, mlen);
 

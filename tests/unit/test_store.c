@@ -310,7 +310,7 @@ static void test_save_load_delete(void **state)
 		size_t flen, elen;
 
 		file = read_file(sdir, "tpm2-00.permall", &flen);
-		assert_int_equal(blob_file_encode(big, sizeof(big), &enc,
+		assert_int_equal(blob_file_encode(NULL, big, sizeof(big), &enc,
 						  &elen), TPM_SUCCESS);
 		assert_int_equal(flen, elen);
 		assert_memory_equal(file, enc, flen);
@@ -468,7 +468,7 @@ static void test_readonly_dir(void **state)
 
 	assert_no_temp(sdir);
 	file = read_file(sdir, "tpm2-00.permall", &flen);
-	assert_int_equal(blob_file_encode((const uint8_t *)"old", 3, &enc,
+	assert_int_equal(blob_file_encode(NULL, (const uint8_t *)"old", 3, &enc,
 					  &elen), TPM_SUCCESS);
 	assert_int_equal(flen, elen);
 	assert_memory_equal(file, enc, flen);
@@ -576,21 +576,102 @@ static void test_lock_excludes_other_process(void **state)
 	assert_int_equal(in_child(lock_taken_child), 0);
 }
 
+/* A child that takes the lock and holds it until told (pipes as in
+ * test_lock_retries). Returns its pid; *TO_CHILD releases it. */
+static pid_t hold_lock_in_child(int *to_child_w)
+{
+	int to_child[2], from_child[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		store_close();
+		if (store_open(sdir, TPM_VERSION_2, STORE_MODE_DEFAULT) != 0)
+			_exit(1);
+		if (write(from_child[1], "L", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	assert_int_equal(read(from_child[0], &c, 1), 1);
+	close(to_child[0]);
+	close(from_child[0]);
+	close(from_child[1]);
+	*to_child_w = to_child[1];
+	return pid;
+}
+
+static void release_child(pid_t pid, int to_child_w)
+{
+	int status;
+
+	assert_int_equal(write(to_child_w, "G", 1), 1);
+	close(to_child_w);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void test_no_writes_without_lock(void **state)
 {
+	int release;
+	pid_t pid;
+
 	(void)state;
 	assert_int_equal(store_open(sdir, TPM_VERSION_2, STORE_MODE_DEFAULT),
 			 0);
 	assert_int_equal(store_save(TPM_PERMANENT_ALL_NAME,
 				    (const uint8_t *)"a", 1), TPM_SUCCESS);
 	store_unlock();
+	/* another process took it: no write, no delete; reads are fine */
+	pid = hold_lock_in_child(&release);
 	assert_int_equal(store_save(TPM_PERMANENT_ALL_NAME,
 				    (const uint8_t *)"b", 1), TPM_FAIL);
 	assert_int_equal(store_delete(TPM_PERMANENT_ALL_NAME, false), TPM_FAIL);
-	assert_loads(TPM_PERMANENT_ALL_NAME, "a", 1);   /* reads are fine */
-	assert_int_equal(store_lock(0), 0);
+	assert_false(store_locked());
+	assert_loads(TPM_PERMANENT_ALL_NAME, "a", 1);
+	release_child(pid, release);
+	/* free again: a write takes the lock itself (swtpm's lazy locking) */
 	assert_int_equal(store_save(TPM_PERMANENT_ALL_NAME,
 				    (const uint8_t *)"b", 1), TPM_SUCCESS);
+	assert_true(store_locked());
+	assert_loads(TPM_PERMANENT_ALL_NAME, "b", 1);
+}
+
+/* --migration incoming: open without the lock; the first use takes it. */
+static void test_deferred_lock(void **state)
+{
+	const struct store_options opt = {
+		.file_mode = STORE_MODE_DEFAULT, .defer_lock = true,
+	};
+	int release;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mkdir(sdir, 0750), 0);
+	pid = hold_lock_in_child(&release);
+	/* the source still holds it: opening works, INIT does not lock */
+	assert_int_equal(store_open_with(sdir, TPM_VERSION_2, &opt), 0);
+	assert_false(store_locked());
+	assert_int_equal(store_lock_for_init(), 0);
+	assert_false(store_locked());
+	assert_int_equal(store_ensure_locked(), -EAGAIN);
+	release_child(pid, release);
+	assert_int_equal(store_ensure_locked(), 0);
+	assert_true(store_locked());
+	store_close();
+
+	/* without incoming, open takes the lock, and INIT after a release
+	 * for an outgoing migration takes it back */
+	assert_int_equal(store_open(sdir, TPM_VERSION_2, STORE_MODE_DEFAULT), 0);
+	assert_true(store_locked());
+	store_release_outgoing();
+	assert_false(store_locked());
+	assert_int_equal(store_lock_for_init(), 0);
+	assert_true(store_locked());
 }
 
 static void test_lock_retries(void **state)
@@ -863,6 +944,7 @@ int main(void)
 		T(test_load_refusals),
 		T(test_lock_excludes_other_process),
 		T(test_no_writes_without_lock),
+		T(test_deferred_lock),
 		T(test_lock_retries),
 		T(test_detect_version),
 		T(test_swtpm_state_loads_into_libtpms),
