@@ -1,0 +1,24 @@
+# bench/bench.mk - `make bench` (included by the top-level Makefile).
+#
+# Builds the benchmark client (bench/vtpmbench, linked with libtpms and
+# vtpmd's store for the in-process numbers) and the CUSE floor device, then
+# runs bench/run, which uses a VM where the kernel has no CUSE and writes
+# bench/RESULTS.md. Not part of `make check`: it takes minutes and its
+# numbers depend on the machine.
+
+BENCH_SRC := bench/vtpmbench.c bench/workload.c bench/tpm_cmds.c bench/stats.c \
+             bench/inproc.c bench/procs.c bench/devctl.c bench/report.c
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+
+$(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs fuse3)
+
+bench-build: all $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
+
+bench: bench-build
+	bench/run $(BUILD)
+
+.PHONY: bench bench-build
