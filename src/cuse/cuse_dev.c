@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cuse_dev.c - libfuse3 CUSE callbacks -> device model calls. */
+/* This file uses libfuse's 3.12 loop API (struct fuse_loop_config); the
+ * rest of the tree builds against the 3.1 API. */
+#undef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 312
+
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cuse_lowlevel.h>
@@ -19,7 +27,9 @@ struct cuse_dev {
 	struct vtpm *vtpm;
 	const struct cuse_dev_options *opt;
 	struct fuse_session *se;
-	bool ready;
+	bool init_replied;      /* our CUSE_INIT reply went to the kernel */
+	bool ready;             /* ... and the kernel kept the device */
+	struct fuse_buf buf;    /* requests read outside the FUSE loop */
 
 	/* The last poll handle the kernel gave us; woken when a response lands. */
 	pthread_mutex_t poll_lock;
@@ -33,14 +43,13 @@ static struct cuse_dev *dev_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* libfuse calls this after sending the reply, whatever the kernel made of
+ * it; cuse_dev_serve() checks that the device really exists. */
 static void on_init_done(void *userdata)
 {
 	struct cuse_dev *d = userdata;
 
-	d->ready = true;
-	log_info("/dev/%s is ready", d->opt->name);
-	if (d->opt->on_ready)
-		d->opt->on_ready(d->opt->ctx);
+	d->init_replied = true;
 }
 
 static void on_open(fuse_req_t req, struct fuse_file_info *fi)
@@ -186,55 +195,213 @@ static const struct cuse_lowlevel_ops cuse_ops = {
 	.ioctl = on_ioctl,
 };
 
+/* The kernel answers a device it refuses (e.g. a duplicate name) by
+ * aborting the connection after our reply; /dev/cuse then polls POLLERR. */
+static bool connection_dead(struct cuse_dev *d)
+{
+	struct pollfd p = { .fd = fuse_session_fd(d->se), .events = POLLIN };
+
+	if (poll(&p, 1, 0) < 0)
+		return false;
+	return p.revents & (POLLERR | POLLHUP | POLLNVAL);
+}
+
+int cuse_dev_process_one(struct cuse_dev *d)
+{
+	int res;
+
+	do {
+		res = fuse_session_receive_buf(d->se, &d->buf);
+	} while (res == -EINTR && !fuse_session_exited(d->se));
+	if (res <= 0)
+		return res == -ENODEV ? 0 : res;
+	fuse_session_process_buf(d->se, &d->buf);
+	return 1;
+}
+
+/* The kernel's first request is CUSE_INIT; our reply makes it create the
+ * node. Handled in the caller's thread so that on_ready runs while the
+ * process still has a single thread. */
+static int serve_init(struct cuse_dev *d)
+{
+	int res = 1;
+
+	while (!d->init_replied && res > 0 && !fuse_session_exited(d->se))
+		res = cuse_dev_process_one(d);
+	if (res < 0)
+		return res;
+	if (!d->init_replied || connection_dead(d))
+		return -EIO;
+	return 0;
+}
+
+/* libfuse 3.14's 3.1 entry point leaks the loop configuration it makes;
+ * the 3.12 one takes ours. Defaults: no clone_fd, at most 10
+ * workers, idle ones kept. */
+static int run_loop(struct cuse_dev *d)
+{
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+
+	if (!cfg)
+		return -ENOMEM;
+	fuse_session_loop_mt(d->se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return 0;
+}
+
+int cuse_dev_serve(struct cuse_dev *d)
+{
+	int ret;
+
+	active = d;
+	ret = serve_init(d);
+	if (ret == 0) {
+		d->ready = true;
+		log_info("/dev/%s is ready", d->opt->name);
+		if (d->opt->on_ready)
+			ret = d->opt->on_ready(d->opt->ctx);
+	}
+	/* Multithreaded so CANCEL and queries are served while a command runs. */
+	if (ret == 0)
+		ret = run_loop(d);
+	active = NULL;
+	if (!d->ready) {
+		log_error("the kernel did not create /dev/%s (name already in use?)",
+			  d->opt->name);
+		return -EIO;
+	}
+	return ret;
+}
+
+static void dev_free(struct cuse_dev *d)
+{
+	if (d->ph)
+		fuse_pollhandle_destroy(d->ph);
+	free(d->buf.mem);
+	pthread_mutex_destroy(&d->poll_lock);
+	free(d);
+}
+
+static struct cuse_dev *dev_new(struct vtpm *v, const struct cuse_dev_options *opt,
+				char *devname, size_t devname_len,
+				struct cuse_info *ci)
+{
+	struct cuse_dev *d;
+
+	if (snprintf(devname, devname_len, "DEVNAME=%s", opt->name) >=
+	    (int)devname_len)
+		return NULL;
+	ci->dev_major = opt->major;
+	ci->dev_minor = opt->minor;
+	ci->dev_info_argc = 1;
+	ci->flags = 0;          /* restricted ioctls */
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->vtpm = v;
+	d->opt = opt;
+	pthread_mutex_init(&d->poll_lock, NULL);
+	return d;
+}
+
 int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt)
 {
 	char devname[128];
 	const char *dev_info_argv[] = { devname };
 	char *argv[] = { "vtpmd", "-f", NULL };
-	struct cuse_info ci = {
-		.dev_major = opt->major,
-		.dev_minor = opt->minor,
-		.dev_info_argc = 1,
-		.dev_info_argv = dev_info_argv,
-		.flags = 0, /* restricted ioctls */
-	};
-	struct cuse_dev d = { .vtpm = v, .opt = opt };
+	struct cuse_info ci = { .dev_info_argv = dev_info_argv };
+	struct cuse_dev *d;
 	int multithreaded = 0, ret;
 
-	if (snprintf(devname, sizeof(devname), "DEVNAME=%s", opt->name) >=
-	    (int)sizeof(devname))
+	d = dev_new(v, opt, devname, sizeof(devname), &ci);
+	if (!d)
 		return -ENAMETOOLONG;
 	if (access("/dev/cuse", R_OK | W_OK) != 0) {
 		ret = -errno;
 		log_error("cannot use /dev/cuse: %s (is the cuse module loaded? try 'modprobe cuse')",
 			  strerror(errno));
+		dev_free(d);
 		return ret == -ENOENT ? -ENODEV : ret;
 	}
-	pthread_mutex_init(&d.poll_lock, NULL);
-	d.se = cuse_lowlevel_setup(2, argv, &ci, &cuse_ops, &multithreaded, &d);
-	if (!d.se) {
-		pthread_mutex_destroy(&d.poll_lock);
+	/*
+	 * Where transparent huge pages are "always" (Debian's default), each
+	 * FUSE worker's 8 MiB stack and each malloc arena can be backed by a
+	 * 2 MiB page as soon as one byte of it is touched: measured, that
+	 * doubled a device's RSS. vtpmd uses kilobytes of each; opt out.
+	 */
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+		log_info("cannot opt out of transparent huge pages: %s", strerror(errno));
+	d->se = cuse_lowlevel_setup(2, argv, &ci, &cuse_ops, &multithreaded, d);
+	if (!d->se) {
+		dev_free(d);
 		log_error("could not set up the CUSE device");
 		return -ENODEV;
 	}
-	active = &d;
-	/* Multithreaded so CANCEL and queries are served while a command runs. */
-	fuse_session_loop_mt(d.se, 0);
-	active = NULL;
-	cuse_lowlevel_teardown(d.se);
-	if (d.ph)
-		fuse_pollhandle_destroy(d.ph);
-	pthread_mutex_destroy(&d.poll_lock);
-	if (!d.ready) {
-		log_error("the kernel did not create /dev/%s (name already in use?)",
-			  opt->name);
-		return -EIO;
-	}
-	return 0;
+	ret = cuse_dev_serve(d);
+	cuse_lowlevel_teardown(d->se);
+	dev_free(d);
+	return ret;
 }
 
 void cuse_dev_stop(void)
 {
 	if (active)
 		fuse_session_exit(active->se);
+}
+
+/* The peer closing its end is what the kernel dropping the device looks
+ * like to libfuse: ENODEV, which ends the session quietly. */
+static ssize_t custom_read(int fd, void *buf, size_t len, void *userdata)
+{
+	ssize_t n = read(fd, buf, len);
+
+	(void)userdata;
+	if (n == 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t custom_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	(void)userdata;
+	return writev(fd, iov, count);
+}
+
+struct cuse_dev *cuse_dev_attach(struct vtpm *v, const struct cuse_dev_options *opt,
+				 int fd)
+{
+	static const struct fuse_custom_io io = {
+		.read = custom_read,
+		.writev = custom_writev,
+	};
+	char devname[128];
+	const char *dev_info_argv[] = { devname };
+	char *argv[] = { "vtpmd", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	struct cuse_info ci = { .dev_info_argv = dev_info_argv };
+	struct cuse_dev *d;
+
+	d = dev_new(v, opt, devname, sizeof(devname), &ci);
+	if (!d)
+		return NULL;
+	d->se = cuse_lowlevel_new(&args, &ci, &cuse_ops, d);
+	fuse_opt_free_args(&args);      /* option parsing may have copied them */
+	if (!d->se) {
+		dev_free(d);
+		return NULL;
+	}
+	if (fuse_session_custom_io(d->se, &io, fd) < 0) {
+		fuse_session_destroy(d->se);
+		dev_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void cuse_dev_detach(struct cuse_dev *d)
+{
+	fuse_session_destroy(d->se);
+	dev_free(d);
 }

@@ -1,0 +1,56 @@
+# fuzz.mk - libFuzzer targets, included by the top-level Makefile.
+#
+#   make fuzz         each target for FUZZ_SECONDS (default 60)
+#   make fuzz-smoke   each target for FUZZ_SMOKE_SECONDS (default 10); part of make check
+#
+# Targets (fuzz/fuzz_NAME.c): device (the device model's ioctls, writes,
+# reads, polls), blob (state-file and migration-blob parsing and
+# decryption), config (the option parser), cuse (the CUSE layer through
+# libfuse, the kernel played over a socketpair). The library is rebuilt with
+# clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
+# fuzz/corpus/NAME; what a run finds goes to build-fuzz/corpus/NAME, and a
+# crash to build-fuzz/crash-NAME-*.
+
+FUZZ_BUILD         := build-fuzz
+FUZZ_TARGETS       := device blob config cuse
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_CC            ?= clang
+FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS        := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_BINS          := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+# The library, by the top-level rules, with clang and the fuzz flags.
+fuzz-lib:
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a
+
+$(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h tests/unit/cuse_peer.h fuzz-lib
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -Ifuzz -Itests/unit $(WARNFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libvtpmd.a $(LDLIBS)
+
+# fuzz_run SECONDS: every target in turn; stops at the first crash.
+define fuzz_run
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		echo "== fuzz_$$t for $(1) s"; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(1) -timeout=60 \
+			-rss_limit_mb=4096 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$t- \
+			$(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/fuzz_$$t.log || \
+			{ tail -n 60 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^stat::new_units_added' \
+			$(FUZZ_BUILD)/fuzz_$$t.log | tr '\n' ' '; echo; \
+	done
+endef
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+fuzz-smoke: fuzz-build
+	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-lib

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz_vtpm.h - one real device model (real libtpms, a temporary state
+ * directory) shared by every input of a fuzz run, as one daemon serves
+ * every client. Rebuilt when an input made it ask to exit (PTM_SHUTDOWN).
+ */
+#ifndef VTPMD_FUZZ_VTPM_H
+#define VTPMD_FUZZ_VTPM_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device/device.h"
+#include "os/log.h"
+#include "store/store.h"
+
+static struct vtpm fuzz_vtpm;
+static struct vtpmd_config fuzz_cfg;
+
+/*
+ * With startup-clear the start fails when an input left volatile state
+ * behind (STORE_VOLATILE, then SHUTDOWN): libtpms resumes from it and
+ * refuses a second Startup, as swtpm's would. Start without then.
+ */
+static inline void fuzz_vtpm_start(void)
+{
+	fuzz_cfg.startup = STARTUP_CLEAR;
+	if (vtpm_init(&fuzz_vtpm, &fuzz_cfg) == 0)
+		return;
+	vtpm_fini(&fuzz_vtpm);
+	fuzz_cfg.startup = STARTUP_NONE;
+	if (vtpm_init(&fuzz_vtpm, &fuzz_cfg) < 0) {
+		fprintf(stderr, "fuzz: the TPM did not start\n");
+		abort();
+	}
+}
+
+/* Once per process: the state directory and the TPM. */
+static inline void fuzz_vtpm_setup(void)
+{
+	static char dir[] = "/tmp/vtpmd-fuzz-XXXXXX";
+
+	if (!getenv("FUZZ_LOG"))
+		log_disable();  /* thousands of refused requests per second */
+	if (!mkdtemp(dir) ||
+	    store_open(dir, TPM_VERSION_2, STORE_MODE_DEFAULT) < 0) {
+		fprintf(stderr, "fuzz: cannot set up a state directory\n");
+		abort();
+	}
+	fuzz_cfg.tpm_version = TPM_VERSION_2;
+	fuzz_cfg.not_need_init = true;
+	fuzz_vtpm_start();
+}
+
+/* After an input: bring the device back if the input ended it. */
+static inline void fuzz_vtpm_recover(void)
+{
+	if (!vtpm_exit_requested(&fuzz_vtpm))
+		return;
+	vtpm_fini(&fuzz_vtpm);
+	fuzz_vtpm_start();
+}
+
+/* Reading the input: a byte, a little-endian number, a slice. */
+struct fuzz_input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static inline uint8_t fuzz_u8(struct fuzz_input *in)
+{
+	uint8_t v = 0;
+
+	if (in->left) {
+		v = *in->p++;
+		in->left--;
+	}
+	return v;
+}
+
+static inline uint32_t fuzz_u32(struct fuzz_input *in, unsigned bytes)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint32_t)fuzz_u8(in) << (8 * i);
+	return v;
+}
+
+/* Up to WANT bytes of the input; *GOT says how many. */
+static inline const uint8_t *fuzz_bytes(struct fuzz_input *in, size_t want, size_t *got)
+{
+	const uint8_t *p = in->p;
+
+	*got = want < in->left ? want : in->left;
+	in->p += *got;
+	in->left -= *got;
+	return p;
+}
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * privs.h - who vtpmd is at each stage of its life.
+ *
+ *   start-up (root)      privs_lookup_user() in the host's user database,
+ *                        privs_chroot() (-R), logging, daemonize.
+ *   state (the user)     privs_enter_user() ... privs_leave_user() around
+ *                        opening the state directory and starting the TPM,
+ *                        so every file is created by, and checked against,
+ *                        the user the daemon will run as.
+ *   device (root)        open /dev/cuse, the kernel creates /dev/NAME, the
+ *                        pid file is written.
+ *   serving (nobody)     privs_drop(): the --runas uid, gid and groups (or
+ *                        uid 0), no capabilities in any set, no_new_privs.
+ *                        Done once, while the process has a single thread.
+ *
+ * Functions return 0 or -errno.
+ */
+#ifndef VTPMD_PRIVS_H
+#define VTPMD_PRIVS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct privs_user {
+	char *name;             /* as given on the command line, for messages */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;          /* supplementary groups, gid included */
+	size_t ngroups;
+};
+
+/*
+ * Resolve --runas SPEC: a user name, or a numeric uid. A uid without a
+ * passwd entry runs with gid = uid and no other group. -ENOENT: no such
+ * user (with a message in ERR). Done before any chroot, so the chroot needs
+ * no user database.
+ */
+int privs_lookup_user(const char *spec, struct privs_user *u,
+		      char *err, size_t errlen);
+void privs_user_free(struct privs_user *u);
+
+/* chroot(DIR) and chdir("/"). Libraries the process needs later from the
+ * file system (libgcc_s, for pthread_cancel at exit) are loaded first. */
+int privs_chroot(const char *dir);
+
+/* Act as U for file access (supplementary groups, then effective gid and
+ * uid) until privs_leave_user(). The saved uid stays 0. */
+int privs_enter_user(const struct privs_user *u);
+int privs_leave_user(void);
+
+/*
+ * Drop for good: with U, become U (groups, gid, uid); without, stay uid 0.
+ * Then clear every capability set (effective, permitted, inheritable,
+ * bounding, ambient), set no_new_privs, and check that all of it holds
+ * (and, for a non-root U, that uid 0 cannot be regained). Call with one
+ * thread only: capabilities and the bounding set are per thread.
+ */
+int privs_drop(const struct privs_user *u);
+
+#endif

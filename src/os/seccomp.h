@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * seccomp.h - the syscall allow-list of the serving daemon.
+ *
+ * Installed once, after privs_drop(), for every thread of the process. It
+ * lists what the running daemon does: the FUSE loop (read requests and
+ * write replies on /dev/cuse, start worker threads, cancel them at exit),
+ * libtpms and OpenSSL (memory, time, getrandom), the state directory
+ * (openat, read, write, fsync, rename, unlink relative to its fd, the
+ * record lock), logging, signals and the exit paths. Anything else gets
+ * ACTION: the process is killed (kill), the call is logged and allowed
+ * (log), or no filter is installed (none).
+ *
+ * Argument rules: clone only for threads (CLONE_THREAD), clone3 answers
+ * ENOSYS so glibc falls back to clone, tgkill may signal only this
+ * process, and ioctl is only isatty()'s TCGETS.
+ */
+#ifndef VTPMD_SECCOMP_H
+#define VTPMD_SECCOMP_H
+
+#include "cli/config.h"
+
+/* Returns 0 or -errno (logged). */
+int seccomp_allowlist_install(enum seccomp_action action);
+
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * syscall_inject - make a running process execute one system call, to show
+ * what its seccomp filter does with it (x86_64).
+ *
+ * The device tests use it on a running vtpmd: a call outside the allow-list
+ * (execve) must kill the daemon with SIGSYS under --seccomp action=kill and
+ * be let through (and logged) under action=log; an allowed one (getpid)
+ * must leave it serving. No test hook lives in vtpmd itself.
+ *
+ * How: ptrace-seize the process's main thread, interrupt it (it sits in a
+ * system call, so the instruction before its rip is `syscall`), point rip
+ * back at that instruction with the chosen number and arguments, single-step,
+ * read the result, then restore the registers so the interrupted call is
+ * restarted, and detach.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ERESTARTSYS           512
+#define ERESTARTNOINTR        513
+#define ERESTARTNOHAND        514
+#define ERESTART_RESTARTBLOCK 516
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: syscall_inject PID NR [ARG...]   (at most 6 ARGs)\n"
+		"Prints 'result N' (the call's return value, -errno on error) if the\n"
+		"process survived, or 'killed SIGNAME' if the call killed it.\n"
+		"Exit status: 0 the call was made, 1 it could not be, 2 usage.\n");
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "syscall_inject: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+/* Registers that make the interrupted call run again when resumed. */
+static struct user_regs_struct restarting(struct user_regs_struct r)
+{
+	long err = -(long)r.rax;
+
+	if (err == ERESTARTSYS || err == ERESTARTNOINTR || err == ERESTARTNOHAND) {
+		r.rax = r.orig_rax;
+		r.rip -= 2;
+	} else if (err == ERESTART_RESTARTBLOCK) {
+		r.rax = SYS_restart_syscall;
+		r.rip -= 2;
+	}
+	r.orig_rax = (unsigned long long)-1;   /* no further restart fix-up */
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct user_regs_struct saved, regs;
+	unsigned long long args[6] = { 0 };
+	pid_t pid;
+	long word;
+	int status, i;
+
+	if (argc < 3 || argc > 9) {
+		usage();
+		return 2;
+	}
+	pid = (pid_t)strtol(argv[1], NULL, 10);
+	for (i = 3; i < argc; i++)
+		args[i - 3] = strtoull(argv[i], NULL, 0);
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+		return die("PTRACE_SEIZE");
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
+		return die("PTRACE_INTERRUPT");
+	if (waitpid(pid, &status, __WALL) < 0 || !WIFSTOPPED(status))
+		return die("waiting for the stop");
+	if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0)
+		return die("PTRACE_GETREGS");
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)(saved.rip - 2), 0);
+	if (errno || (word & 0xffff) != 0x050f) {   /* 0f 05: syscall */
+		fprintf(stderr, "syscall_inject: the thread is not stopped in a system call\n");
+		ptrace(PTRACE_DETACH, pid, 0, 0);
+		return 1;
+	}
+
+	regs = saved;
+	regs.rax = strtoull(argv[2], NULL, 0);
+	regs.orig_rax = (unsigned long long)-1;
+	regs.rdi = args[0];
+	regs.rsi = args[1];
+	regs.rdx = args[2];
+	regs.r10 = args[3];
+	regs.r8 = args[4];
+	regs.r9 = args[5];
+	regs.rip = saved.rip - 2;
+	if (ptrace(PTRACE_SETREGS, pid, 0, &regs) < 0)
+		return die("PTRACE_SETREGS");
+	if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0)
+		return die("PTRACE_SINGLESTEP");
+	/* Other stops (a signal arriving meanwhile) are passed over. */
+	for (;;) {
+		if (waitpid(pid, &status, __WALL) < 0)
+			return die("waiting for the call");
+		if (WIFSIGNALED(status)) {
+			printf("killed %s\n", sigabbrev_np(WTERMSIG(status)) ?
+			       sigabbrev_np(WTERMSIG(status)) : "?");
+			return 0;
+		}
+		if (WIFEXITED(status)) {
+			printf("exited %d\n", WEXITSTATUS(status));
+			return 0;
+		}
+		if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP)
+			break;
+		if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0)
+			return die("PTRACE_SINGLESTEP");
+	}
+	if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
+		return die("PTRACE_GETREGS");
+	printf("result %lld\n", (long long)regs.rax);
+	saved = restarting(saved);
+	if (ptrace(PTRACE_SETREGS, pid, 0, &saved) < 0)
+		return die("restoring the registers");
+	if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0)
+		return die("PTRACE_DETACH");
+	return 0;
+}
