@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device/device.h"
 #include "os/log.h"
@@ -36,10 +37,30 @@ static inline void fuzz_vtpm_start(void)
 	}
 }
 
+static char fuzz_dir[] = "/tmp/vtpmd-fuzz-XXXXXX";
+
+/* At exit: the state directory goes (libtpms' files, the lock). */
+static void fuzz_vtpm_cleanup(void)
+{
+	static const char *const names[] = {
+		"tpm2-00.permall", "tpm2-00.volatilestate", "tpm2-00.savestate",
+		"tpm2-00.permall.bak", "TMP2-00.permall", "TMP2-00.volatilestate",
+		"TMP2-00.savestate", ".lock",
+	};
+	char path[sizeof(fuzz_dir) + 32];
+
+	store_close();
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", fuzz_dir, names[i]);
+		unlink(path);
+	}
+	rmdir(fuzz_dir);
+}
+
 /* Once per process: the state directory and the TPM. */
 static inline void fuzz_vtpm_setup(void)
 {
-	static char dir[] = "/tmp/vtpmd-fuzz-XXXXXX";
+	char *dir = fuzz_dir;
 
 	if (!getenv("FUZZ_LOG"))
 		log_disable();  /* thousands of refused requests per second */
@@ -48,6 +69,7 @@ static inline void fuzz_vtpm_setup(void)
 		fprintf(stderr, "fuzz: cannot set up a state directory\n");
 		abort();
 	}
+	atexit(fuzz_vtpm_cleanup);
 	fuzz_cfg.tpm_version = TPM_VERSION_2;
 	fuzz_cfg.not_need_init = true;
 	fuzz_vtpm_start();

@@ -78,6 +78,7 @@ int vtpm_init_with_recorder(struct vtpm *v, const struct vtpmd_config *cfg,
 		.reject_locality_4 = cfg->reject_locality_4,
 		.allow_set_locality = cfg->allow_set_locality,
 	};
+	TPM_RESULT rc;
 
 	memset(v, 0, sizeof(*v));
 	pthread_mutex_init(&v->lock, NULL);
@@ -93,9 +94,15 @@ int vtpm_init_with_recorder(struct vtpm *v, const struct vtpmd_config *cfg,
 		return 0;
 	if (vtpm_start_tpm(v) != 0)
 		return -EIO;
-	if (v->startup != STARTUP_NONE && tpm_send_startup(&v->tpm, v->startup) != 0)
-		return -EIO;
-	return 0;
+	if (v->startup == STARTUP_NONE)
+		return 0;
+	rc = tpm_send_startup(&v->tpm, v->startup);
+	/* A saved volatile state resumes an already started TPM: that is fine. */
+	if (rc == TPM2_RC_INITIALIZE && v->tpm.opt.version == TPM_VERSION_2) {
+		log_info("the TPM resumed its saved volatile state; no Startup needed");
+		return 0;
+	}
+	return rc == 0 ? 0 : -EIO;
 }
 
 void vtpm_fini(struct vtpm *v)

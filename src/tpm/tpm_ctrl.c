@@ -40,7 +40,9 @@ TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type)
 	t->have_last_ordinal = true;
 	wire_put_be16(cmd + TPM_HEADER_SIZE, arg);
 	rc = tpm_run_internal(t, cmd, sizeof(cmd));
-	if (rc != TPM_SUCCESS)
+	if (rc == TPM2_RC_INITIALIZE)
+		log_info("TPM startup (type %u): already started", arg);
+	else if (rc != TPM_SUCCESS)
 		log_error("TPM startup (type %u) failed: 0x%x", arg, rc);
 	return rc;
 }

@@ -398,6 +398,25 @@ static void test_set_blob_rejects_garbage(void **state)
 	assert_int_equal(do_init(&f->v, 0), 0);
 }
 
+/* A restart with startup-clear over a saved volatile state resumes it. */
+static void test_restart_over_volatile_state(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t before[32], after[32], arg[8192] = { 0 };
+
+	pcr_extend1(&f->v, 0x77);
+	pcr_read1(&f->v, before);
+	assert_int_equal(ioctl_res(&f->v, PTM_STORE_VOLATILE, arg), 0);
+	f->cfg.disable_auto_shutdown = true;    /* an abrupt end, no Shutdown */
+	f->v.tpm.opt.auto_shutdown = false;
+	vtpm_release(&f->v);
+	vtpm_fini(&f->v);
+	assert_int_equal(vtpm_init(&f->v, &f->cfg), 0);
+	assert_int_equal(vtpm_open(&f->v), 0);
+	pcr_read1(&f->v, after);
+	assert_memory_equal(before, after, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_shutdown_disabled, setup_no_auto, teardown),
 		cmocka_unit_test_setup_teardown(test_state_blob_round_trip, setup_running, teardown),
 		cmocka_unit_test_setup_teardown(test_set_blob_rejects_garbage, setup_running, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_over_volatile_state, setup_running, teardown),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);

@@ -193,14 +193,31 @@ static int lock_down(void *ctx)
 struct daemon_args {
 	int fd;                 /* the daemon's end of the socketpair */
 	bool bad_state;         /* start with a damaged tpm2-00.permall */
+	char dir[32];           /* its state directory, made and removed by the test */
 };
+
+static void make_state_dir(struct daemon_args *a)
+{
+	snprintf(a->dir, sizeof(a->dir), "/tmp/vtpmd-seccomp-XXXXXX");
+	assert_non_null(mkdtemp(a->dir));
+}
+
+/* The daemon cannot: execve is not on its list. */
+static void remove_state_dir(const struct daemon_args *a)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", a->dir);
+	assert_int_equal(system(cmd), 0);
+}
 
 /* The daemon's side: what vtpmd does, with the socket for /dev/cuse. */
 static int daemon_side(void *arg)
 {
 	struct daemon_args *a = arg;
 	int fd = a->fd;
-	char dir[] = "/tmp/vtpmd-seccomp-XXXXXX", path[64];
+	const char *dir = a->dir;
+	char path[64];
 	struct vtpmd_config cfg = { .tpm_version = TPM_VERSION_2 };
 	struct cuse_dev_options opt = { .name = "vtpmsc", .on_ready = lock_down };
 	struct cuse_dev *d;
@@ -208,8 +225,6 @@ static int daemon_side(void *arg)
 	FILE *f;
 	int ret;
 
-	if (!mkdtemp(dir))
-		return 10;
 	if (a->bad_state) {
 		/* As after daemon_ready(): stdio on /dev/null, a character
 		 * device, which glibc's stdio asks the tty layer about. */
@@ -293,14 +308,16 @@ static void test_device_session_under_filter(void **state)
 	int fd = -1, status;
 	pid_t pid;
 
+	struct daemon_args a = { .bad_state = false };
+
 	(void)state;
 	skip_under_asan();
+	make_state_dir(&a);
 	assert_int_equal(cuse_peer_open(&p, &fd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct daemon_args a = { .fd = fd };
-
+		a.fd = fd;
 		cuse_peer_close(&p);
 		_exit(daemon_side(&a));
 	}
@@ -332,6 +349,7 @@ static void test_device_session_under_filter(void **state)
 	cuse_peer_close(&p);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_exit_ok(status);
+	remove_state_dir(&a);
 }
 
 /* libtpms reports a damaged state on stderr; on /dev/null glibc first asks
@@ -347,14 +365,16 @@ static void test_bad_state_under_filter(void **state)
 	pid_t pid;
 	static uint8_t arg[64];
 
+	struct daemon_args a = { .bad_state = true };
+
 	(void)state;
 	skip_under_asan();
+	make_state_dir(&a);
 	assert_int_equal(cuse_peer_open(&p, &fd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct daemon_args a = { .fd = fd, .bad_state = true };
-
+		a.fd = fd;
 		cuse_peer_close(&p);
 		_exit(daemon_side(&a));
 	}
@@ -369,6 +389,7 @@ static void test_bad_state_under_filter(void **state)
 	cuse_peer_close(&p);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_exit_ok(status);
+	remove_state_dir(&a);
 }
 
 int main(void)
