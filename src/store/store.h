@@ -109,4 +109,9 @@ TPM_RESULT store_load(const char *name, unsigned char **data, uint32_t *length);
 TPM_RESULT store_save(const char *name, const unsigned char *data, uint32_t length);
 TPM_RESULT store_delete(const char *name, bool must_exist);
 
+struct libtpms_callbacks;
+/* Point CBS's four NVRAM callbacks at the functions above; the rest of CBS
+ * is left as it is. */
+void store_set_nvram_callbacks(struct libtpms_callbacks *cbs);
+
 #endif

@@ -15,10 +15,13 @@
 #include <unistd.h>
 
 #include <libtpms/tpm_error.h>
+#include <libtpms/tpm_library.h>
 #include <libtpms/tpm_nvfilename.h>
 
 #include "os/log.h"
 #include "store/blob.h"
+#include <libtpms/tpm_library.h>
+
 #include "store/store.h"
 #include "store/store_keys.h"
 #include "store/store_lock.h"
@@ -638,4 +641,34 @@ TPM_RESULT store_delete(const char *name, bool must_exist)
 		return TPM_FAIL;
 	}
 	return TPM_SUCCESS;
+}
+
+/* libtpms' callback signatures carry a TPM number; vtpmd runs TPM 0 only. */
+static TPM_RESULT nvram_load(unsigned char **data, uint32_t *length,
+			     uint32_t tpm_number, const char *name)
+{
+	(void)tpm_number;
+	return store_load(name, data, length);
+}
+
+static TPM_RESULT nvram_store(const unsigned char *data, uint32_t length,
+			      uint32_t tpm_number, const char *name)
+{
+	(void)tpm_number;
+	return store_save(name, data, length);
+}
+
+static TPM_RESULT nvram_delete(uint32_t tpm_number, const char *name,
+			       TPM_BOOL must_exist)
+{
+	(void)tpm_number;
+	return store_delete(name, must_exist);
+}
+
+void store_set_nvram_callbacks(struct libtpms_callbacks *cbs)
+{
+	cbs->tpm_nvram_init = store_nvram_init;
+	cbs->tpm_nvram_loaddata = nvram_load;
+	cbs->tpm_nvram_storedata = nvram_store;
+	cbs->tpm_nvram_deletename = nvram_delete;
 }

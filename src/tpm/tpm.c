@@ -15,32 +15,6 @@
 /* libtpms' callbacks carry no context: they reach the one TPM through this. */
 static struct tpm *the_tpm;
 
-static TPM_RESULT cb_nvram_init(void)
-{
-	return store_nvram_init();
-}
-
-static TPM_RESULT cb_nvram_load(unsigned char **data, uint32_t *length,
-				uint32_t tpm_number, const char *name)
-{
-	(void)tpm_number;
-	return store_load(name, data, length);
-}
-
-static TPM_RESULT cb_nvram_store(const unsigned char *data, uint32_t length,
-				 uint32_t tpm_number, const char *name)
-{
-	(void)tpm_number;
-	return store_save(name, data, length);
-}
-
-static TPM_RESULT cb_nvram_delete(uint32_t tpm_number, const char *name,
-				  TPM_BOOL must_exist)
-{
-	(void)tpm_number;
-	return store_delete(name, must_exist);
-}
-
 static TPM_RESULT cb_io_init(void)
 {
 	return TPM_SUCCESS;
@@ -69,10 +43,6 @@ TPM_RESULT tpm_setup(struct tpm *t, const struct tpm_options *opt)
 {
 	static struct libtpms_callbacks cbs = {
 		.sizeOfStruct = sizeof(struct libtpms_callbacks),
-		.tpm_nvram_init = cb_nvram_init,
-		.tpm_nvram_loaddata = cb_nvram_load,
-		.tpm_nvram_storedata = cb_nvram_store,
-		.tpm_nvram_deletename = cb_nvram_delete,
 		.tpm_io_init = cb_io_init,
 		.tpm_io_getlocality = cb_get_locality,
 		.tpm_io_getphysicalpresence = cb_get_physical_presence,
@@ -83,6 +53,7 @@ TPM_RESULT tpm_setup(struct tpm *t, const struct tpm_options *opt)
 		return TPM_FAIL;
 	memset(t, 0, sizeof(*t));
 	t->opt = *opt;
+	store_set_nvram_callbacks(&cbs);
 	the_tpm = t;
 
 	rc = TPMLIB_RegisterCallbacks(&cbs);

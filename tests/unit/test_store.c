@@ -745,41 +745,13 @@ static void test_detect_version(void **state)
 
 /* ---- libtpms on swtpm's state, through the store ---- */
 
-static TPM_RESULT cb_init(void)
-{
-	return store_nvram_init();
-}
-
-static TPM_RESULT cb_load(unsigned char **data, uint32_t *length,
-			  uint32_t tpm_number, const char *name)
-{
-	(void)tpm_number;
-	return store_load(name, data, length);
-}
-
-static TPM_RESULT cb_store(const unsigned char *data, uint32_t length,
-			   uint32_t tpm_number, const char *name)
-{
-	(void)tpm_number;
-	return store_save(name, data, length);
-}
-
-static TPM_RESULT cb_delete(uint32_t tpm_number, const char *name,
-			    TPM_BOOL must_exist)
-{
-	(void)tpm_number;
-	return store_delete(name, must_exist);
-}
-
 static void use_store_callbacks(void)
 {
 	struct libtpms_callbacks cbs = {
 		.sizeOfStruct = sizeof(cbs),
-		.tpm_nvram_init = cb_init,
-		.tpm_nvram_loaddata = cb_load,
-		.tpm_nvram_storedata = cb_store,
-		.tpm_nvram_deletename = cb_delete,
 	};
+
+	store_set_nvram_callbacks(&cbs);
 
 	assert_int_equal(TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2),
 			 TPM_SUCCESS);
