@@ -77,6 +77,7 @@ check: all
 	$(MAKE) fuzz-smoke
 	$(MAKE) lint-man check-install
 	scripts/run-device-tests $(BUILD)
+	$(MAKE) check-san
 
 demo: all
 	scripts/run-device-tests --demo $(BUILD)
