@@ -7,7 +7,8 @@
 # numbers depend on the machine.
 
 BENCH_SRC := bench/vtpmbench.c bench/workload.c bench/tpm_cmds.c bench/stats.c \
-             bench/inproc.c bench/procs.c bench/devctl.c bench/report.c
+             bench/inproc.c bench/procs.c bench/devctl.c bench/report.c \
+             bench/swtpm_ref.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a

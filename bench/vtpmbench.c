@@ -32,6 +32,7 @@
 #include "procs.h"
 #include "report.h"
 #include "stats.h"
+#include "swtpm_ref.h"
 #include "tpm_cmds.h"
 #include "vtpm/ioctl.h"
 #include "workload.h"
@@ -72,25 +73,46 @@ static const struct counts quick = { 500, 100, 1, 5, 500, 3, 2, 10, 30, 10 };
 #define TARGET_RSS_KIB 2048
 #define TARGET_DENSITY_S 30.0
 
+/*
+ * The measured paths. libtpms runs in this process twice: alone, command
+ * after command in a tight loop ("libtpms in-process"), and "floor +
+ * libtpms": each command through libtpms in-process followed by the same
+ * bytes through the floor device, timed together. The second is the sum
+ * the issue's target names, with what one part costs the other included:
+ * under TCG, libtpms' working set evicts the emulated TLB the kernel's
+ * FUSE path then refills, a cost that neither part shows alone and that
+ * vtpmd pays too (its own path, measured with libtpms stubbed out, is
+ * within the noise of the floor; see bench/NOTES.md).
+ */
+enum path { P_FLOOR, P_FLOOR_MT, P_LIBTPMS, P_SUM, P_VTPMD, P_COUNT };
+static const char *const path_names[P_COUNT] = {
+	"CUSE floor", "CUSE floor (mt loop)", "libtpms in-process",
+	"floor + libtpms, back to back", "vtpmd",
+};
+
 struct results {
-	struct summary lat[OP_COUNT][4];       /* by path, see enum path */
-	/* Per round: p50 vtpmd / (p50 floor + p50 libtpms); the median over
-	 * the rounds, and of the overhead in µs. 0 where not measured. */
+	struct summary lat[OP_COUNT][P_COUNT];
+	/* Per round: p50 vtpmd / p50 (floor + libtpms, back to back), the
+	 * verdict, and p50 vtpmd / (p50 floor + p50 libtpms alone); the
+	 * median over the rounds, and of the overhead in µs. 0 where not
+	 * measured. */
 	double round_ratio[OP_COUNT], round_overhead_us[OP_COUNT];
+	double round_ratio_hot[OP_COUNT], round_overhead_hot_us[OP_COUNT];
 	struct summary ioctl_floor, ioctl_floor_mt, ioctl_vtpmd;
 	double ioctl_round_ratio;       /* median over rounds of vtpmd / floor p50 */
 	double start_existing_ms, start_fresh_ms, start_floor_ms;
 	struct mem m_start, m_1k, m_10k, m_end, m_floor, m_floor_mt;
+	/* The reference: the distribution's swtpm, socket mode (swtpm_ref.h). */
+	bool swtpm;
+	char swtpm_version[128];
+	double start_swtpm_ms;
+	struct mem m_swtpm_start, m_swtpm_1k, m_swtpm_10k;
 	long rss_growth;
 	bool density_ok;
 	double density_s;
 	long density_rss_avg, density_pss_avg, density_rss_max;
 };
 
-enum path { P_FLOOR, P_FLOOR_MT, P_LIBTPMS, P_VTPMD, P_COUNT };
-static const char *const path_names[P_COUNT] = {
-	"CUSE floor", "CUSE floor (mt loop)", "libtpms in-process", "vtpmd",
-};
 
 static struct cfg cfg;
 static struct counts cnt;
@@ -193,6 +215,21 @@ static uint64_t batch_deadline(unsigned budget_s, int rounds, int npaths)
  * disturbs least (a burst hits the paths of one round alike), so its
  * median over the rounds is the overhead the targets are judged by.
  */
+/* The "floor + libtpms" path: CMD through libtpms in-process, then the
+ * same bytes through the floor device (CTX: its fd); libtpms' response. */
+static ssize_t sum_transact(void *ctx, const uint8_t *cmd, size_t len,
+			    uint8_t *resp, size_t cap)
+{
+	uint8_t floor_resp[RESP_MAX];
+	ssize_t n = inproc_xport.transact(NULL, cmd, len, resp, cap);
+	ssize_t f;
+
+	if (n < 0)
+		return n;
+	f = fd_transact(ctx, cmd, len, floor_resp, sizeof(floor_resp));
+	return f < 0 ? f : n;
+}
+
 static int measure_op(enum op op, struct path_ctx *paths[P_COUNT], size_t n,
 		      size_t warmup, unsigned budget_s)
 {
@@ -200,6 +237,7 @@ static int measure_op(enum op op, struct path_ctx *paths[P_COUNT], size_t n,
 	int rounds = key ? ROUNDS_KEYGEN : ROUNDS;
 	size_t per_round = (n + (size_t)rounds - 1) / (size_t)rounds, r, nr = 0;
 	double ratio[ROUNDS_MAX], over[ROUNDS_MAX], p50[P_COUNT];
+	double ratio_hot[ROUNDS_MAX], over_hot[ROUNDS_MAX];
 	struct samples s[P_COUNT];
 	int p, npaths = 0, ret = 0;
 
@@ -221,14 +259,18 @@ static int measure_op(enum op op, struct path_ctx *paths[P_COUNT], size_t n,
 					   batch_deadline(budget_s, rounds, npaths), &s[p]);
 			p50[p] = samples_p50_from(&s[p], from);
 		}
-		if (ret == 0 && paths[P_FLOOR] && paths[P_LIBTPMS] && paths[P_VTPMD] &&
-		    p50[P_FLOOR] + p50[P_LIBTPMS] > 0) {
-			ratio[nr] = p50[P_VTPMD] / (p50[P_FLOOR] + p50[P_LIBTPMS]);
-			over[nr++] = p50[P_VTPMD] - p50[P_FLOOR] - p50[P_LIBTPMS];
+		if (ret == 0 && paths[P_FLOOR] && paths[P_LIBTPMS] && paths[P_SUM] &&
+		    paths[P_VTPMD] && p50[P_SUM] > 0) {
+			ratio[nr] = p50[P_VTPMD] / p50[P_SUM];
+			over[nr] = p50[P_VTPMD] - p50[P_SUM];
+			ratio_hot[nr] = p50[P_VTPMD] / (p50[P_FLOOR] + p50[P_LIBTPMS]);
+			over_hot[nr++] = p50[P_VTPMD] - p50[P_FLOOR] - p50[P_LIBTPMS];
 		}
 	}
 	res.round_ratio[op] = median(ratio, nr);
 	res.round_overhead_us[op] = median(over, nr);
+	res.round_ratio_hot[op] = median(ratio_hot, nr);
+	res.round_overhead_hot_us[op] = median(over_hot, nr);
 	for (p = 0; p < P_COUNT; p++) {
 		res.lat[op][p] = samples_summarize(&s[p]);
 		samples_free(&s[p]);
@@ -278,17 +320,6 @@ static int measure_ioctls(int floor_fd, int floor_mt_fd, int vtpmd_fd)
 }
 
 /* Commands that only load the daemon, for the memory phase. */
-static int send_commands(struct path_ctx *v, size_t n)
-{
-	struct samples none = { 0 };
-	int ret;
-
-	ret = workload_run(&v->x, OP_GETRANDOM, n / 2, 0, false, 0, &none);
-	if (ret == 0)
-		ret = workload_run(&v->x, OP_PCR_EXTEND, n - n / 2, 0, false, 0, &none);
-	return ret;
-}
-
 static void report_latency(void)
 {
 	enum op op;
@@ -309,12 +340,13 @@ static void report_latency(void)
 		    "the same key is derived), its state writes dropped.", ROUNDS);
 
 	report_heading("vtpmd overhead = vtpmd − (CUSE floor + libtpms)");
-	report_table("command | stat | vtpmd µs | floor µs | libtpms µs | overhead µs | "
+	report_table("command | stat | vtpmd µs | floor + libtpms µs | overhead µs | "
 		     "vtpmd / (floor + libtpms) | target ≤ 1.10");
 	for (op = 0; op < OP_COUNT; op++) {
 		const struct summary *v = &res.lat[op][P_VTPMD];
 		const struct summary *f = &res.lat[op][P_FLOOR];
 		const struct summary *l = &res.lat[op][P_LIBTPMS];
+		const struct summary *b = &res.lat[op][P_SUM];
 		bool targeted = op == OP_GETRANDOM || op == OP_PCR_EXTEND;
 		double base, ratio;
 
@@ -326,25 +358,41 @@ static void report_latency(void)
 			f = &res.lat[OP_GETRANDOM][P_FLOOR];
 		if (res.round_ratio[op] > 0) {
 			ratio = res.round_ratio[op];
-			report_row("%s | per-round p50, median of %d rounds | | | | %+.1f | "
-				   "**%.3f** | %s", op_name(op), ROUNDS,
-				   res.round_overhead_us[op], ratio,
+			report_row("%s | per-round p50, median of %d rounds | | | %+.1f | **%.3f** | %s",
+				   op_name(op), ROUNDS, res.round_overhead_us[op], ratio,
 				   targeted ? (ratio <= 1 + TARGET_OVERHEAD ? "met" :
 					       "**missed**") : "-");
 		}
+		if (b->n) {
+			report_row("%s | p50 of all | %.1f | %.1f | %+.1f | %.3f | -", op_name(op),
+				   v->p50_us, b->p50_us, v->p50_us - b->p50_us,
+				   v->p50_us / b->p50_us);
+			report_row("%s | mean of all | %.1f | %.1f | %+.1f | %.3f | -", op_name(op),
+				   v->mean_us, b->mean_us, v->mean_us - b->mean_us,
+				   v->mean_us / b->mean_us);
+		}
+		/* The parts measured apart: the floor (for a key generation,
+		 * where it is noise, the GetRandom floor stands in) plus libtpms
+		 * alone in a tight loop. */
+		if (!f->n)
+			f = &res.lat[OP_GETRANDOM][P_FLOOR];
 		base = f->p50_us + l->p50_us;
 		ratio = base > 0 ? v->p50_us / base : 0;
-		report_row("%s | p50 of all | %.1f | %.1f | %.1f | %+.1f | %.3f | -", op_name(op),
-			   v->p50_us, f->p50_us, l->p50_us, v->p50_us - base, ratio);
-		base = f->mean_us + l->mean_us;
-		ratio = base > 0 ? v->mean_us / base : 0;
-		report_row("%s | mean of all | %.1f | %.1f | %.1f | %+.1f | %.3f | -", op_name(op),
-			   v->mean_us, f->mean_us, l->mean_us, v->mean_us - base, ratio);
+		report_row("%s | p50 of all, parts apart (floor %.1f + libtpms alone %.1f) | "
+			   "%.1f | %.1f | %+.1f | %.3f | -", op_name(op), f->p50_us, l->p50_us,
+			   v->p50_us, base, v->p50_us - base, ratio);
+		if (res.round_ratio_hot[op] > 0)
+			report_row("%s | per-round p50, median of %d rounds, parts apart | | | "
+				   "%+.1f | %.3f | -", op_name(op), ROUNDS,
+				   res.round_overhead_hot_us[op], res.round_ratio_hot[op]);
 	}
-	report_note("The verdict uses the per-round ratio: in each round every path runs "
-		    "a batch back to back, so load from elsewhere hits them alike; the "
-		    "median over the rounds discards the rounds a burst spoilt. For "
-		    "CreatePrimary the GetRandom floor stands in (it is noise there).");
+	report_note("The verdict uses the per-round ratio against \"floor + libtpms, back "
+		    "to back\": in each round every path runs a batch back to back, so load "
+		    "from elsewhere hits them alike, and the median over the rounds "
+		    "discards the rounds a burst spoilt. The \"parts apart\" rows add the "
+		    "floor and libtpms measured separately, libtpms in a tight loop where "
+		    "its working set stays cached; they leave out what running libtpms "
+		    "costs the transport around it, so they overstate vtpmd's share.");
 
 	report_heading("Control ioctl round trip (µs): PTM_GET_TPMESTABLISHED");
 	report_table("device | n | mean | p50 | p99 | ops/s");
@@ -430,11 +478,45 @@ static int measure_migration(int fd)
 	return 0;
 }
 
+/* ---- swtpm, the reference -------------------------------------------------- */
+
+/* Manufactures swtpm's state in DIR (its first start) and weighs it like
+ * vtpmd: after start, after 1,000 and after 10,000 commands. */
+static int measure_swtpm_memory(const char *dir)
+{
+	struct xport x;
+	pid_t pid;
+	int fd, ret = -1;
+
+	res.swtpm = swtpm_ref_available(res.swtpm_version, sizeof(res.swtpm_version));
+	if (!res.swtpm)
+		return 0;
+	progress("reference: %s, socket mode", res.swtpm_version);
+	pid = swtpm_ref_start(dir, NULL);
+	if (pid < 0) {
+		progress("swtpm did not start on %s: %s", dir, strerror((int)-pid));
+		return -1;
+	}
+	read_mem(pid, &res.m_swtpm_start);
+	fd = swtpm_ref_connect(dir);
+	x = (struct xport){ .name = "swtpm", .transact = fd_transact, .ctx = &fd };
+	if (fd >= 0 && workload_prepare(&x) == 0 && workload_mix(&x, 1000) == 0 &&
+	    read_mem(pid, &res.m_swtpm_1k) == 0 && workload_mix(&x, 9000) == 0 &&
+	    read_mem(pid, &res.m_swtpm_10k) == 0)
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	stop_pid(pid, NULL, STOP_TIMEOUT_MS);
+	if (ret < 0)
+		progress("the swtpm reference failed");
+	return ret;
+}
+
 /* ---- start-up ----------------------------------------------------------- */
 
-static int measure_startup(const char *existing_dir)
+static int measure_startup(const char *existing_dir, const char *swtpm_dir)
 {
-	double ex[16], fr[16], fl[16], ver[16];
+	double ex[16], fr[16], fl[16], ver[16], sw[16];
 	char *version_argv[] = { (char *)cfg.vtpmd, "--version", NULL };
 	size_t i, n = cnt.startup > 16 ? 16 : cnt.startup;
 	char dir[512];
@@ -465,7 +547,14 @@ static int measure_startup(const char *existing_dir)
 		if (pid < 0 || wait_exit(pid) != 0)
 			return -1;
 		ver[i] = (double)(now_ns() - t0) / 1e6;
+		if (res.swtpm) {
+			pid = swtpm_ref_start(swtpm_dir, &sw[i]);
+			if (pid < 0 || stop_pid(pid, NULL, STOP_TIMEOUT_MS) < 0)
+				return -1;
+		}
 	}
+	if (res.swtpm)
+		res.start_swtpm_ms = median(sw, n);
 	res.start_existing_ms = median(ex, n);
 	res.start_fresh_ms = median(fr, n);
 	res.start_floor_ms = median(fl, n);
@@ -479,9 +568,15 @@ static int measure_startup(const char *existing_dir)
 	report_row("CUSE floor device (no TPM) | %zu | %.1f | -", n, res.start_floor_ms);
 	report_row("`vtpmd --version` (exec, dynamic linking, exit: no TPM, no device) | "
 		   "%zu | %.1f | -", n, median(ver, n));
+	if (res.swtpm)
+		report_row("reference: %s, socket mode (no CUSE), existing state | %zu | %.1f | -",
+			   res.swtpm_version, n, res.start_swtpm_ms);
 	report_note("vtpmd is started in its default background mode with "
 		    "`--flags not-need-init,startup-clear`; its parent returns once the "
-		    "node works, then the bench opens it and sends GetRandom(8).");
+		    "node works, then the bench opens it and sends GetRandom(8). swtpm "
+		    "gets the same flags and `--daemon`; its parent returns before its "
+		    "TPM starts, so the bench connects to its Unix socket until a "
+		    "GetRandom(8) is answered. Each run interleaves all rows.");
 	return 0;
 }
 
@@ -504,6 +599,15 @@ static void report_memory(void)
 	mem_row("vtpmd after every benchmark (incl. key generation, migration)", &res.m_end);
 	mem_row("CUSE floor (single-threaded), idle", &res.m_floor);
 	mem_row("CUSE floor (mt loop), idle", &res.m_floor_mt);
+	if (res.swtpm) {
+		char what[256];
+
+		snprintf(what, sizeof(what), "reference: %s (socket mode) after start",
+			 res.swtpm_version);
+		mem_row(what, &res.m_swtpm_start);
+		mem_row("reference: swtpm after 1,000 commands", &res.m_swtpm_1k);
+		mem_row("reference: swtpm after 10,000 commands", &res.m_swtpm_10k);
+	}
 	report_note("Growth of VmRSS from 1,000 to 10,000 commands: %+ld KiB (target: none). "
 		    "VmRSS after 10,000 commands: %ld KiB (target ≤ %d KiB): %s. "
 		    "RssFile is shared library text, shared by every vtpmd on the host; "
@@ -672,34 +776,43 @@ static void report_targets(void)
 {
 	double r_rand = res.round_ratio[OP_GETRANDOM], r_pcr = res.round_ratio[OP_PCR_EXTEND];
 
+	char sw_start[64] = "-", sw_rss[64] = "-", sw_growth[64] = "-";
+
+	if (res.swtpm) {
+		snprintf(sw_start, sizeof(sw_start), "%.1f ms", res.start_swtpm_ms);
+		snprintf(sw_rss, sizeof(sw_rss), "%ld KiB", res.m_swtpm_10k.rss);
+		snprintf(sw_growth, sizeof(sw_growth), "%+ld KiB",
+			 res.m_swtpm_10k.rss - res.m_swtpm_1k.rss);
+	}
 	report_heading("Targets");
-	report_table("target | measured | verdict");
-	report_row("GetRandom: vtpmd / (floor + libtpms) ≤ 1.10 (per-round p50) | %.3f | %s",
+	report_table("target | measured | verdict | swtpm (socket mode), same run");
+	report_row("GetRandom: vtpmd / (floor + libtpms) ≤ 1.10 (per-round p50) | %.3f | %s | -",
 		   r_rand,
 		   r_rand <= 1.10 ? "met" : "**missed**");
-	report_row("PCR_Extend: vtpmd / (floor + libtpms) ≤ 1.10 (per-round p50) | %.3f | %s",
+	report_row("PCR_Extend: vtpmd / (floor + libtpms) ≤ 1.10 (per-round p50) | %.3f | %s | -",
 		   r_pcr,
 		   r_pcr <= 1.10 ? "met" : "**missed**");
-	report_row("start-up, existing state ≤ 100 ms | %.1f ms | %s", res.start_existing_ms,
-		   res.start_existing_ms <= TARGET_STARTUP_MS ? "met" : "**missed**");
-	report_row("VmRSS after 10,000 commands ≤ 2 MiB | %ld KiB | %s", res.m_10k.rss,
-		   res.m_10k.rss <= TARGET_RSS_KIB ? "met" : "**missed**");
-	report_row("no VmRSS growth 1,000 → 10,000 commands | %+ld KiB | %s", res.rss_growth,
-		   res.rss_growth <= 0 ? "met" : "**missed**");
+	report_row("start-up, existing state ≤ 100 ms | %.1f ms | %s | %s",
+		   res.start_existing_ms,
+		   res.start_existing_ms <= TARGET_STARTUP_MS ? "met" : "**missed**", sw_start);
+	report_row("VmRSS after 10,000 commands ≤ 2 MiB | %ld KiB | %s | %s", res.m_10k.rss,
+		   res.m_10k.rss <= TARGET_RSS_KIB ? "met" : "**missed**", sw_rss);
+	report_row("no VmRSS growth 1,000 → 10,000 commands | %+ld KiB | %s | %s",
+		   res.rss_growth, res.rss_growth <= 0 ? "met" : "**missed**", sw_growth);
 	if (cfg.density)
 		report_row("%u devices answering ≤ 30 s, ≤ 2 MiB VmRSS each | %.2f s, %ld KiB "
-			   "(Pss %ld KiB) | %s", cfg.density, res.density_s,
+			   "(Pss %ld KiB) | %s | -", cfg.density, res.density_s,
 			   res.density_rss_avg, res.density_pss_avg,
 			   res.density_ok ? "met" : "**missed**");
 }
 
 static int run(void)
 {
-	char main_dir[512], path[512];
+	char main_dir[512], swtpm_dir[512], path[512];
 	struct path_ctx floor_p = { .any_response = true }, floor_mt_p = { .any_response = true };
-	struct path_ctx lib_p = { .x = inproc_xport }, vt_p = { 0 };
-	struct path_ctx *cheap[P_COUNT] = { &floor_p, &floor_mt_p, &lib_p, &vt_p };
-	struct path_ctx *heavy[P_COUNT] = { NULL, NULL, &lib_p, &vt_p };
+	struct path_ctx lib_p = { .x = inproc_xport }, sum_p = { 0 }, vt_p = { 0 };
+	struct path_ctx *cheap[P_COUNT] = { &floor_p, &floor_mt_p, &lib_p, &sum_p, &vt_p };
+	struct path_ctx *heavy[P_COUNT] = { NULL, NULL, &lib_p, NULL, &vt_p };
 	int ret;
 	enum op op;
 
@@ -721,8 +834,12 @@ static int run(void)
 	}
 	floor_p.fd = open_dev(FLOOR_NAME);
 	floor_mt_p.fd = open_dev(FLOORMT_NAME);
-	floor_p.x = (struct xport){ path_names[P_FLOOR], fd_transact, &floor_p.fd };
-	floor_mt_p.x = (struct xport){ path_names[P_FLOOR_MT], fd_transact, &floor_mt_p.fd };
+	floor_p.x = (struct xport){ .name = path_names[P_FLOOR], .transact = fd_transact,
+				    .ctx = &floor_p.fd };
+	floor_mt_p.x = (struct xport){ .name = path_names[P_FLOOR_MT],
+				       .transact = fd_transact, .ctx = &floor_mt_p.fd };
+	sum_p.x = (struct xport){ .name = path_names[P_SUM], .transact = sum_transact,
+				  .ctx = &floor_p.fd };
 
 	progress("vtpmd on %s", main_dir);
 	main_pid = start_vtpmd(MAIN_NAME, main_dir, NULL);
@@ -732,17 +849,21 @@ static int run(void)
 	vt_p.fd = open_dev(MAIN_NAME);
 	if (vt_p.fd < 0)
 		return -1;
-	vt_p.x = (struct xport){ path_names[P_VTPMD], fd_transact, &vt_p.fd };
+	vt_p.x = (struct xport){ .name = path_names[P_VTPMD], .transact = fd_transact,
+				 .ctx = &vt_p.fd };
 	if (workload_prepare(&vt_p.x) < 0)
 		return -1;
 
 	progress("memory: 10,000 commands");
-	if (send_commands(&vt_p, 1000) < 0)
+	if (workload_mix(&vt_p.x, 1000) < 0)
 		return -1;
 	read_mem(main_pid, &res.m_1k);
-	if (send_commands(&vt_p, 9000) < 0)
+	if (workload_mix(&vt_p.x, 9000) < 0)
 		return -1;
 	read_mem(main_pid, &res.m_10k);
+	path_in_work(swtpm_dir, sizeof(swtpm_dir), "state-swtpm");
+	if (mkdir(swtpm_dir, 0700) < 0 || measure_swtpm_memory(swtpm_dir) < 0)
+		return -1;
 
 	for (op = 0; op < OP_COUNT; op++) {
 		size_t n = op == OP_NV_INCREMENT ? cnt.nv : op == OP_CREATE_RSA ? cnt.rsa :
@@ -778,7 +899,7 @@ static int run(void)
 	stop_pid(floor_mt_pid, FLOORMT_NAME, STOP_TIMEOUT_MS);
 	floor_pid = floor_mt_pid = -1;
 
-	if (measure_startup(main_dir) < 0)
+	if (measure_startup(main_dir, swtpm_dir) < 0)
 		return -1;
 	if (cfg.density) {
 		path_in_work(path, sizeof(path), "density");

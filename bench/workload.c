@@ -155,3 +155,14 @@ int workload_run(const struct xport *x, enum op op, size_t n, size_t warmup,
 	out->wall_ns += create ? timed : now_ns() - start;
 	return 0;
 }
+
+int workload_mix(const struct xport *x, size_t n)
+{
+	struct samples none = { 0 };
+	int ret;
+
+	ret = workload_run(x, OP_GETRANDOM, n / 2, 0, false, 0, &none);
+	if (ret == 0)
+		ret = workload_run(x, OP_PCR_EXTEND, n - n / 2, 0, false, 0, &none);
+	return ret;
+}

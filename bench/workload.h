@@ -49,6 +49,10 @@ int workload_prepare(const struct xport *x);
 int workload_run(const struct xport *x, enum op op, size_t n, size_t warmup,
 		 int any_response, uint64_t deadline, struct samples *out);
 
+/* N commands of everyday use, half GetRandom(32), half PCR_Extend, untimed
+ * (to watch memory). 0 or as workload_run. */
+int workload_mix(const struct xport *x, size_t n);
+
 /* A device file as a transport: CTX points at the open fd. */
 ssize_t fd_transact(void *ctx, const uint8_t *cmd, size_t len,
 		    uint8_t *resp, size_t cap);

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* swtpm_ref.c - the distribution's swtpm as a reference (see swtpm_ref.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procs.h"
+#include "stats.h"
+#include "swtpm_ref.h"
+#include "tpm_cmds.h"
+#include "workload.h"
+
+#define SWTPM "/usr/bin/swtpm"
+#define ANSWER_TIMEOUT_NS (60ull * 1000000000ull)
+
+bool swtpm_ref_available(char *version, size_t len)
+{
+	char line[256], *v;
+	FILE *p;
+
+	if (access(SWTPM, X_OK) != 0)
+		return false;
+	p = popen(SWTPM " --version 2>/dev/null", "r");
+	if (!p)
+		return false;
+	/* "TPM emulator version 0.7.1, Copyright ..." */
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	v = strstr(line, "version ");
+	v = v ? v + strlen("version ") : line;
+	v[strcspn(v, ", \n")] = '\0';
+	snprintf(version, len, "swtpm %s", v);
+	return pclose(p) == 0;
+}
+
+int swtpm_ref_connect(const char *dir)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/sock", dir) >=
+	    (int)sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* Like procs.c's first_answer, through the socket: retry until swtpm
+ * listens, then GetRandom(8). */
+static int first_answer_socket(const char *dir)
+{
+	const struct timespec retry = { .tv_nsec = 200 * 1000 };
+	uint64_t end = now_ns() + ANSWER_TIMEOUT_NS;
+	uint8_t cmd[CMD_MAX], resp[RESP_MAX];
+	ssize_t n;
+	int fd;
+
+	while ((fd = swtpm_ref_connect(dir)) < 0) {
+		if ((fd != -ENOENT && fd != -ECONNREFUSED) || now_ns() > end)
+			return fd == -ENOENT ? -ETIMEDOUT : fd;
+		nanosleep(&retry, NULL);
+	}
+	n = fd_transact(&fd, cmd, cmd_getrandom(cmd, 8), resp, sizeof(resp));
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	return resp_rc(resp, (size_t)n) == 0 ? 0 : -EPROTO;
+}
+
+pid_t swtpm_ref_start(const char *dir, double *ms)
+{
+	char sock[512], pidfile[512];
+	char state[520], server[540], ctrl[540], pid[520];
+	char *argv[] = {
+		SWTPM, "socket", "--tpm2", "--tpmstate", state, "--server", server,
+		"--ctrl", ctrl, "--flags", "not-need-init,startup-clear", "--daemon",
+		"--pid", pid, NULL,
+	};
+	uint64_t t0;
+	pid_t child;
+	int ret;
+
+	if (strlen(dir) > 400)
+		return -ENAMETOOLONG;
+	snprintf(state, sizeof(state), "dir=%s", dir);
+	snprintf(server, sizeof(server), "type=unixio,path=%s/sock", dir);
+	snprintf(ctrl, sizeof(ctrl), "type=unixio,path=%s/ctrl", dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/swtpm.pid", dir);
+	snprintf(pid, sizeof(pid), "file=%s", pidfile);
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	unlink(sock);   /* a stale socket would be "answering" at once */
+	unlink(pidfile);
+	t0 = now_ns();
+	child = spawn_cmd(argv);
+	if (child < 0)
+		return child;
+	/* --daemon: the spawned process exits once it forked; the daemon may
+	 * still be starting its TPM, so the socket is what tells. */
+	if (wait_exit(child) != 0)
+		return -ECHILD;
+	ret = first_answer_socket(dir);
+	if (ret < 0)
+		return ret;
+	if (ms)
+		*ms = (double)(now_ns() - t0) / 1e6;
+	return read_pidfile(pidfile);
+}
