@@ -18,6 +18,7 @@
  *  - Paths are kept as given (relative ones stay relative).
  */
 #include "cli/config.h"
+#include "os/log.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -90,6 +91,7 @@ struct errbuf {
 	size_t len;
 };
 
+/* One line, whatever the quoted argument holds: control bytes become '?'. */
 __attribute__((format(printf, 2, 3)))
 static int fail(struct errbuf *e, const char *fmt, ...)
 {
@@ -99,6 +101,7 @@ static int fail(struct errbuf *e, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->buf, e->len, fmt, ap);
 		va_end(ap);
+		log_make_printable(e->buf, strlen(e->buf));
 	}
 	return -1;
 }

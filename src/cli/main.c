@@ -52,6 +52,7 @@ static void startup_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_make_printable(msg, strlen(msg));
 	fprintf(stderr, "vtpmd: %s\n", msg);
 	if (log_fd() != STDERR_FILENO && log_fd() >= 0)
 		log_error("%s", msg);

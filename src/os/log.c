@@ -150,6 +150,15 @@ static void line_append(char *line, size_t *len, const char *fmt, va_list ap)
 		*len += (size_t)n < room ? (size_t)n : room;
 }
 
+void log_make_printable(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 ? s[i] != '\t' : s[i] == 0x7f)
+			s[i] = '?';
+}
+
 static void line_add(char *line, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
@@ -179,6 +188,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	/* Callers may or may not end with '\n'; every line gets exactly one. */
 	while (len > 0 && line[len - 1] == '\n')
 		len--;
+	log_make_printable(line, len);
 	line[len++] = '\n';
 
 	/* One write per line; a short write or error has nowhere to be reported. */

@@ -4,6 +4,7 @@
 #define VTPMD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Levels: errors always print (unless logging is off); info from level 2, debug
  * from level 3. Level 5 and more also turn on libtpms' own debug output. */
@@ -26,6 +27,11 @@ void log_set_prefix(const char *prefix);
 /* The fd log lines go to, or -1. */
 int log_fd(void);
 void log_close(void);
+
+/* Turn control bytes (but tabs) in S's first LEN bytes into '?': messages
+ * quote paths and arguments from outside, and a newline or an escape
+ * sequence in one must not forge a line or drive a terminal. */
+void log_make_printable(char *s, size_t len);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -90,6 +90,19 @@ version_of_makefile() {
 	[[ ! -e "$VTPM_STATE" ]] || fail "state dir was created"
 }
 
+@test "cli: a newline or escape in an argument still gives one error line" {
+	local nl=$'\n' esc=$'\e'
+	vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --flags "not-need-init,x${nl}vtpmd: forged"
+	assert_one_line_error
+	[[ "$stderr" == *"x?vtpmd: forged"* ]] || fail "control byte not shown as '?': $stderr"
+	# A state directory under a file: the error comes from start-up, not the parser.
+	echo data >"$BATS_TEST_TMPDIR/file"
+	vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$BATS_TEST_TMPDIR/file/a${nl}b${esc}[2J" --flags not-need-init
+	assert_one_line_error
+	[[ "$stderr" == *"a?b?[2J"* ]] || fail "control bytes not shown as '?': $stderr"
+	[[ ! -e "$VTPM_DEV" ]]
+}
+
 @test "cli: a regular file as state dir fails with one line, nothing created" {
 	echo data >"$BATS_TEST_TMPDIR/file"
 	vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$BATS_TEST_TMPDIR/file" --flags not-need-init

@@ -591,6 +591,18 @@ static void test_hardening_options(void **state)
 	ERR("--runas: empty value", "-n", "v", "--tpmstate", "dir=/d", "-r", "");
 }
 
+/* An argument with a newline or an escape still gives one line (ERR checks). */
+static void test_control_bytes_in_errors(void **state)
+{
+	(void)state;
+	ERR("--seccomp: action 'ki?ll' is not kill, log or none", "-n", "v",
+	    "--tpmstate", "dir=/d", "--seccomp", "action=ki\nll");
+	ERR("unexpected argument 'x?[31my'", "-n", "v", "--tpmstate", "dir=/d",
+	    "x\x1b[31my");
+	ERR("--locality: unknown parameter 'a?b'", "-n", "v", "--tpmstate", "dir=/d",
+	    "--locality", "a\rb");
+}
+
 static void test_state_extras(void **state)
 {
 	struct vtpmd_config c;
@@ -735,6 +747,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unsupported, setup),
 		cmocka_unit_test_setup(test_keys, setup),
 		cmocka_unit_test_setup(test_hardening_options, setup),
+		cmocka_unit_test_setup(test_control_bytes_in_errors, setup),
 		cmocka_unit_test_setup(test_state_extras, setup),
 		cmocka_unit_test_setup(test_print_actions, setup),
 		cmocka_unit_test_setup(test_bad_numbers, setup),

@@ -80,6 +80,16 @@ static void test_prefix_and_newline(void **state)
 	expect_file("vtpm0: hello 1\nvtpm0: ends with newline\nno prefix\n");
 }
 
+/* A quoted path or argument cannot add a line or an escape sequence. */
+static void test_control_bytes(void **state)
+{
+	(void)state;
+	assert_int_equal(log_open_file(path, false), 0);
+	log_error("state directory '%s' is bad", "/tmp/a\nvtpmd: forged\x1b[2J\x7f");
+	log_error("tab\tkept");
+	expect_file("state directory '/tmp/a?vtpmd: forged?[2J?' is bad\ntab\tkept\n");
+}
+
 static void test_levels(void **state)
 {
 	(void)state;
@@ -264,6 +274,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prefix_and_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_and_truncate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_mode_and_symlink, setup, teardown),
