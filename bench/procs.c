@@ -126,12 +126,21 @@ int wait_node(const char *name, unsigned timeout_ms)
 	return 0;
 }
 
+int answer_getrandom(int fd)
+{
+	uint8_t cmd[CMD_MAX], resp[RESP_MAX];
+	ssize_t n = fd_transact(&fd, cmd, cmd_getrandom(cmd, 8), resp, sizeof(resp));
+
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	return resp_rc(resp, (size_t)n) == 0 ? 0 : -EPROTO;
+}
+
 int first_answer(const char *name, unsigned timeout_ms)
 {
 	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000u;
-	uint8_t cmd[CMD_MAX], resp[RESP_MAX];
 	char path[256];
-	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/dev/%s", name);
@@ -141,11 +150,7 @@ int first_answer(const char *name, unsigned timeout_ms)
 			return errno == ENOENT ? -ETIMEDOUT : -errno;
 		sleep_us(200);
 	}
-	n = fd_transact(&fd, cmd, cmd_getrandom(cmd, 8), resp, sizeof(resp));
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	return resp_rc(resp, (size_t)n) == 0 ? 0 : -EPROTO;
+	return answer_getrandom(fd);
 }
 
 static bool gone(pid_t pid, const char *name)

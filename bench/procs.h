@@ -37,6 +37,9 @@ int wait_node(const char *name, unsigned timeout_ms);
  * start-up. 0, -ETIMEDOUT, or -EPROTO if the TPM did not answer success.
  */
 int first_answer(const char *name, unsigned timeout_ms);
+/* Send GetRandom(8) on FD (a device or a socket), read the answer, close
+ * FD: 0, -errno, or -EPROTO if the TPM did not answer success. */
+int answer_getrandom(int fd);
 /* SIGTERM PID and wait until it and /dev/NAME (if NAME) are gone;
  * SIGKILL after TIMEOUT_MS. Reaps PID if it is our child. */
 int stop_pid(pid_t pid, const char *name, unsigned timeout_ms);

@@ -12,8 +12,6 @@
 #include "procs.h"
 #include "stats.h"
 #include "swtpm_ref.h"
-#include "tpm_cmds.h"
-#include "workload.h"
 
 #define SWTPM "/usr/bin/swtpm"
 #define ANSWER_TIMEOUT_NS (60ull * 1000000000ull)
@@ -64,8 +62,6 @@ static int first_answer_socket(const char *dir)
 {
 	const struct timespec retry = { .tv_nsec = 200 * 1000 };
 	uint64_t end = now_ns() + ANSWER_TIMEOUT_NS;
-	uint8_t cmd[CMD_MAX], resp[RESP_MAX];
-	ssize_t n;
 	int fd;
 
 	while ((fd = swtpm_ref_connect(dir)) < 0) {
@@ -73,11 +69,7 @@ static int first_answer_socket(const char *dir)
 			return fd == -ENOENT ? -ETIMEDOUT : fd;
 		nanosleep(&retry, NULL);
 	}
-	n = fd_transact(&fd, cmd, cmd_getrandom(cmd, 8), resp, sizeof(resp));
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	return resp_rc(resp, (size_t)n) == 0 ? 0 : -EPROTO;
+	return answer_getrandom(fd);
 }
 
 pid_t swtpm_ref_start(const char *dir, double *ms)

@@ -97,7 +97,7 @@ struct results {
 	 * median over the rounds, and of the overhead in µs. 0 where not
 	 * measured. */
 	double round_ratio[OP_COUNT], round_overhead_us[OP_COUNT];
-	double round_ratio_hot[OP_COUNT], round_overhead_hot_us[OP_COUNT];
+	double round_ratio_apart[OP_COUNT], round_overhead_apart_us[OP_COUNT];
 	struct summary ioctl_floor, ioctl_floor_mt, ioctl_vtpmd;
 	double ioctl_round_ratio;       /* median over rounds of vtpmd / floor p50 */
 	double start_existing_ms, start_fresh_ms, start_floor_ms;
@@ -237,7 +237,7 @@ static int measure_op(enum op op, struct path_ctx *paths[P_COUNT], size_t n,
 	int rounds = key ? ROUNDS_KEYGEN : ROUNDS;
 	size_t per_round = (n + (size_t)rounds - 1) / (size_t)rounds, r, nr = 0;
 	double ratio[ROUNDS_MAX], over[ROUNDS_MAX], p50[P_COUNT];
-	double ratio_hot[ROUNDS_MAX], over_hot[ROUNDS_MAX];
+	double ratio_apart[ROUNDS_MAX], over_apart[ROUNDS_MAX];
 	struct samples s[P_COUNT];
 	int p, npaths = 0, ret = 0;
 
@@ -263,14 +263,14 @@ static int measure_op(enum op op, struct path_ctx *paths[P_COUNT], size_t n,
 		    paths[P_VTPMD] && p50[P_SUM] > 0) {
 			ratio[nr] = p50[P_VTPMD] / p50[P_SUM];
 			over[nr] = p50[P_VTPMD] - p50[P_SUM];
-			ratio_hot[nr] = p50[P_VTPMD] / (p50[P_FLOOR] + p50[P_LIBTPMS]);
-			over_hot[nr++] = p50[P_VTPMD] - p50[P_FLOOR] - p50[P_LIBTPMS];
+			ratio_apart[nr] = p50[P_VTPMD] / (p50[P_FLOOR] + p50[P_LIBTPMS]);
+			over_apart[nr++] = p50[P_VTPMD] - p50[P_FLOOR] - p50[P_LIBTPMS];
 		}
 	}
 	res.round_ratio[op] = median(ratio, nr);
 	res.round_overhead_us[op] = median(over, nr);
-	res.round_ratio_hot[op] = median(ratio_hot, nr);
-	res.round_overhead_hot_us[op] = median(over_hot, nr);
+	res.round_ratio_apart[op] = median(ratio_apart, nr);
+	res.round_overhead_apart_us[op] = median(over_apart, nr);
 	for (p = 0; p < P_COUNT; p++) {
 		res.lat[op][p] = samples_summarize(&s[p]);
 		samples_free(&s[p]);
@@ -381,10 +381,10 @@ static void report_latency(void)
 		report_row("%s | p50 of all, parts apart (floor %.1f + libtpms alone %.1f) | "
 			   "%.1f | %.1f | %+.1f | %.3f | -", op_name(op), f->p50_us, l->p50_us,
 			   v->p50_us, base, v->p50_us - base, ratio);
-		if (res.round_ratio_hot[op] > 0)
+		if (res.round_ratio_apart[op] > 0)
 			report_row("%s | per-round p50, median of %d rounds, parts apart | | | "
 				   "%+.1f | %.3f | -", op_name(op), ROUNDS,
-				   res.round_overhead_hot_us[op], res.round_ratio_hot[op]);
+				   res.round_overhead_apart_us[op], res.round_ratio_apart[op]);
 	}
 	report_note("The verdict uses the per-round ratio against \"floor + libtpms, back "
 		    "to back\": in each round every path runs a batch back to back, so load "
