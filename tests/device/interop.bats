@@ -65,18 +65,7 @@ check_ek_and_certs() {
 # An NV index with known content and a persistent ECC key; KEY_NAME is the
 # key's name.
 define_objects() {
-	run tpm2 nvdefine "$NV_IDX" -C o -s 8 -a "ownerread|ownerwrite"
-	assert_status 0
-	printf 'INTEROP!' >"$BATS_TEST_TMPDIR/nvdata"
-	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
-	assert_status 0
-	run tpm2 createprimary -C o -G ecc256 -c "$BATS_TEST_TMPDIR/primary.ctx"
-	assert_status 0
-	run tpm2 evictcontrol -C o -c "$BATS_TEST_TMPDIR/primary.ctx" "$PERSISTENT"
-	assert_status 0
-	run tpm2 flushcontext -t
-	KEY_NAME=$(tpm2 readpublic -c "$PERSISTENT" | sed -n 's/^name: //p')
-	assert_match "$KEY_NAME" '^000b[0-9a-f]{64}$' "name of the persistent key"
+	define_nv_and_key INTEROP!
 }
 
 check_objects() {

@@ -273,6 +273,25 @@ pcr_value() {
 	tpm2 pcrread "$1" | sed -n "s/^ *$n *: //p"
 }
 
+# define_nv_and_key CONTENT: through tpm2 (the test's device or the TCTI
+# override), the NV index NV_IDX holding the 8 bytes CONTENT and a persistent
+# ECC primary at PERSISTENT (both set by the caller); the key's name goes to
+# KEY_NAME.
+define_nv_and_key() {
+	run tpm2 nvdefine "$NV_IDX" -C o -s 8 -a "ownerread|ownerwrite"
+	assert_status 0
+	printf '%s' "$1" >"$BATS_TEST_TMPDIR/nvdata"
+	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
+	assert_status 0
+	run tpm2 createprimary -C o -G ecc256 -c "$BATS_TEST_TMPDIR/primary.ctx"
+	assert_status 0
+	run tpm2 evictcontrol -C o -c "$BATS_TEST_TMPDIR/primary.ctx" "$PERSISTENT"
+	assert_status 0
+	run tpm2 flushcontext -t
+	KEY_NAME=$(tpm2 readpublic -c "$PERSISTENT" | sed -n 's/^name: //p')
+	assert_match "$KEY_NAME" '^000b[0-9a-f]{64}$' "name of the persistent key"
+}
+
 # ls -A of a directory as one line.
 dir_list() {
 	(cd "$1" && ls -A | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')

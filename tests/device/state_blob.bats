@@ -27,18 +27,7 @@ header_flags() {
 # On the test's device: an NV index, a persistent ECC key and PCR 16
 # extended; remembers the key's name and the PCR value.
 make_identity() {
-	run tpm2 nvdefine "$NV_IDX" -C o -s 8 -a "ownerread|ownerwrite"
-	assert_status 0
-	printf 'MIGRATED' >"$BATS_TEST_TMPDIR/nvdata"
-	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
-	assert_status 0
-	run tpm2 createprimary -C o -G ecc256 -c "$BATS_TEST_TMPDIR/primary.ctx"
-	assert_status 0
-	run tpm2 evictcontrol -C o -c "$BATS_TEST_TMPDIR/primary.ctx" "$PERSISTENT"
-	assert_status 0
-	run tpm2 flushcontext -t
-	KEY_NAME=$(tpm2 readpublic -c "$PERSISTENT" | sed -n 's/^name: //p')
-	assert_match "$KEY_NAME" '^000b[0-9a-f]{64}$'
+	define_nv_and_key MIGRATED
 	run tpm2 pcrextend "16:sha256=$DIGEST_AA"
 	assert_status 0
 }
