@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "store/key.h"
+#include "test_files.h"
 
 static char base[64];
 
@@ -60,15 +61,6 @@ static void assert_key(const struct state_key *k, const char *hex)
 
 	assert_int_equal(k->len, n);
 	assert_memory_equal(k->bytes, want, n);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
 }
 
 static const char hex128[] = "000102030405060708090a0b0c0d0e0f";
@@ -183,7 +175,7 @@ static void test_load_from_files(void **state)
 	src.file = path;
 
 	/* hex, the default format; aes-cbc, the default mode */
-	write_file(path, "0x000102030405060708090a0b0c0d0e0f\n", 35);
+	write_file_at(path, "0x000102030405060708090a0b0c0d0e0f\n", 35, 0600);
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), 0);
 	assert_key(&k, hex128);
 	src.cipher = KEY_AES_256_CBC;
@@ -194,23 +186,23 @@ static void test_load_from_files(void **state)
 	/* binary: exactly the mode's length */
 	src.format = KEY_FORMAT_BINARY;
 	unhex(hex256, bin);
-	write_file(path, bin, 32);
+	write_file_at(path, bin, 32, 0600);
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), 0);
 	assert_key(&k, hex256);
 	src.cipher = KEY_AES_128_CBC;
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), -EINVAL);
-	write_file(path, bin, 16);
+	write_file_at(path, bin, 16, 0600);
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), 0);
 	assert_key(&k, hex128);
-	write_file(path, bin, 15);
+	write_file_at(path, bin, 15, 0600);
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), -EINVAL);
-	write_file(path, bin, 17);
+	write_file_at(path, bin, 17, 0600);
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), -EINVAL);
 
 	/* passphrase file, as-is */
 	src = (struct key_source){ .given = true, .passphrase = true,
 				   .file = path, .fd = -1, .kdf = KEY_KDF_SHA512 };
-	write_file(path, "secret", 6);
+	write_file_at(path, "secret", 6, 0600);
 	assert_int_equal(key_load(&src, &k, err, sizeof(err)), 0);
 	assert_key(&k, "bd2b1aaf7ef4f09be9f52ce2d8d59967");
 

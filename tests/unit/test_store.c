@@ -31,19 +31,13 @@
 
 #include "store/blob.h"
 #include "store/store.h"
+#include "test_files.h"
 
 #define FIXTURE_DIR "tests/unit/data/swtpm-0.7.1"
 #define NOBODY 65534
 
 static char base[256];          /* per-test temp dir */
 static char sdir[300];          /* the state dir inside it */
-
-static void path_in(char *buf, size_t len, const char *dir, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s", dir, name);
-
-	assert_true(n > 0 && (size_t)n < len);
-}
 
 static int setup(void **state)
 {
@@ -71,32 +65,21 @@ static void write_file(const char *dir, const char *name, const void *data,
 		       size_t len, mode_t mode)
 {
 	char path[400];
-	int fd;
 
 	path_in(path, sizeof(path), dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	write_file_at(path, data, len, mode);
 }
 
+/* DIR/NAME's bytes; the test fails if it cannot be read. */
 static uint8_t *read_file(const char *dir, const char *name, size_t *len)
 {
 	char path[400];
-	struct stat sb;
 	uint8_t *buf;
-	int fd;
 
 	path_in(path, sizeof(path), dir, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	buf = read_file_at(path, len);
+	if (!buf)
 		fail_msg("cannot open %s: %s", path, strerror(errno));
-	assert_int_equal(fstat(fd, &sb), 0);
-	buf = malloc((size_t)sb.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)sb.st_size), sb.st_size);
-	close(fd);
-	*len = (size_t)sb.st_size;
 	return buf;
 }
 

@@ -34,16 +34,10 @@
 #include "store/blob.h"
 #include "store/store.h"
 #include "state_fixtures.h"
+#include "test_files.h"
 
 static char base[256];          /* per-test temp dir */
 static char sdir[300];          /* the state dir inside it */
-
-static void path_in(char *buf, size_t len, const char *dir, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s", dir, name);
-
-	assert_true(n > 0 && (size_t)n < len);
-}
 
 static int setup(void **state)
 {
@@ -71,35 +65,18 @@ static int teardown(void **state)
 static void write_file(const char *name, const void *data, size_t len)
 {
 	char path[400];
-	int fd;
 
 	path_in(path, sizeof(path), sdir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	write_file_at(path, data, len, 0640);
 }
 
 /* NAME's bytes, or NULL (*LEN 0) if it does not exist. */
 static uint8_t *read_file(const char *name, size_t *len)
 {
 	char path[400];
-	struct stat sb;
-	uint8_t *buf;
-	int fd;
 
-	*len = 0;
 	path_in(path, sizeof(path), sdir, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	assert_int_equal(fstat(fd, &sb), 0);
-	buf = malloc((size_t)sb.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)sb.st_size), sb.st_size);
-	close(fd);
-	*len = (size_t)sb.st_size;
-	return buf;
+	return read_file_at(path, len);
 }
 
 /* The directory's entries (but "." and ".."), sorted, space-separated. */
