@@ -559,8 +559,8 @@ static void test_lock_excludes_other_process(void **state)
 	assert_int_equal(in_child(lock_taken_child), 0);
 }
 
-/* A child that takes the lock and holds it until told (pipes as in
- * test_lock_retries). Returns its pid; *TO_CHILD releases it. */
+/* A child that takes the lock and holds it until a byte arrives on
+ * *TO_CHILD_W, then exits (which drops the lock). Returns its pid. */
 static pid_t hold_lock_in_child(int *to_child_w)
 {
 	int to_child[2], from_child[2];
@@ -588,14 +588,19 @@ static pid_t hold_lock_in_child(int *to_child_w)
 	return pid;
 }
 
-static void release_child(pid_t pid, int to_child_w)
+static void wait_child(pid_t pid)
 {
 	int status;
 
-	assert_int_equal(write(to_child_w, "G", 1), 1);
-	close(to_child_w);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void release_child(pid_t pid, int to_child_w)
+{
+	assert_int_equal(write(to_child_w, "G", 1), 1);
+	close(to_child_w);
+	wait_child(pid);
 }
 
 static void test_no_writes_without_lock(void **state)
@@ -659,31 +664,15 @@ static void test_deferred_lock(void **state)
 
 static void test_lock_retries(void **state)
 {
-	int to_child[2], from_child[2];
+	int release;
 	double t0;
-	char c;
 	pid_t pid;
-	int status;
 
 	(void)state;
 	assert_int_equal(store_open(sdir, TPM_VERSION_2, STORE_MODE_DEFAULT),
 			 0);
 	store_unlock();
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* hold the lock until told, then exit (which drops it) */
-		store_close();
-		if (store_open(sdir, TPM_VERSION_2, STORE_MODE_DEFAULT) != 0)
-			_exit(1);
-		if (write(from_child[1], "L", 1) != 1 ||
-		    read(to_child[0], &c, 1) != 1)
-			_exit(2);
-		_exit(0);
-	}
-	assert_int_equal(read(from_child[0], &c, 1), 1);
+	pid = hold_lock_in_child(&release);
 
 	/* held elsewhere: 5 retries take about 50 ms, then -EAGAIN */
 	t0 = now();
@@ -692,15 +681,11 @@ static void test_lock_retries(void **state)
 	assert_false(store_locked());
 
 	/* released during the retries: we get it */
-	assert_int_equal(write(to_child[1], "G", 1), 1);
+	assert_int_equal(write(release, "G", 1), 1);
 	assert_int_equal(store_lock(300), 0);
 	assert_true(store_locked());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(to_child[0]);
-	close(to_child[1]);
-	close(from_child[0]);
-	close(from_child[1]);
+	close(release);
+	wait_child(pid);
 }
 
 /* ---- detecting the TPM version ---- */
