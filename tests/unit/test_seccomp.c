@@ -290,6 +290,45 @@ static void transact(struct cuse_peer *p, const uint8_t *cmd, uint32_t len,
 			 want_rc);
 }
 
+/* The daemon of A (its state directory made here) in a child, CUSE-initialised
+ * and opened through P; returns the child's pid. */
+static pid_t start_daemon(struct daemon_args *a, struct cuse_peer *p)
+{
+	struct fuse_open_out oo;
+	uint8_t out[512];
+	int32_t err = 1;
+	int fd = -1;
+	pid_t pid;
+
+	make_state_dir(a);
+	assert_int_equal(cuse_peer_open(p, &fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		a->fd = fd;
+		cuse_peer_close(p);
+		_exit(daemon_side(a));
+	}
+	close(fd);
+	cuse_peer_reply(p, cuse_peer_send_init(p), &err, out, sizeof(out));
+	assert_int_equal(err, 0);
+	cuse_peer_reply(p, cuse_peer_send_open(p), &err, &oo, sizeof(oo));
+	assert_int_equal(err, 0);
+	p->fh = oo.fh;
+	return pid;
+}
+
+/* The kernel's side goes away: the daemon must end cleanly. */
+static void end_daemon(const struct daemon_args *a, struct cuse_peer *p, pid_t pid)
+{
+	int status;
+
+	cuse_peer_close(p);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_exit_ok(status);
+	remove_state_dir(a);
+}
+
 static void test_device_session_under_filter(void **state)
 {
 	static const uint8_t startup[] = {
@@ -302,32 +341,15 @@ static void test_device_session_under_filter(void **state)
 		uint8_t bytes[8192];
 	} arg;
 	struct cuse_peer p;
-	struct fuse_open_out oo;
 	uint8_t out[512];
 	int32_t err = 1;
-	int fd = -1, status;
 	pid_t pid;
 
 	struct daemon_args a = { .bad_state = false };
 
 	(void)state;
 	skip_under_asan();
-	make_state_dir(&a);
-	assert_int_equal(cuse_peer_open(&p, &fd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		a.fd = fd;
-		cuse_peer_close(&p);
-		_exit(daemon_side(&a));
-	}
-	close(fd);
-
-	cuse_peer_reply(&p, cuse_peer_send_init(&p), &err, out, sizeof(out));
-	assert_int_equal(err, 0);
-	cuse_peer_reply(&p, cuse_peer_send_open(&p), &err, &oo, sizeof(oo));
-	assert_int_equal(err, 0);
-	p.fh = oo.fh;
+	pid = start_daemon(&a, &p);
 
 	/* INIT after the filter: libtpms starts, reads and writes state */
 	memset(&arg, 0, sizeof(arg));
@@ -346,10 +368,7 @@ static void test_device_session_under_filter(void **state)
 
 	/* The kernel drops the device: the session ends, the TPM's state is
 	 * written, worker threads are cancelled, the process exits. */
-	cuse_peer_close(&p);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_exit_ok(status);
-	remove_state_dir(&a);
+	end_daemon(&a, &p, pid);
 }
 
 /* libtpms reports a damaged state on stderr; on /dev/null glibc first asks
@@ -357,11 +376,7 @@ static void test_device_session_under_filter(void **state)
 static void test_bad_state_under_filter(void **state)
 {
 	struct cuse_peer p;
-	struct fuse_open_out oo;
-	uint8_t out[512];
 	uint32_t res;
-	int32_t err = 1;
-	int fd = -1, status;
 	pid_t pid;
 	static uint8_t arg[64];
 
@@ -369,27 +384,11 @@ static void test_bad_state_under_filter(void **state)
 
 	(void)state;
 	skip_under_asan();
-	make_state_dir(&a);
-	assert_int_equal(cuse_peer_open(&p, &fd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		a.fd = fd;
-		cuse_peer_close(&p);
-		_exit(daemon_side(&a));
-	}
-	close(fd);
-	cuse_peer_reply(&p, cuse_peer_send_init(&p), &err, out, sizeof(out));
-	assert_int_equal(err, 0);
-	cuse_peer_reply(&p, cuse_peer_send_open(&p), &err, &oo, sizeof(oo));
-	p.fh = oo.fh;
+	pid = start_daemon(&a, &p);
 	res = ioctl_result(&p, PTM_INIT, arg);
 	assert_int_not_equal(res, 0);           /* refused, and still there */
 	ioctl_result(&p, PTM_GET_CAPABILITY, arg);     /* answers (err 0) */
-	cuse_peer_close(&p);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_exit_ok(status);
-	remove_state_dir(&a);
+	end_daemon(&a, &p, pid);
 }
 
 int main(void)
