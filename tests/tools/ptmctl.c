@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errname.h"
 #include "vtpm/ioctl.h"
 
 #define CANCEL_TIMEOUT_MS (300 * 1000)
@@ -55,12 +56,6 @@ static void usage(FILE *out)
 		"TYPE is 1 permanent, 2 volatile, 3 savestate. A failed ioctl prints 'errno NAME'.\n"
 		"Exit status: 0 the request was answered (the result code is in the output),\n"
 		"1 an ioctl, read, write or file operation failed, 2 usage error.\n");
-}
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err);
-	return name ? name : "E?";
 }
 
 static bool parse_u64(const char *s, uint64_t *out)

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errname.h"
 #include "vtpm/ioctl.h"
 
 #define MAX_BLOB (8u << 20)
@@ -41,13 +42,6 @@ static void usage(FILE *out)
 		"     Prints 'result 0xRC'. 'encrypted' sets PTM_STATE_FLAG_ENCRYPTED.\n"
 		"Exit status: 0 answered (the result code is printed), 1 a system call\n"
 		"failed (printed as 'errno NAME'), 2 usage.\n");
-}
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
 }
 
 static int fail_errno(const char *what)

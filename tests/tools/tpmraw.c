@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 #define BUF_MAX 8192                    /* > the 4096 a TPM device accepts */
 #define TRANSACT_TIMEOUT_MS (300 * 1000) /* bounded even for RSA keygen under TCG */
 
@@ -39,12 +41,6 @@ static void usage(FILE *out)
 		"ERRNO is the symbolic name (EBUSY, EINVAL, ...).\n"
 		"Exit status: 0 every OP ran (their results are in the output),\n"
 		"1 DEVICE could not be opened, 2 usage error.\n");
-}
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err);
-	return name ? name : "E?";
 }
 
 static int hexval(char c)
