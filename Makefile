@@ -35,7 +35,7 @@ CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS   += -fsanitize=address,undefined
 endif
 
-LIB_SRC   := $(sort $(filter-out src/cli/main.c src/vtpmctl/%, $(wildcard src/*/*.c)))
+LIB_SRC   := $(sort $(filter-out src/cli/main.c src/vtpmctl/% src/setup/%, $(wildcard src/*/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -98,7 +98,7 @@ install: $(BUILD)/vtpmd $(BUILD)/vtpmctl
 	    install -D -m 0644 $$f $(DESTDIR)$(UDEVRULESDIR)/$${f##*/}; done
 	set -e; for f in $(wildcard systemd/*.service); do \
 	    install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
-	    sed 's|/usr/local/bin/vtpmd|$(BINDIR)/vtpmd|g' $$f >$(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; \
+	    sed 's|/usr/local/bin/|$(BINDIR)/|g' $$f >$(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; \
 	    chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; done
 
 # The man pages must be clean for mandoc -Tlint (style notes aside: they
@@ -120,6 +120,34 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all unit check check-san demo install lint-man check-install clean
+
+# --- vtpm-setup (issue 12) ------------------------------------------------
+# src/setup/ is its own program, linked with libvtpmd.a (it runs the TPM
+# in-process through src/tpm and src/store) and json-c (libtpms' info).
+# Its unit tests (tests/unit/test_setup_*.c) link its modules, all but main.
+SETUP_SRC  := $(sort $(wildcard src/setup/*.c))
+SETUP_OBJ  := $(SETUP_SRC:%.c=$(BUILD)/%.o)
+SETUP_MODS := $(filter-out %/setup_main.o,$(SETUP_OBJ))
+SETUP_LIBS := $(shell pkg-config --libs json-c)
+SETUP_TEST := $(filter $(BUILD)/tests/unit/test_setup%,$(UNIT_BIN))
+
+$(SETUP_OBJ) $(SETUP_TEST:%=%.o): CPPFLAGS += $(shell pkg-config --cflags json-c)
+
+$(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SETUP_LIBS)
+
+$(SETUP_TEST): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SETUP_LIBS) -lcmocka
+
+all: $(BUILD)/vtpm-setup
+
+install: install-setup
+install-setup: $(BUILD)/vtpm-setup
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/vtpm-setup $(DESTDIR)$(BINDIR)/
+
+.PHONY: install-setup
+# --- end vtpm-setup --------------------------------------------------------
 
 include fuzz/fuzz.mk
 
