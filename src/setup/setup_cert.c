@@ -176,10 +176,13 @@ static bool add_subject_key_id(X509 *x)
 	return ok;
 }
 
-/* The issuer's subject key identifier, or one computed from its key. */
+/* The issuer's subject key identifier, or one computed from its key (also
+ * for a self-signed X: asking X itself would make OpenSSL cache its
+ * extensions before they are complete). */
 static bool add_authority_key_id(X509 *x, X509 *issuer)
 {
-	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(issuer);
+	const ASN1_OCTET_STRING *ski = issuer == x ? NULL :
+		X509_get0_subject_key_id(issuer);
 	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
 	bool ok = akid != NULL;
 
@@ -406,7 +409,12 @@ int cert_build_ca(EVP_PKEY *subject_key, const char *cn,
 		goto fail;
 	if (X509_sign(x, signer_key, cert_digest_for(signer_key)) <= 0)
 		goto fail;
-	*out = x;
+	/* hand back the certificate as a verifier will read it, not the object
+	 * it was built in */
+	*out = X509_dup(x);
+	if (!*out)
+		goto fail;
+	X509_free(x);
 	return 0;
 fail:
 	X509_free(x);

@@ -5,6 +5,7 @@
  * those APIs is in this file, so that a change of theirs is ported here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,16 @@ static struct {
 
 void setup_tpm_log_to(int fd)
 {
+	static int devnull = -1;
+
 	if (fd < 0) {
+		/* libtpms writes its failure-mode lines to stderr unless told
+		 * otherwise; a failure must stay one line of vtpm-setup's own */
 		log_disable();
+		if (devnull < 0)
+			devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (devnull >= 0)
+			TPMLIB_SetDebugFD(devnull);
 		return;
 	}
 	if (log_set_fd(fd) == 0) {
