@@ -146,7 +146,11 @@ install-setup: $(BUILD)/vtpm-setup
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/vtpm-setup $(DESTDIR)$(BINDIR)/
 
-.PHONY: install-setup
+# vtpm-setup beside Debian's swtpm_setup (in the test VM); for `make bench`.
+bench-setup: $(BUILD)/vtpm-setup
+	bench/setup_bench.sh $(BUILD)
+
+.PHONY: install-setup bench-setup
 # --- end vtpm-setup --------------------------------------------------------
 
 include fuzz/fuzz.mk
