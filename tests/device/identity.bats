@@ -390,3 +390,37 @@ unit_start() { # NAME DIR CONF
 	assert_eq "$(stat -c %i "$state")" "$inode" "state directory"
 	assert_eq "$(cat "$t/ca/certserial")" "$serial" "no certificate issued"
 }
+
+@test "identity: every feature --print-capabilities lists works" {
+	local t=$BATS_TEST_TMPDIR feature
+	printf '%s' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$t/key"
+	printf 'a passphrase' >"$t/pass"
+	run timeout 60 "$VTPM_SETUP" --print-capabilities
+	assert_status 0
+	assert_eq "$(jq -r .type <<<"$output")" "swtpm_setup" "type"
+	for feature in $(jq -r '.features[]' <<<"$output"); do
+		case $feature in
+		tpm-2.0)
+			vsetup --tpm2 --tpmstate "$t/$feature" ;;
+		cmdarg-keyfile-fd)
+			vsetup --tpmstate "$t/$feature" --keyfile-fd 3 --cipher aes-256-cbc 3<"$t/key" ;;
+		cmdarg-pwdfile-fd)
+			vsetup --tpmstate "$t/$feature" --pwdfile-fd 3 3<"$t/pass" ;;
+		tpm2-rsa-keysize-2048 | tpm2-rsa-keysize-3072)
+			vsetup --tpmstate "$t/$feature" --createek --rsa-keysize "${feature##*-}" \
+				--ek-pub "$t/$feature.pub"
+			assert_status 0
+			run openssl pkey -pubin -in "$t/$feature.pub" -noout -text
+			assert_match "$output" "Public-Key: \(${feature##*-} bit\)" ;;
+		*)
+			fail "--print-capabilities lists '$feature', which this test does not know" ;;
+		esac
+		[[ "$status" -eq 0 ]] || fail "$feature: vtpm-setup failed: $stderr"
+		[[ -s "$t/$feature/tpm2-00.permall" ]] || fail "$feature: no state"
+	done
+	# encrypted through the descriptors: swtpm's header says so
+	assert_eq "$(od -An -tx1 -j4 -N2 "$t/cmdarg-keyfile-fd/tpm2-00.permall" | tr -d ' \n')" \
+		"0009" "--keyfile-fd, aes-256-cbc"
+	assert_eq "$(od -An -tx1 -j4 -N2 "$t/cmdarg-pwdfile-fd/tpm2-00.permall" | tr -d ' \n')" \
+		"0001" "--pwdfile-fd, aes-128-cbc"
+}
