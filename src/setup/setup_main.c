@@ -202,8 +202,10 @@ static int run_setup(struct run *r)
 	ret = place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
 	if (ret == 0)
 		ret = decide(r, &mode);
-	if (ret < 0 || mode == MODE_NOTHING)
+	if (ret < 0 || mode == MODE_NOTHING) {
+		place_end(&r->place);
 		return ret;
+	}
 	if (mode == MODE_MANUFACTURE) {
 		ret = check_rsa_size(r->o->rsa_bits, r->err, sizeof(r->err));
 		if (ret == 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,13 +72,43 @@ static int scan_dir(struct placement *p, char *err, size_t errlen)
 	return ret;
 }
 
+static int parent_of(const char *path, char *buf, size_t len)
+{
+	char copy[PATH_MAX];
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	return snprintf(buf, len, "%s", dirname(copy)) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+static int inspect_dir(struct placement *p, char *err, size_t errlen);
+
+/* One setup at a time per parent directory. */
+static int lock_parent(struct placement *p, char *err, size_t errlen)
+{
+	char parent[PATH_MAX];
+	int ret = parent_of(p->dir, parent, sizeof(parent));
+
+	if (ret == 0) {
+		p->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->parent_fd < 0)
+			ret = -errno;
+	}
+	while (ret == 0 && flock(p->parent_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			ret = -errno;
+	if (ret < 0)
+		snprintf(err, errlen, "%s (where %s goes): %s", parent, p->dir,
+			 strerror(-ret));
+	return ret;
+}
+
 int place_inspect(struct placement *p, const char *dir, char *err, size_t errlen)
 {
 	int ret;
 
 	p->dir_exists = p->has_state = p->has_volatile = false;
 	p->tmp_made = p->swapped = false;
-	p->lock_fd = -1;
+	p->lock_fd = p->parent_fd = -1;
 	p->tmp[0] = '\0';
 	if (snprintf(p->dir, sizeof(p->dir), "%s", dir) >= (int)sizeof(p->dir)) {
 		snprintf(err, errlen, "%s: path too long", dir);
@@ -86,7 +117,18 @@ int place_inspect(struct placement *p, const char *dir, char *err, size_t errlen
 	/* a trailing slash would make the rename act on what it names */
 	while (strlen(p->dir) > 1 && p->dir[strlen(p->dir) - 1] == '/')
 		p->dir[strlen(p->dir) - 1] = '\0';
-	ret = step(p, PLACE_INSPECT);
+	ret = lock_parent(p, err, errlen);
+	if (ret == 0)
+		ret = inspect_dir(p, err, errlen);
+	if (ret < 0)
+		place_end(p);   /* a failed look holds nothing */
+	return ret;
+}
+
+static int inspect_dir(struct placement *p, char *err, size_t errlen)
+{
+	int ret = step(p, PLACE_INSPECT);
+
 	if (ret == 0 && lstat(p->dir, &p->dir_st) < 0)
 		ret = errno == ENOENT ? 0 : -errno;
 	else if (ret == 0)
@@ -244,14 +286,6 @@ static int copy_attrs(struct placement *p)
 	return ret;
 }
 
-static int parent_of(const char *path, char *buf, size_t len)
-{
-	char copy[PATH_MAX];
-
-	snprintf(copy, sizeof(copy), "%s", path);
-	return snprintf(buf, len, "%s", dirname(copy)) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
 /* Swap without RENAME_EXCHANGE (filesystems that lack it): DIR aside, the
  * new one in, and back if that fails. Not one atomic step, but DIR is
  * never missing for longer than two renames. */
@@ -356,4 +390,7 @@ void place_end(struct placement *p)
 	if (p->lock_fd >= 0)
 		close(p->lock_fd);
 	p->lock_fd = -1;
+	if (p->parent_fd >= 0)
+		close(p->parent_fd);     /* releases the flock */
+	p->parent_fd = -1;
 }

@@ -11,6 +11,10 @@
  * return, can fail without undoing anything; that is reported but not an
  * error.
  *
+ * Setups on directories of one parent run one at a time: a lock (flock) on
+ * the parent is held from place_inspect() to place_end(), so two setups of
+ * one DIR cannot both find it empty and both replace it.
+ *
  * A DIR that holds anything but TPM state files (tpm2-00.*, tpm-00.*, their
  * temporaries, .lock) is never replaced, and one whose lock is held by a
  * running vtpmd or swtpm is refused.
@@ -49,13 +53,15 @@ struct placement {
 	bool tmp_made;
 	bool swapped;
 	struct stat dir_st;
-	int lock_fd;
+	int lock_fd;            /* DIR/.lock, against a running TPM */
+	int parent_fd;          /* DIR's parent, flock()ed */
 	/* Test hook: a non-zero return fails STEP with that errno value. */
 	int (*inject)(enum place_step step, void *ctx);
 	void *inject_ctx;
 };
 
-/* Look at DIR: whether it exists and holds state. Changes nothing. */
+/* Wait for the parent's lock, then look at DIR: whether it exists and
+ * holds state. Changes nothing; on failure nothing is held either. */
 int place_inspect(struct placement *p, const char *dir, char *err, size_t errlen);
 
 /* Lock DIR (when it has a lock file) and make the temporary directory;

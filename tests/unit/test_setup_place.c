@@ -356,6 +356,74 @@ static void test_locked_dir(void **state)
 	assert_int_equal(run_flow(&p, false, err, sizeof(err)), 0);
 }
 
+/* Setups of one DIR started together, each keeping a state it finds (as
+ * --not-overwrite does): exactly one makes it, and DIR holds that one's. */
+static void test_concurrent_setups(void **state)
+{
+	enum { CHILDREN = 6 };
+	int go[2], i, made = 0, kept = 0, winner = -1;
+	char want[32], path[400];
+	uint8_t *data;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0750), 0);  /* empty, as StateDirectory= */
+	assert_int_equal(pipe(go), 0);
+	for (i = 0; i < CHILDREN; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct placement p = { .inject = NULL };
+			char err[512], c, file[PATH_MAX + 32], mine[32];
+			int ret;
+
+			close(go[1]);
+			(void)read(go[0], &c, 1);
+			ret = place_inspect(&p, dir, err, sizeof(err));
+			if (ret == 0 && p.has_state) {
+				place_end(&p);
+				_exit(10);
+			}
+			if (ret == 0)
+				ret = place_begin(&p, false, err, sizeof(err));
+			if (ret == 0) {
+				snprintf(file, sizeof(file), "%s/tpm2-00.permall", p.tmp);
+				snprintf(mine, sizeof(mine), "child %d", i);
+				write_file_at(file, mine, strlen(mine), 0640);
+				usleep(20000);  /* a window for the others */
+				ret = place_commit(&p, err, sizeof(err));
+			}
+			place_end(&p);
+			_exit(ret == 0 ? i : 99);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (i = 0; i < CHILDREN; i++) {
+		int status;
+
+		assert_true(wait(&status) > 0);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) == 10) {
+			kept++;
+		} else {
+			assert_true(WEXITSTATUS(status) < CHILDREN);
+			winner = WEXITSTATUS(status);
+			made++;
+		}
+	}
+	assert_int_equal(made, 1);
+	assert_int_equal(kept, CHILDREN - 1);
+	path_in(path, sizeof(path), dir, "tpm2-00.permall");
+	data = read_file_at(path, &len);
+	snprintf(want, sizeof(want), "child %d", winner);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(data, want, len);
+	free(data);
+	assert_int_equal(others_in_base(), 0);
+}
+
 /* The real pipeline: libtpms manufactures in the temporary directory. */
 static int manufacture_in(struct placement *p, struct setup_eks *eks,
 			  char *err, size_t errlen)
@@ -433,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cleanup_failure_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_setups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_tpm, setup, teardown),
 	};
 
