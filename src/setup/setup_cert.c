@@ -44,9 +44,9 @@ ASN1_SEQUENCE(TPM_SPECIFICATION) = {
 	ASN1_SIMPLE(TPM_SPECIFICATION, family, ASN1_UTF8STRING),
 	ASN1_SIMPLE(TPM_SPECIFICATION, level, ASN1_INTEGER),
 	ASN1_SIMPLE(TPM_SPECIFICATION, revision, ASN1_INTEGER),
-} ASN1_SEQUENCE_END(TPM_SPECIFICATION)
+} static_ASN1_SEQUENCE_END(TPM_SPECIFICATION)
 
-IMPLEMENT_ASN1_FUNCTIONS(TPM_SPECIFICATION)
+IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(TPM_SPECIFICATION)
 
 /* SubjectDirectoryAttributes ::= SEQUENCE SIZE (1..MAX) OF Attribute */
 typedef STACK_OF(X509_ATTRIBUTE) SUBJECT_DIR_ATTRS;
@@ -54,7 +54,7 @@ typedef STACK_OF(X509_ATTRIBUTE) SUBJECT_DIR_ATTRS;
 ASN1_ITEM_TEMPLATE(SUBJECT_DIR_ATTRS) =
 	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, SubjectDirectoryAttributes,
 			      X509_ATTRIBUTE)
-ASN1_ITEM_TEMPLATE_END(SUBJECT_DIR_ATTRS)
+static_ASN1_ITEM_TEMPLATE_END(SUBJECT_DIR_ATTRS)
 
 /* Put OpenSSL's reason for the last failure after WHAT. */
 static int fail(char *err, size_t errlen, const char *what)
@@ -243,7 +243,8 @@ static bool add_tpm_specification(X509 *x, const struct cert_tpm_info *tpm)
 	     ASN1_INTEGER_set_uint64(spec->level, tpm->level) == 1 &&
 	     ASN1_INTEGER_set_uint64(spec->revision, tpm->revision) == 1;
 	if (ok)
-		spec_len = i2d_TPM_SPECIFICATION(spec, &spec_der);
+		spec_len = ASN1_item_i2d((ASN1_VALUE *)spec, &spec_der,
+					 ASN1_ITEM_rptr(TPM_SPECIFICATION));
 	ok = ok && spec_len > 0;
 	if (ok)
 		attr = X509_ATTRIBUTE_create_by_OBJ(NULL, oid, V_ASN1_SEQUENCE,
