@@ -12,12 +12,12 @@ BENCH_SRC := bench/vtpmbench.c bench/workload.c bench/tpm_cmds.c bench/stats.c \
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs fuse3)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs fuse3)
 
-bench-build: all $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
+bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
 
 bench: bench-build
 	bench/run $(BUILD)

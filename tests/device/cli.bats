@@ -140,6 +140,33 @@ version_of_makefile() {
 	assert_status 0
 }
 
+# vtpmd_run without /dev/cuse: in a mount namespace whose /dev is empty.
+vtpmd_run_without_cuse() {
+	local out="$BATS_TEST_TMPDIR/run.out" err="$BATS_TEST_TMPDIR/run.err"
+	status=0
+	timeout 60 unshare --mount --propagation private sh -c \
+		'mount -t tmpfs -o mode=0755 tmpfs /dev && exec "$@"' vtpmd "$VTPMD" "$@" \
+		>"$out" 2>"$err" 3>&- </dev/null || status=$?
+	stderr=$(<"$err")
+	mapfile -t stderr_lines <"$err"
+}
+
+@test "cli: without /dev/cuse, nothing is created: no state directory, no lock, no TPM" {
+	local state=$BATS_TEST_TMPDIR/new/state
+	vtpmd_run_without_cuse -n "$VTPM_NAME" --tpmstate "dir=$state" \
+		--flags not-need-init,startup-clear
+	assert_one_line_error
+	[[ "$stderr" == *"/dev/cuse is not available"* ]] || fail "error line: $stderr"
+	[[ ! -e "$BATS_TEST_TMPDIR/new" ]] || fail "the state directory was created"
+
+	# an existing, empty state directory stays empty: no .lock, no permall
+	mkdir -p "$state"
+	vtpmd_run_without_cuse -n "$VTPM_NAME" --tpmstate "dir=$state" \
+		--flags not-need-init,startup-clear --log "file=$BATS_TEST_TMPDIR/log,level=3"
+	assert_one_line_error
+	[[ -z "$(ls -A "$state")" ]] || fail "files appeared in the state directory: $(ls -A "$state")"
+}
+
 @test "cli: background mode returns only when the node works (vtpmd && tpm2_getrandom)" {
 	run bash -c '"$1" -n "$2" --tpmstate "dir=$3" --pid "file=$4" --flags not-need-init,startup-clear 3>&- </dev/null >/dev/null 2>&1 &&
 		tpm2_getrandom -T "device:/dev/$2" 8 --hex' _ "$VTPMD" "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE"

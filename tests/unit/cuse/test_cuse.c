@@ -22,15 +22,15 @@
 
 #include "cuse/cuse_dev.h"
 #include "cuse_peer.h"
-#include "store/store.h"
 #include "vtpm/ioctl.h"
+#include "vtpm_options.h"
 
 static const uint8_t cmd_getrandom8[] = {
 	0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x7b, 0, 8 };
 
 struct fixture {
 	char dir[64];
-	struct vtpmd_config cfg;
+	struct vtpm_options vopt;
 	struct vtpm v;
 	struct cuse_dev_options opt;
 	struct cuse_dev *dev;
@@ -81,11 +81,9 @@ static int setup(void **state)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vtpmd-cuse-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	f->cfg.tpm_version = TPM_VERSION_2;
-	f->cfg.not_need_init = true;
-	f->cfg.startup = STARTUP_CLEAR;
-	assert_int_equal(store_open(f->dir, TPM_VERSION_2, STORE_MODE_DEFAULT), 0);
-	assert_int_equal(vtpm_init(&f->v, &f->cfg), 0);
+	f->vopt = test_vtpm_options(f->dir, true, STARTUP_CLEAR, true);
+	assert_int_equal(vtpm_init(&f->v, &f->vopt), 0);
+	assert_int_equal(vtpm_start(&f->v), 0);
 	f->opt = (struct cuse_dev_options){
 		.name = "vtpmunit", .on_ready = on_ready, .ctx = f,
 	};
@@ -108,7 +106,6 @@ static int teardown(void **state)
 		pthread_join(f->server, NULL);
 	cuse_dev_detach(f->dev);
 	vtpm_fini(&f->v);
-	store_close();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
