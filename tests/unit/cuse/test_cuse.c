@@ -22,6 +22,7 @@
 
 #include "cuse/cuse_dev.h"
 #include "cuse_peer.h"
+#include "os/log.h"
 #include "vtpm/ioctl.h"
 #include "vtpm_options.h"
 
@@ -218,6 +219,34 @@ static void test_ioctls(void **state)
 	assert_int_equal(err, -EINVAL);
 }
 
+/* A request of the right shape that no PTM operation has: it passes the
+ * transport's size checks and the device model refuses it. */
+static void test_unknown_request(void **state)
+{
+	const unsigned int unknown = _IOR('P', 0x7f, uint32_t);
+	struct fixture *f = *state;
+	char logged[512] = "";
+	uint8_t out[64];
+	int32_t err = 1;
+	FILE *log = tmpfile();
+	ssize_t n;
+
+	assert_non_null(log);
+	init_and_open(f);
+	assert_int_equal(log_set_fd(fileno(log)), 0);
+	log_set_level(LOG_LEVEL_DEBUG);
+	cuse_peer_reply(&f->peer, cuse_peer_send_ioctl(&f->peer, unknown, NULL, 0,
+						       sizeof(uint32_t)),
+			&err, out, sizeof(out));
+	log_set_fd(STDERR_FILENO);
+	log_set_level(LOG_LEVEL_ERROR);
+	assert_int_equal(err, -EINVAL);
+	n = pread(fileno(log), logged, sizeof(logged) - 1, 0);
+	assert_true(n > 0);
+	assert_non_null(strstr(logged, "unknown control request 0x8004507f"));
+	fclose(log);
+}
+
 static void test_shutdown_ends_session(void **state)
 {
 	struct fixture *f = *state;
@@ -242,6 +271,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioctls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
 	};
 
