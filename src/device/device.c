@@ -183,9 +183,12 @@ ssize_t vtpm_write(struct vtpm *v, const uint8_t *buf, size_t len)
 		ret = -EIO;
 	} else if ((ret = check_command(buf, len)) < 0) {
 		/* refused before anything changed */
-	} else if (v->busy || v->resp_pending) {
+	} else if (v->busy || (v->resp_pending && v->resp_off == 0)) {
+		/* the kernel's rule: busy until a read has taken a byte of it */
 		ret = -EBUSY;
 	} else {
+		/* the unread rest of a partly read response is dropped */
+		v->resp_pending = false;
 		ret = run_command(v, buf, len);
 	}
 	pthread_mutex_unlock(&v->lock);

@@ -168,7 +168,17 @@ static void test_write_rules(void **state)
 	/* header says 12 bytes, only 10 written */
 	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 10), -EINVAL);
 	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
+	/* as the kernel's /dev/tpm0: busy while no byte of the response was
+	 * read; once one was, the next command drops the rest */
 	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), -EBUSY);
+	assert_int_equal(vtpm_read(&f->v, resp, 10), 10);
+	assert_int_equal(vtpm_write(&f->v, cmd_pcrread1, sizeof(cmd_pcrread1)),
+			 sizeof(cmd_pcrread1));
+	/* its whole response, not the GetRandom's rest */
+	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 62);
+	assert_int_equal(get_be32(resp + 2), 62);
+	assert_int_equal(get_be32(resp + 6), 0);
+	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
 	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 20);
 	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
 }
