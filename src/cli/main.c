@@ -171,11 +171,18 @@ static int setup_logging(const struct vtpmd_config *cfg)
 	if (cfg->log_prefix)
 		log_set_prefix(cfg->log_prefix);
 	/* libtpms' own error lines (why a state did not load) belong in the
-	 * same log, not on a terminal or a /dev/null stderr; from level 5 on
-	 * with its debug output too */
-	if (cfg->log_file || cfg->log_fd >= 0 || cfg->log_level >= 5)
-		tpm_lib_log_to(log_fd(), cfg->log_level >= 5 ? cfg->log_level - 4 : 0,
-			       NULL);
+	 * same log, not on a terminal or a /dev/null stderr. From level 5 on,
+	 * as swtpm: its debug output at level N - 4, indented four spaces
+	 * under our prefix. */
+	if (cfg->log_level >= 5) {
+		char prefix[256];
+
+		snprintf(prefix, sizeof(prefix), "%s    ",
+			 cfg->log_prefix ? cfg->log_prefix : "");
+		tpm_lib_log_to(log_fd(), cfg->log_level - 4, prefix);
+	} else if (cfg->log_file || cfg->log_fd >= 0) {
+		tpm_lib_log_to(log_fd(), 0, NULL);
+	}
 	return 0;
 }
 
