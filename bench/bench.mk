@@ -6,7 +6,11 @@
 # bench/RESULTS.md. Not part of `make check`: it takes minutes and its
 # numbers depend on the machine.
 
-BENCH_SRC := bench/vtpmbench.c bench/workload.c bench/tpm_cmds.c bench/stats.c \
+# vtpmbench.c runs the phases (latency.c, migration.c, memory.c, startup.c,
+# density.c), which share bench.h and its helpers in bench.c.
+BENCH_SRC := bench/vtpmbench.c bench/bench.c bench/latency.c bench/migration.c \
+             bench/memory.c bench/startup.c bench/density.c \
+             bench/workload.c bench/tpm_cmds.c bench/stats.c \
              bench/inproc.c bench/procs.c bench/devctl.c bench/report.c \
              bench/swtpm_ref.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
