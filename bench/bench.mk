@@ -6,18 +6,22 @@
 # bench/RESULTS.md. Not part of `make check`: it takes minutes and its
 # numbers depend on the machine.
 
-BENCH_SRC := bench/vtpmbench.c bench/workload.c bench/tpm_cmds.c bench/stats.c \
+# vtpmbench.c runs the phases (latency.c, migration.c, memory.c, startup.c,
+# density.c), which share bench.h and its helpers in bench.c.
+BENCH_SRC := bench/vtpmbench.c bench/bench.c bench/latency.c bench/migration.c \
+             bench/memory.c bench/startup.c bench/density.c \
+             bench/workload.c bench/tpm_cmds.c bench/stats.c \
              bench/inproc.c bench/procs.c bench/devctl.c bench/report.c \
              bench/swtpm_ref.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs fuse3)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs fuse3)
 
-bench-build: all $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
+bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
 
 bench: bench-build
 	bench/run $(BUILD)

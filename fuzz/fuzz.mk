@@ -25,9 +25,10 @@ fuzz-lib:
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
 		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a
 
-$(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h tests/unit/cuse_peer.h fuzz-lib
+$(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h tests/unit/cuse_peer.h \
+		tests/unit/vtpm_options.h fuzz-lib
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) -Ifuzz -Itests/unit $(WARNFLAGS) $(FUZZ_CFLAGS) \
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -Ifuzz -Itests/unit $(STD) $(WARNINGS) $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libvtpmd.a $(LDLIBS)
 
 # fuzz_run SECONDS: every target in turn; stops at the first crash.

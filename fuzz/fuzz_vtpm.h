@@ -14,10 +14,10 @@
 
 #include "device/device.h"
 #include "os/log.h"
-#include "store/store.h"
+#include "vtpm_options.h"
 
 static struct vtpm fuzz_vtpm;
-static struct vtpmd_config fuzz_cfg;
+static char fuzz_dir[] = "/tmp/vtpmd-fuzz-XXXXXX";
 
 /*
  * With startup-clear the start fails when an input left volatile state
@@ -26,18 +26,19 @@ static struct vtpmd_config fuzz_cfg;
  */
 static inline void fuzz_vtpm_start(void)
 {
-	fuzz_cfg.startup = STARTUP_CLEAR;
-	if (vtpm_init(&fuzz_vtpm, &fuzz_cfg) == 0)
-		return;
-	vtpm_fini(&fuzz_vtpm);
-	fuzz_cfg.startup = STARTUP_NONE;
-	if (vtpm_init(&fuzz_vtpm, &fuzz_cfg) < 0) {
+	struct vtpm_options opt = test_vtpm_options(fuzz_dir, true, STARTUP_CLEAR, true);
+
+	if (vtpm_init(&fuzz_vtpm, &opt) == 0) {
+		if (vtpm_start(&fuzz_vtpm) == 0)
+			return;
+		vtpm_fini(&fuzz_vtpm);
+	}
+	opt.startup = STARTUP_NONE;
+	if (vtpm_init(&fuzz_vtpm, &opt) < 0 || vtpm_start(&fuzz_vtpm) < 0) {
 		fprintf(stderr, "fuzz: the TPM did not start\n");
 		abort();
 	}
 }
-
-static char fuzz_dir[] = "/tmp/vtpmd-fuzz-XXXXXX";
 
 /* At exit: the state directory goes (libtpms' files, the lock). */
 static void fuzz_vtpm_cleanup(void)
@@ -49,7 +50,7 @@ static void fuzz_vtpm_cleanup(void)
 	};
 	char path[sizeof(fuzz_dir) + 32];
 
-	store_close();
+	vtpm_fini(&fuzz_vtpm);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", fuzz_dir, names[i]);
 		unlink(path);
@@ -64,15 +65,12 @@ static inline void fuzz_vtpm_setup(void)
 
 	if (!getenv("FUZZ_LOG"))
 		log_disable();  /* thousands of refused requests per second */
-	if (!mkdtemp(dir) ||
-	    store_open(dir, TPM_VERSION_2, STORE_MODE_DEFAULT) < 0) {
+	if (!mkdtemp(dir)) {
 		fprintf(stderr, "fuzz: cannot set up a state directory\n");
 		abort();
 	}
-	atexit(fuzz_vtpm_cleanup);
-	fuzz_cfg.tpm_version = TPM_VERSION_2;
-	fuzz_cfg.not_need_init = true;
 	fuzz_vtpm_start();
+	atexit(fuzz_vtpm_cleanup);
 }
 
 /* After an input: bring the device back if the input ended it. */

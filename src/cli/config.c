@@ -18,6 +18,7 @@
  *  - Paths are kept as given (relative ones stay relative).
  */
 #include "cli/config.h"
+#include "os/devname.h"
 #include "os/log.h"
 
 #include <errno.h>
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEVNAME_MAX 64
 #define SUBOPT_MAX  8
 
 /* Long-only options get codes outside the char range. */
@@ -142,26 +142,13 @@ static int parse_devnum(struct errbuf *e, const char *opt, const char *s,
 	return 0;
 }
 
-/* The name becomes /dev/NAME, so it must stay one path component. */
-static int check_devname(struct errbuf *e, const char *name)
+/* -n NAME or -n /dev/NAME: the node is /dev/NAME (os/devname.h). */
+static int parse_devname(struct errbuf *e, const char *arg, const char **name)
 {
-	size_t len = strlen(name);
+	char why[256];
 
-	if (len == 0)
-		return fail(e, "--name: empty device name");
-	if (len > DEVNAME_MAX)
-		return fail(e, "--name: '%s' is longer than %d characters",
-			    name, DEVNAME_MAX);
-	if (strchr(name, '/'))
-		return fail(e, "--name: '%s' contains '/'; give a plain device name like vtpm0",
-			    name);
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return fail(e, "--name: '%s' is not a device name", name);
-	for (const char *p = name; *p; p++) {
-		/* isgraph() would depend on the locale; the kernel wants ASCII. */
-		if (*p <= ' ' || *p > '~')
-			return fail(e, "--name: the device name may hold only printable ASCII without spaces");
-	}
+	if (devname_parse(arg, name, why, sizeof(why)) < 0)
+		return fail(e, "--name: %s", why);
 	return 0;
 }
 
@@ -735,9 +722,8 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 			break;
 		switch (c) {
 		case 'n':
-			if (check_devname(&e, optarg) < 0)
+			if (parse_devname(&e, optarg, &raw.name) < 0)
 				goto fail;
-			raw.name = optarg;
 			break;
 		case 'M':
 			if (parse_devnum(&e, "--maj", optarg, &cfg->major) < 0)

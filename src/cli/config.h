@@ -8,18 +8,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-enum tpm_version {
-	TPM_VERSION_2 = 0,      /* default */
-	TPM_VERSION_12,
-};
-
-/* What --flags startup-* asks vtpmd to send once the TPM is up. */
-enum startup_type {
-	STARTUP_NONE = 0,       /* no startup-* flag, or startup-none */
-	STARTUP_CLEAR,
-	STARTUP_STATE,
-	STARTUP_DEACTIVATED,    /* TPM 1.2 only */
-};
+#include "os/seccomp.h"
+#include "store/key.h"
+#include "tpm/tpm.h"
 
 enum config_action {
 	ACTION_RUN = 0,
@@ -28,39 +19,6 @@ enum config_action {
 	ACTION_PRINT_CAPABILITIES,
 	ACTION_PRINT_STATES,
 	ACTION_PRINT_INFO,
-};
-
-enum key_cipher {
-	KEY_AES_128_CBC = 0,    /* default, "aes-cbc" / "aes-128-cbc" */
-	KEY_AES_256_CBC,
-};
-
-enum key_format {
-	KEY_FORMAT_HEX = 0,     /* default */
-	KEY_FORMAT_BINARY,
-};
-
-enum key_kdf {
-	KEY_KDF_PBKDF2 = 0,     /* default */
-	KEY_KDF_SHA512,
-};
-
-/* --key / --migration-key: where a key comes from, never the key itself. */
-struct key_source {
-	bool given;
-	bool passphrase;        /* pwdfile=/pwdfd=: the key is derived */
-	char *file;             /* file= or pwdfile= */
-	int fd;                 /* fd= or pwdfd=, -1 when not given */
-	enum key_cipher cipher;
-	enum key_format format;
-	enum key_kdf kdf;
-	bool remove;            /* unlink the file once read */
-};
-
-enum seccomp_action {
-	SECCOMP_ACTION_KILL = 0, /* default */
-	SECCOMP_ACTION_LOG,
-	SECCOMP_ACTION_NONE,
 };
 
 struct vtpmd_config {

@@ -2,11 +2,20 @@
 /*
  * main.c - vtpmd: a TPM 2.0 (or 1.2) from libtpms behind /dev/NAME via CUSE.
  *
- * Start-up order: parse options; refuse an existing /dev/NAME; go to the
- * background (the parent waits); open and lock the state directory; set up
- * the TPM; create the node. Only once the kernel has created the node is the
- * pid file written and the parent released. On the way out the TPM gets its
- * orderly shutdown and the state is written.
+ * Start-up is one straight sequence, each step with one error line:
+ *
+ *   as root      parse options; look up the --runas user; open /dev/cuse
+ *                (first: a start that cannot have a device creates nothing);
+ *                --chroot; logging; read the keys; go to the background;
+ *                open the --pcap file
+ *   as the user  open and lock the state directory, start the TPM: every
+ *                state file is made by, and checked against, the user that
+ *                will write it later
+ *   as root      the kernel creates the node; then, in on_device_ready(),
+ *                the pid file, the drop of every privilege, seccomp, and the
+ *                parent and the service manager are told
+ *
+ * On the way out the TPM gets its orderly shutdown and the state is written.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,11 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libtpms/tpm_library.h>
-
 #include "cli/config.h"
-#include "cli/print_states.h"
 #include "cli/print_caps.h"
+#include "cli/print_states.h"
 #include "cuse/cuse_dev.h"
 #include "device/device.h"
 #include "os/daemon.h"
@@ -31,14 +38,18 @@
 #include "os/privs.h"
 #include "os/seccomp.h"
 #include "store/key.h"
-#include "store/store.h"
 
 struct vtpmd {
 	struct vtpmd_config cfg;
-	struct vtpm vtpm;
-	struct pcap_writer *pcap;       /* --pcap, or NULL */
 	struct privs_user user;         /* --runas */
-	bool failed;            /* start-up failed after the node appeared */
+	int cuse_fd;                    /* /dev/cuse until the device owns it */
+	struct state_key file_key;      /* --key */
+	struct state_key migration_key; /* --migration-key */
+	struct pcap_writer *pcap;       /* --pcap, or NULL */
+	struct vtpm vtpm;
+	bool vtpm_open;                 /* vtpm_init() succeeded */
+	bool served;                    /* the device existed */
+	bool failed;                    /* start-up failed after the node appeared */
 };
 
 /* A start-up error: one line on stderr (where the user ran us), and in the
@@ -60,10 +71,83 @@ static void startup_error(const char *fmt, ...)
 
 static void print_version(void)
 {
-	uint32_t v = TPMLIB_GetVersion();
+	uint32_t v = tpm_lib_version();
 
 	printf("vtpmd %s (libtpms %u.%u.%u)\n", VTPMD_VERSION,
 	       (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+}
+
+/* The actions that print something and exit. */
+static int print_and_exit(const struct vtpmd_config *cfg, const char *prog)
+{
+	switch (cfg->action) {
+	case ACTION_HELP:
+		config_usage(prog, stdout);
+		return 0;
+	case ACTION_VERSION:
+		print_version();
+		return 0;
+	case ACTION_PRINT_CAPABILITIES:
+		return print_capabilities(stdout, cfg->tpm_version) < 0;
+	case ACTION_PRINT_INFO:
+		return print_info(stdout, cfg->tpm_version, cfg->print_info_flags) < 0;
+	case ACTION_PRINT_STATES:
+		return print_states(stdout, cfg) < 0;
+	case ACTION_RUN:
+		break;
+	}
+	return 1;
+}
+
+/* Refuse a name in use before anything is opened. Inside a --chroot the
+ * host's /dev is out of sight; the kernel then refuses a duplicate. */
+static int check_node_free(const struct vtpmd_config *cfg)
+{
+	char node[256];
+
+	snprintf(node, sizeof(node), "/dev/%s", cfg->name);
+	if (access(node, F_OK) == 0) {
+		startup_error("%s already exists", node);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* --runas is looked up in the host's user database, before any chroot, so
+ * the chroot needs none. */
+static int lookup_user(struct vtpmd *d)
+{
+	char err[256];
+	int ret = 0;
+
+	if (d->cfg.runas) {
+		ret = privs_lookup_user(d->cfg.runas, &d->user, err, sizeof(err));
+		if (ret < 0)
+			startup_error("%s", err);
+	}
+	return ret;
+}
+
+static int open_cuse(struct vtpmd *d)
+{
+	d->cuse_fd = cuse_dev_open();
+	if (d->cuse_fd == -ENODEV)
+		startup_error("cannot create /dev/%s: /dev/cuse is not available (modprobe cuse?)",
+			      d->cfg.name);
+	else if (d->cuse_fd < 0)
+		startup_error("cannot create /dev/%s: cannot open /dev/cuse: %s",
+			      d->cfg.name, strerror(-d->cuse_fd));
+	return d->cuse_fd < 0 ? d->cuse_fd : 0;
+}
+
+/* Every path after this resolves inside --chroot DIR. */
+static int enter_chroot(const struct vtpmd_config *cfg)
+{
+	int ret = 0;
+
+	if (cfg->chroot_dir && (ret = privs_chroot(cfg->chroot_dir)) < 0)
+		startup_error("--chroot %s: %s", cfg->chroot_dir, strerror(-ret));
+	return ret;
 }
 
 static int setup_logging(const struct vtpmd_config *cfg)
@@ -87,25 +171,154 @@ static int setup_logging(const struct vtpmd_config *cfg)
 	if (cfg->log_prefix)
 		log_set_prefix(cfg->log_prefix);
 	/* libtpms' own error lines (why a state did not load) belong in the
-	 * same log, not on a terminal or a /dev/null stderr */
-	if (cfg->log_file || cfg->log_fd >= 0)
-		TPMLIB_SetDebugFD(log_fd());
+	 * same log, not on a terminal or a /dev/null stderr. From level 5 on,
+	 * as swtpm: its debug output at level N - 4, indented four spaces
+	 * under our prefix. */
 	if (cfg->log_level >= 5) {
-		TPMLIB_SetDebugFD(log_fd());
-		TPMLIB_SetDebugLevel(cfg->log_level - 4);
+		char prefix[256];
+
+		snprintf(prefix, sizeof(prefix), "%s    ",
+			 cfg->log_prefix ? cfg->log_prefix : "");
+		tpm_lib_log_to(log_fd(), cfg->log_level - 4, prefix);
+	} else if (cfg->log_file || cfg->log_fd >= 0) {
+		tpm_lib_log_to(log_fd(), 0, NULL);
 	}
 	return 0;
 }
 
-/* An existing TPM 1.2 state directory stays TPM 1.2 unless told otherwise. */
-static void pick_tpm_version(struct vtpmd_config *cfg)
+/* --key / --migration-key: read before anything is created, so that a bad
+ * key source stops vtpmd with one line and leaves nothing behind. */
+static int load_keys(struct vtpmd *d)
 {
-	if (cfg->tpm_version_given)
-		return;
-	if (store_detect_version(cfg->state_dir) == 1) {
+	char err[512];
+
+	if (d->cfg.key.given &&
+	    key_load(&d->cfg.key, &d->file_key, err, sizeof(err)) < 0) {
+		startup_error("--key: %s", err);
+		return -EINVAL;
+	}
+	if (d->cfg.migration_key.given &&
+	    key_load(&d->cfg.migration_key, &d->migration_key, err, sizeof(err)) < 0) {
+		startup_error("--migration-key: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The parent waits until the device works; the storage lock is taken
+ * after this, since a forked child does not inherit it. */
+static int go_background(const struct vtpmd_config *cfg)
+{
+	int ret = 0;
+
+	if (!cfg->foreground && (ret = daemon_start()) < 0)
+		startup_error("cannot go to the background: %s", strerror(-ret));
+	return ret;
+}
+
+/* --pcap is opened as root, like every file outside the state directory. */
+static int open_pcap(struct vtpmd *d)
+{
+	const struct vtpmd_config *cfg = &d->cfg;
+	int ret;
+
+	if (!cfg->pcap_file && cfg->pcap_fd < 0)
+		return 0;
+	ret = pcap_open(&d->pcap, cfg->pcap_file, cfg->pcap_fd, cfg->pcap_truncate,
+			cfg->pcap_mode, cfg->name);
+	if (ret < 0)
+		startup_error("--pcap: cannot write '%s': %s",
+			      cfg->pcap_file ? cfg->pcap_file : "fd", strerror(-ret));
+	return ret;
+}
+
+/* The device's recorder hook, writing to the --pcap file. */
+static void record_exchange(void *ctx, const uint8_t *cmd, size_t cmd_len,
+			    const uint8_t *resp, size_t resp_len)
+{
+	pcap_write_exchange(ctx, cmd, cmd_len, resp, resp_len);
+}
+
+/* What the device gets from the command line. */
+static void device_options(struct vtpmd *d, struct vtpm_options *o)
+{
+	const struct vtpmd_config *cfg = &d->cfg;
+
+	*o = (struct vtpm_options){
+		.tpm = {
+			.version = cfg->tpm_version,
+			.auto_shutdown = !cfg->disable_auto_shutdown,
+			.reject_locality_4 = cfg->reject_locality_4,
+			.allow_set_locality = cfg->allow_set_locality,
+			.store = {
+				.dir = cfg->state_dir,
+				.file_mode = cfg->state_mode_given ?
+					     cfg->state_mode : STORE_MODE_DEFAULT,
+				.backup = cfg->state_backup,
+				.defer_lock = cfg->migration_incoming,
+				.file_key = &d->file_key,
+				.migration_key = &d->migration_key,
+			},
+		},
+		.not_need_init = cfg->not_need_init,
+		.startup = cfg->startup,
+		.record = d->pcap ? record_exchange : NULL,
+		.record_ctx = d->pcap,
+	};
+}
+
+/* The state directory and the TPM on it; run as the --runas user. */
+static int start_tpm(struct vtpmd *d)
+{
+	struct vtpmd_config *cfg = &d->cfg;
+	struct vtpm_options opt;
+	int ret;
+
+	/* An existing TPM 1.2 state directory stays TPM 1.2 unless told otherwise. */
+	if (!cfg->tpm_version_given && store_detect_version(cfg->state_dir) == 1) {
 		cfg->tpm_version = TPM_VERSION_12;
 		log_info("%s holds TPM 1.2 state: running a TPM 1.2", cfg->state_dir);
 	}
+	device_options(d, &opt);
+	ret = vtpm_init(&d->vtpm, &opt);
+	/* the store has its own copies now */
+	key_wipe(&d->file_key);
+	key_wipe(&d->migration_key);
+	if (ret == -EAGAIN)
+		startup_error("state directory %s is in use by another process",
+			      cfg->state_dir);
+	else if (ret == -EACCES && cfg->runas)
+		startup_error("state directory %s is not writable by user %s",
+			      cfg->state_dir, cfg->runas);
+	else if (ret < 0)
+		startup_error("state directory %s: %s", cfg->state_dir, strerror(-ret));
+	if (ret < 0)
+		return ret;
+	d->vtpm_open = true;
+	ret = vtpm_start(&d->vtpm);
+	if (ret < 0)
+		startup_error("the TPM did not start (state in %s)", cfg->state_dir);
+	return ret;
+}
+
+/* The one window as the --runas user. Whatever happens inside, it ends as
+ * root: the exit path (and LeakSanitizer) must not run half-switched. */
+static int start_tpm_as_user(struct vtpmd *d)
+{
+	int ret = d->cfg.runas ? privs_enter_user(&d->user) : 0;
+	int back;
+
+	if (ret < 0) {
+		startup_error("cannot act as user %s: %s", d->user.name, strerror(-ret));
+		return ret;
+	}
+	ret = start_tpm(d);
+	back = d->cfg.runas ? privs_leave_user() : 0;
+	if (back < 0) {
+		startup_error("cannot return to uid 0: %s", strerror(-back));
+		return back;
+	}
+	return ret;
 }
 
 /*
@@ -164,175 +377,53 @@ static int on_device_ready(void *ctx)
 	return 0;
 }
 
-/* State files are created by, and checked against, the --runas user. */
-static int state_as_user(struct vtpmd *d)
+/* The kernel creates the node; serve it until the session ends. */
+static int serve(struct vtpmd *d)
 {
-	int ret = d->cfg.runas ? privs_enter_user(&d->user) : 0;
-
-	if (ret < 0)
-		startup_error("cannot act as user %s: %s", d->user.name, strerror(-ret));
-	return ret;
-}
-
-static int back_to_root(struct vtpmd *d)
-{
-	int ret = d->cfg.runas ? privs_leave_user() : 0;
-
-	if (ret < 0)
-		startup_error("cannot return to uid 0: %s", strerror(-ret));
-	return ret;
-}
-
-/* The device's recorder hook, writing to the --pcap file. */
-static void record_exchange(void *ctx, const uint8_t *cmd, size_t cmd_len,
-			    const uint8_t *resp, size_t resp_len)
-{
-	pcap_write_exchange(ctx, cmd, cmd_len, resp, resp_len);
-}
-
-/* --pcap is opened in the privileged phase, like every other file. */
-static int open_pcap(struct vtpmd *d)
-{
-	const struct vtpmd_config *cfg = &d->cfg;
-	int ret;
-
-	if (!cfg->pcap_file && cfg->pcap_fd < 0)
-		return 0;
-	ret = pcap_open(&d->pcap, cfg->pcap_file, cfg->pcap_fd, cfg->pcap_truncate,
-			cfg->pcap_mode, cfg->name);
-	if (ret < 0)
-		startup_error("--pcap: cannot write '%s': %s",
-			      cfg->pcap_file ? cfg->pcap_file : "fd", strerror(-ret));
-	return ret;
-}
-
-/* --key / --migration-key: read before anything is created, so that a bad
- * key source stops vtpmd with one line and leaves nothing behind. */
-static int load_keys(const struct vtpmd_config *cfg)
-{
-	struct state_key file_key = { .len = 0 }, migration_key = { .len = 0 };
-	char err[512];
-	int ret = 0;
-
-	if (cfg->key.given &&
-	    key_load(&cfg->key, &file_key, err, sizeof(err)) < 0) {
-		startup_error("--key: %s", err);
-		ret = -1;
-	} else if (cfg->migration_key.given &&
-		   key_load(&cfg->migration_key, &migration_key, err, sizeof(err)) < 0) {
-		startup_error("--migration-key: %s", err);
-		ret = -1;
-	} else {
-		store_set_keys(&file_key, &migration_key);
-	}
-	key_wipe(&file_key);
-	key_wipe(&migration_key);
-	return ret;
-}
-
-static int open_state(struct vtpmd_config *cfg)
-{
-	const struct store_options sopt = {
-		.file_mode = cfg->state_mode_given ? cfg->state_mode : STORE_MODE_DEFAULT,
-		.backup = cfg->state_backup,
-		.defer_lock = cfg->migration_incoming,
+	const struct cuse_dev_options opt = {
+		.name = d->cfg.name,
+		.major = d->cfg.major,
+		.minor = d->cfg.minor,
+		.on_ready = on_device_ready,
+		.ctx = d,
 	};
-	int ret = store_open_with(cfg->state_dir, cfg->tpm_version, &sopt);
+	int ret = cuse_dev_run(&d->vtpm, &opt, d->cuse_fd);
 
-	if (ret == -EAGAIN)
-		startup_error("state directory %s is in use by another process",
-			      cfg->state_dir);
-	else if (ret == -EACCES && cfg->runas)
-		startup_error("state directory %s is not writable by user %s",
-			      cfg->state_dir, cfg->runas);
-	else if (ret < 0)
-		startup_error("state directory %s: %s", cfg->state_dir, strerror(-ret));
-	return ret;
+	d->cuse_fd = -1;
+	d->served = true;
+	notify_send("STOPPING=1");
+	if (ret < 0 && !d->failed)
+		startup_error("cannot create /dev/%s: the kernel refused the device",
+			      d->cfg.name);
+	return ret < 0 || d->failed ? -EIO : 0;
 }
 
 static int run(struct vtpmd *d)
 {
-	struct vtpmd_config *cfg = &d->cfg;
-	struct cuse_dev_options opt = {
-		.name = cfg->name,
-		.major = cfg->major,
-		.minor = cfg->minor,
-		.on_ready = on_device_ready,
-		.ctx = d,
-	};
-	char node[256];
 	int ret;
 
-	snprintf(node, sizeof(node), "/dev/%s", cfg->name);
-	if (access(node, F_OK) == 0) {
-		startup_error("%s already exists", node);
-		return 1;
-	}
-	if (load_keys(cfg) < 0)
-		return 1;
-	if (!cfg->foreground && (ret = daemon_start()) < 0) {
-		startup_error("cannot go to the background: %s", strerror(-ret));
-		return 1;
-	}
-	if (state_as_user(d) < 0)
-		return 1;
-	pick_tpm_version(cfg);
-	/* Failures end as root too: the exit path (and LeakSanitizer) must not
-	 * run half-switched. */
-	if (open_state(cfg) < 0) {
-		back_to_root(d);
-		return 1;
-	}
-	if (back_to_root(d) < 0 || open_pcap(d) < 0) {
-		pcap_close(d->pcap);
-		store_close();
-		return 1;
-	}
-	if (state_as_user(d) < 0 ||
-	    vtpm_init_with_recorder(&d->vtpm, cfg, d->pcap ? record_exchange : NULL,
-				    d->pcap) < 0 || back_to_root(d) < 0) {
-		startup_error("the TPM did not start (state in %s)", cfg->state_dir);
-		back_to_root(d);
+	d->cuse_fd = -1;
+	if ((ret = check_node_free(&d->cfg)) < 0 || (ret = lookup_user(d)) < 0 ||
+	    (ret = open_cuse(d)) < 0 || (ret = enter_chroot(&d->cfg)) < 0 ||
+	    (ret = setup_logging(&d->cfg)) < 0 || (ret = load_keys(d)) < 0 ||
+	    (ret = go_background(&d->cfg)) < 0 || (ret = open_pcap(d)) < 0 ||
+	    (ret = start_tpm_as_user(d)) < 0)
+		goto out;
+	ret = serve(d);
+out:
+	if (d->vtpm_open)
 		vtpm_fini(&d->vtpm);
-		pcap_close(d->pcap);
-		store_close();
-		return 1;
-	}
-	ret = cuse_dev_run(&d->vtpm, &opt);
-	notify_send("STOPPING=1");
-	if (ret == -ENODEV)
-		startup_error("cannot create %s: /dev/cuse is not available (modprobe cuse?)", node);
-	else if (ret < 0 && !d->failed)
-		startup_error("cannot create %s: the kernel refused the device", node);
-	vtpm_fini(&d->vtpm);
 	pcap_close(d->pcap);    /* after vtpm_fini: it records the shutdown */
+	if (d->cuse_fd >= 0)
+		close(d->cuse_fd);
+	key_wipe(&d->file_key);
+	key_wipe(&d->migration_key);
 	notify_close();
 	pidfile_remove();
-	store_close();
-	log_info("exiting");
-	return ret < 0 || d->failed ? 1 : 0;
-}
-
-/*
- * Before anything is created: look the --runas user up in the host's user
- * database (so the chroot needs none), then enter the --chroot; every path
- * after this resolves inside it.
- */
-static int prepare_confinement(struct vtpmd *d)
-{
-	char err[256];
-	int ret;
-
-	if (d->cfg.runas &&
-	    privs_lookup_user(d->cfg.runas, &d->user, err, sizeof(err)) < 0) {
-		startup_error("%s", err);
-		return -1;
-	}
-	if (d->cfg.chroot_dir && (ret = privs_chroot(d->cfg.chroot_dir)) < 0) {
-		startup_error("--chroot %s: %s", d->cfg.chroot_dir, strerror(-ret));
-		return -1;
-	}
-	return 0;
+	privs_user_free(&d->user);
+	if (d->served)
+		log_info("exiting");
+	return ret < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -345,36 +436,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vtpmd: %s (see vtpmd --help)\n", err);
 		return 1;
 	}
-	switch (d.cfg.action) {
-	case ACTION_HELP:
-		config_usage(argv[0], stdout);
-		config_free(&d.cfg);
-		return 0;
-	case ACTION_VERSION:
-		print_version();
-		config_free(&d.cfg);
-		return 0;
-	case ACTION_PRINT_CAPABILITIES:
-		ret = print_capabilities(stdout, d.cfg.tpm_version) < 0;
-		config_free(&d.cfg);
-		return ret;
-	case ACTION_PRINT_INFO:
-		ret = print_info(stdout, d.cfg.tpm_version, d.cfg.print_info_flags) < 0;
-		config_free(&d.cfg);
-		return ret;
-	case ACTION_PRINT_STATES:
-		ret = print_states(stdout, &d.cfg) < 0;
-		config_free(&d.cfg);
-		return ret;
-	case ACTION_RUN:
-		break;
+	if (d.cfg.action != ACTION_RUN) {
+		ret = print_and_exit(&d.cfg, argv[0]);
+	} else {
+		/* Before --chroot hides the socket's path. A failure is logged;
+		 * the TPM itself works without a service manager. */
+		notify_open();
+		ret = run(&d);
 	}
-	/* Before --chroot hides the socket's path. A failure is logged; the
-	 * TPM itself works without a service manager. */
-	notify_open();
-	ret = prepare_confinement(&d) < 0 || setup_logging(&d.cfg) < 0 ? 1 : run(&d);
-	store_clear_keys();     /* run() may have set them, on every path */
-	privs_user_free(&d.user);
 	config_free(&d.cfg);
 	log_close();
 	return ret;

@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libtpms/tpm_error.h>
-#include <libtpms/tpm_library.h>
-
 #include "cli/print_caps.h"
 
 /* Stands in the list for the "rsa-keysize-N" entries libtpms reports. */
@@ -15,9 +12,8 @@
 /*
  * Every feature name swtpm defines that vtpmd could claim, in swtpm's order,
  * and whether this build really has it. This is the one list: flip an entry
- * when its option starts to work (and drop that option from main.c's
- * refuse_unimplemented()). tests/device/introspection.bats fails when a
- * listed option is refused or an unlisted one is accepted.
+ * when its option starts to work. tests/device/introspection.bats fails when
+ * a listed option is refused or an unlisted one is accepted.
  */
 static const struct feature {
 	const char *name;
@@ -45,11 +41,6 @@ static const struct feature {
 	{ "systemd-notify", true },
 };
 
-static TPMLIB_TPMVersion lib_version(enum tpm_version v)
-{
-	return v == TPM_VERSION_12 ? TPMLIB_TPM_VERSION_1_2 : TPMLIB_TPM_VERSION_2;
-}
-
 /* Print "rsa-keysize-N" for each size in libtpms' feature info, which reads
  * like {"TPMFeatures":{"RSAKeySizes":[1024,2048,3072],...}}. */
 static int print_rsa_keysizes(FILE *out, enum tpm_version version, const char **sep)
@@ -57,9 +48,7 @@ static int print_rsa_keysizes(FILE *out, enum tpm_version version, const char **
 	static const char needle[] = "\"RSAKeySizes\":[";
 	char *info, *p, *end;
 
-	if (TPMLIB_ChooseTPMVersion(lib_version(version)) != TPM_SUCCESS)
-		return 0;
-	info = TPMLIB_GetInfo(TPMLIB_INFO_TPMFEATURES);
+	info = tpm_lib_info(version, TPM_LIB_INFO_FEATURES);
 	if (!info)
 		return 0;
 	p = strstr(info, needle);
@@ -88,11 +77,11 @@ int print_capabilities(FILE *out, enum tpm_version version)
 	size_t i;
 
 	fprintf(out, "{ \"type\": \"swtpm\", \"features\": [");
-	if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_1_2) == TPM_SUCCESS) {
+	if (tpm_lib_has(TPM_VERSION_12)) {
 		fprintf(out, "%s\"tpm-1.2\"", sep);
 		sep = ", ";
 	}
-	if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) == TPM_SUCCESS) {
+	if (tpm_lib_has(TPM_VERSION_2)) {
 		fprintf(out, "%s\"tpm-2.0\"", sep);
 		sep = ", ";
 	}
@@ -115,12 +104,12 @@ int print_info(FILE *out, enum tpm_version version, uint64_t flags)
 {
 	char *info;
 
-	if (TPMLIB_ChooseTPMVersion(lib_version(version)) != TPM_SUCCESS) {
+	if (!tpm_lib_has(version)) {
 		fprintf(stderr, "vtpmd: --print-info: libtpms has no %s\n",
 			version == TPM_VERSION_12 ? "TPM 1.2" : "TPM 2.0");
 		return -1;
 	}
-	info = TPMLIB_GetInfo((enum TPMLIB_InfoFlags)flags);
+	info = tpm_lib_info(version, flags);
 	if (!info) {
 		fprintf(stderr, "vtpmd: --print-info: libtpms returned nothing for flags 0x%llx\n",
 			(unsigned long long)flags);

@@ -36,8 +36,6 @@ struct cuse_dev {
 	struct fuse_pollhandle *ph;
 };
 
-static struct cuse_dev *active;
-
 static struct cuse_dev *dev_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
@@ -253,7 +251,6 @@ int cuse_dev_serve(struct cuse_dev *d)
 {
 	int ret;
 
-	active = d;
 	ret = serve_init(d);
 	if (ret == 0) {
 		d->ready = true;
@@ -264,7 +261,6 @@ int cuse_dev_serve(struct cuse_dev *d)
 	/* Multithreaded so CANCEL and queries are served while a command runs. */
 	if (ret == 0)
 		ret = run_loop(d);
-	active = NULL;
 	if (!d->ready) {
 		log_error("the kernel did not create /dev/%s (name already in use?)",
 			  d->opt->name);
@@ -304,25 +300,30 @@ static struct cuse_dev *dev_new(struct vtpm *v, const struct cuse_dev_options *o
 	return d;
 }
 
-int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt)
+int cuse_dev_open(void)
 {
-	char devname[128];
-	const char *dev_info_argv[] = { devname };
-	char *argv[] = { "vtpmd", "-f", NULL };
-	struct cuse_info ci = { .dev_info_argv = dev_info_argv };
-	struct cuse_dev *d;
-	int multithreaded = 0, ret;
+	int fd, err;
 
-	d = dev_new(v, opt, devname, sizeof(devname), &ci);
-	if (!d)
-		return -ENAMETOOLONG;
-	if (access("/dev/cuse", R_OK | W_OK) != 0) {
-		ret = -errno;
-		log_error("cannot use /dev/cuse: %s (is the cuse module loaded? try 'modprobe cuse')",
-			  strerror(errno));
-		dev_free(d);
-		return ret == -ENOENT ? -ENODEV : ret;
+	/* Like cuse_lowlevel_setup(): fill 0, 1 and 2 first if they are free. */
+	do {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	} while (fd >= 0 && fd <= STDERR_FILENO);
+
+	fd = open("/dev/cuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		return err == ENOENT ? -ENODEV : -err;
 	}
+	return fd;
+}
+
+int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt, int cuse_fd)
+{
+	struct cuse_dev *d;
+	int ret;
+
 	/*
 	 * Where transparent huge pages are "always" (Debian's default), each
 	 * FUSE worker's 8 MiB stack and each malloc arena can be backed by a
@@ -331,22 +332,21 @@ int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt)
 	 */
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
 		log_info("cannot opt out of transparent huge pages: %s", strerror(errno));
-	d->se = cuse_lowlevel_setup(2, argv, &ci, &cuse_ops, &multithreaded, d);
-	if (!d->se) {
-		dev_free(d);
+	d = cuse_dev_attach(v, opt, cuse_fd);
+	if (!d) {
+		close(cuse_fd);
 		log_error("could not set up the CUSE device");
-		return -ENODEV;
+		return -ENOMEM;
+	}
+	if (fuse_set_signal_handlers(d->se) < 0) {
+		log_error("could not set up the signal handlers");
+		cuse_dev_detach(d);
+		return -ENOMEM;
 	}
 	ret = cuse_dev_serve(d);
-	cuse_lowlevel_teardown(d->se);
-	dev_free(d);
+	fuse_remove_signal_handlers(d->se);
+	cuse_dev_detach(d);
 	return ret;
-}
-
-void cuse_dev_stop(void)
-{
-	if (active)
-		fuse_session_exit(active->se);
 }
 
 /* The peer closing its end is what the kernel dropping the device looks

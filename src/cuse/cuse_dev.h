@@ -25,22 +25,27 @@ struct cuse_dev_options {
 };
 
 /*
- * Serve V as /dev/NAME until the session ends (PTM_SHUTDOWN, SIGTERM, SIGINT,
- * SIGHUP, or the kernel dropping the device). Returns 0 if the node was
- * created and the session ended normally, -ENODEV if /dev/cuse could not be
- * opened, -EIO if the kernel refused the device (e.g. a duplicate name), or
- * what on_ready returned.
+ * Open /dev/cuse: the one privileged step of the transport, done first so
+ * that a start that cannot have a device creates nothing. The fd is never
+ * 0, 1 or 2 (a stray printf must not reach the kernel). Returns the fd, or
+ * -ENODEV if there is no /dev/cuse (no cuse module), or another -errno.
  */
-int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt);
-
-/* End the session from inside vtpmd (e.g. a fatal error). */
-void cuse_dev_stop(void);
+int cuse_dev_open(void);
 
 /*
- * For tests and fuzzers: the same session with the kernel's side played
- * by the caller over FD (one end of a SOCK_SEQPACKET socketpair, so that
- * each read returns one whole request and each reply is one message). FD is
- * closed by cuse_dev_detach(). NULL on failure.
+ * Serve V as /dev/NAME over CUSE_FD (from cuse_dev_open(), which this takes
+ * over and closes) until the session ends (PTM_SHUTDOWN, SIGTERM, SIGINT,
+ * SIGHUP, or the kernel dropping the device). Returns 0 if the node was
+ * created and the session ended normally, -EIO if the kernel refused the
+ * device (e.g. a duplicate name), -ENOMEM, or what on_ready returned.
+ */
+int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt, int cuse_fd);
+
+/*
+ * The session in parts, for tests and fuzzers: the kernel's side can be
+ * played by the caller over FD (one end of a SOCK_SEQPACKET socketpair, so
+ * that each read returns one whole request and each reply is one message).
+ * FD is closed by cuse_dev_detach(). NULL on failure.
  */
 struct cuse_dev *cuse_dev_attach(struct vtpm *v, const struct cuse_dev_options *opt,
 				 int fd);

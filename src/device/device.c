@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
-#include <openssl/crypto.h>
 
 #include "device/device_internal.h"
+#include "os/bytes.h"
 #include "os/log.h"
-#include "store/store.h"
+#include "os/secret.h"
 #include "tpm/tpm_wire.h"
 
 /* Largest state blob accepted through write(); real ones are ~100 KiB. */
@@ -26,13 +26,9 @@ int vtpm_buf_append(struct vtpm_buf *b, const uint8_t *data, size_t len)
 
 		while (cap < b->len + len)
 			cap *= 2;
-		p = malloc(cap);
+		p = secret_grow(b->data, b->len, b->cap, cap);
 		if (!p)
 			return -ENOMEM;
-		/* Copy rather than realloc so no stray copy of state is left behind. */
-		if (b->len)
-			memcpy(p, b->data, b->len);
-		vtpm_buf_free(&(struct vtpm_buf){ b->data, b->len, b->cap });
 		b->data = p;
 		b->cap = cap;
 	}
@@ -44,9 +40,7 @@ int vtpm_buf_append(struct vtpm_buf *b, const uint8_t *data, size_t len)
 
 void vtpm_buf_free(struct vtpm_buf *b)
 {
-	if (b->data)
-		OPENSSL_cleanse(b->data, b->cap);
-	free(b->data);
+	secret_free(b->data, b->cap);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
@@ -64,41 +58,37 @@ void vtpm_reset_transfers(struct vtpm *v)
 	vtpm_blob_reset(v);
 }
 
-int vtpm_init(struct vtpm *v, const struct vtpmd_config *cfg)
+int vtpm_init(struct vtpm *v, const struct vtpm_options *opt)
 {
-	return vtpm_init_with_recorder(v, cfg, NULL, NULL);
-}
-
-int vtpm_init_with_recorder(struct vtpm *v, const struct vtpmd_config *cfg,
-			    tpm_record_fn *record, void *record_ctx)
-{
-	struct tpm_options opt = {
-		.version = cfg->tpm_version,
-		.auto_shutdown = !cfg->disable_auto_shutdown,
-		.reject_locality_4 = cfg->reject_locality_4,
-		.allow_set_locality = cfg->allow_set_locality,
-	};
-	TPM_RESULT rc;
+	int ret;
 
 	memset(v, 0, sizeof(*v));
+	ret = tpm_open(&v->tpm, &opt->tpm);
+	if (ret < 0)
+		return ret;
+	v->record = opt->record;
+	v->record_ctx = opt->record_ctx;
+	tpm_set_recorder(&v->tpm, opt->record, opt->record_ctx);
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->idle, NULL);
-	v->not_need_init = cfg->not_need_init;
-	v->startup = cfg->startup;
+	v->not_need_init = opt->not_need_init;
+	v->startup = opt->startup;
+	return 0;
+}
 
-	if (tpm_setup(&v->tpm, &opt) != 0)
-		return -EIO;
-	v->tpm.record = record;
-	v->tpm.record_ctx = record_ctx;
+int vtpm_start(struct vtpm *v)
+{
+	TPM_RESULT rc;
+
 	if (!v->not_need_init)
 		return 0;
-	if (vtpm_start_tpm(v) != 0)
+	if (tpm_start(&v->tpm) != TPM_SUCCESS)
 		return -EIO;
 	if (v->startup == STARTUP_NONE)
 		return 0;
 	rc = tpm_send_startup(&v->tpm, v->startup);
 	/* A saved volatile state resumes an already started TPM: that is fine. */
-	if (rc == TPM2_RC_INITIALIZE && v->tpm.opt.version == TPM_VERSION_2) {
+	if (rc == TPM2_RC_INITIALIZE && tpm_version_of(&v->tpm) == TPM_VERSION_2) {
 		log_info("the TPM resumed its saved volatile state; no Startup needed");
 		return 0;
 	}
@@ -109,7 +99,7 @@ void vtpm_fini(struct vtpm *v)
 {
 	pthread_mutex_lock(&v->lock);
 	vtpm_wait_idle(v);
-	tpm_teardown(&v->tpm);
+	tpm_close(&v->tpm);
 	vtpm_reset_transfers(v);
 	vtpm_buf_free(&v->resp);
 	pthread_mutex_unlock(&v->lock);
@@ -148,7 +138,7 @@ static int check_command(const uint8_t *buf, size_t len)
 {
 	if (len > TPM_MAX_COMMAND_SIZE)
 		return -E2BIG;
-	if (len < 6 || len < wire_be32(buf + 2))
+	if (len < 6 || len < get_be32(buf + 2))
 		return -EINVAL;
 	return 0;
 }
@@ -157,27 +147,27 @@ static ssize_t run_command(struct vtpm *v, const uint8_t *buf, size_t len)
 {
 	uint8_t cmd[TPM_MAX_COMMAND_SIZE];
 	struct vtpm_buf resp;
-	TPM_RESULT rc;
+	int ret;
 
 	memcpy(cmd, buf, len);
 	v->busy = true;
 	resp = v->resp;
 	pthread_mutex_unlock(&v->lock);
 
-	rc = tpm_execute(&v->tpm, cmd, (uint32_t)len, &resp.data, &resp.len, &resp.cap);
+	ret = tpm_execute(&v->tpm, cmd, (uint32_t)len, &resp.data, &resp.len, &resp.cap);
 
 	pthread_mutex_lock(&v->lock);
 	/* BUF, not CMD: libtpms may have worked on its copy in place. */
-	if (rc == TPM_SUCCESS && v->tpm.record)
-		v->tpm.record(v->tpm.record_ctx, buf, len, resp.data, resp.len);
+	if (ret == 0 && v->record)
+		v->record(v->record_ctx, buf, len, resp.data, resp.len);
 	v->resp = resp;
 	v->busy = false;
 	v->resp_off = 0;
-	v->resp_pending = rc == TPM_SUCCESS && !v->drop_response;
+	v->resp_pending = ret == 0 && !v->drop_response;
 	v->drop_response = false;
 	pthread_cond_broadcast(&v->idle);
-	OPENSSL_cleanse(cmd, len);
-	return rc == TPM_SUCCESS ? (ssize_t)len : -ENOMEM;
+	secret_wipe(cmd, len);
+	return ret == 0 ? (ssize_t)len : ret;
 }
 
 ssize_t vtpm_write(struct vtpm *v, const uint8_t *buf, size_t len)
@@ -193,13 +183,12 @@ ssize_t vtpm_write(struct vtpm *v, const uint8_t *buf, size_t len)
 		ret = -EIO;
 	} else if ((ret = check_command(buf, len)) < 0) {
 		/* refused before anything changed */
-	} else if (v->busy || v->resp_pending) {
+	} else if (v->busy || (v->resp_pending && v->resp_off == 0)) {
+		/* the kernel's rule: busy until a read has taken a byte of it */
 		ret = -EBUSY;
-	} else if (v->tpm.running && store_ensure_locked() < 0) {
-		/* swtpm's rule: no command runs unless this process holds the
-		 * state (taken lazily after --migration incoming or a release) */
-		ret = -EIO;
 	} else {
+		/* the unread rest of a partly read response is dropped */
+		v->resp_pending = false;
 		ret = run_command(v, buf, len);
 	}
 	pthread_mutex_unlock(&v->lock);

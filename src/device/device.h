@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cli/config.h"
 #include "tpm/tpm.h"
 
 /* What read()/write() currently move: TPM commands or a state blob. */
@@ -40,13 +39,26 @@ struct vtpm_buf {
 	uint32_t cap;
 };
 
+struct vtpm_options {
+	struct tpm_options tpm;      /* the TPM and where its state lives */
+	bool not_need_init;          /* powered on at start, without INIT */
+	enum startup_type startup;   /* ... and sent this Startup */
+	/* Sees every command and its response: the clients' and the ones vtpmd
+	 * sends itself (startup flags, shutdown-before-reset). NULL: none. It
+	 * runs with the device lock held and must not call back into it. */
+	tpm_record_fn *record;
+	void *record_ctx;
+};
+
 struct vtpm {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;         /* broadcast when a command finishes */
-	struct tpm tpm;
+	struct tpm tpm;              /* owns the state store */
 
 	bool not_need_init;
 	enum startup_type startup;
+	tpm_record_fn *record;       /* see struct vtpm_options */
+	void *record_ctx;
 
 	bool open;                   /* one open file at a time */
 	bool busy;                   /* a command is inside libtpms */
@@ -75,19 +87,17 @@ struct vtpm {
 };
 
 /*
- * Set up the device and its TPM from CFG (the store must be open). With
- * not-need-init the TPM is started (and Startup sent) right away.
- * Returns 0 or -EIO (logged).
+ * Set up the device on the TPM and state OPT names: the state directory is
+ * opened and locked (see tpm_open(): -EAGAIN when another process holds it,
+ * -EACCES when it is not writable, other -errno). The TPM is not started.
  */
-int vtpm_init(struct vtpm *v, const struct vtpmd_config *cfg);
-/* The same, with RECORD (if not NULL) called with every command and its
- * response from then on: the clients' and the ones vtpmd sends itself
- * (startup flags, shutdown-before-reset). It runs with the device lock held
- * and must not call back into the device. */
-int vtpm_init_with_recorder(struct vtpm *v, const struct vtpmd_config *cfg,
-			    tpm_record_fn *record, void *record_ctx);
-/* Orderly end: waits for a running command, applies the shutdown rule,
- * powers the TPM off, frees everything. */
+int vtpm_init(struct vtpm *v, const struct vtpm_options *opt);
+/* With not-need-init: power the TPM on and send the startup flag's Startup.
+ * Otherwise nothing (INIT will). 0, or -EIO (logged). */
+int vtpm_start(struct vtpm *v);
+/* Orderly end, after a successful vtpm_init(): waits for a running
+ * command, applies the shutdown rule, powers the TPM off, closes the state,
+ * frees everything. */
 void vtpm_fini(struct vtpm *v);
 
 int vtpm_open(struct vtpm *v);                 /* 0 or -EBUSY */

@@ -15,12 +15,10 @@
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
-#include <libtpms/tpm_nvfilename.h>
-#include <openssl/crypto.h>
 
 #include "device/device_internal.h"
 #include "os/log.h"
-#include "store/store.h"
+#include "os/secret.h"
 
 void vtpm_blob_reset(struct vtpm *v)
 {
@@ -32,34 +30,26 @@ void vtpm_blob_reset(struct vtpm *v)
 	v->transfer = TRANSFER_COMMAND;
 }
 
+/* The ABI's blob types are the TPM's state types, by number. */
+static enum tpm_state_type state_type(uint32_t ptm_type)
+{
+	return (enum tpm_state_type)ptm_type;
+}
+
 static TPM_RESULT build_get_blob(struct vtpm *v, uint32_t type, uint32_t flags)
 {
-	uint8_t *plain = NULL, *blob = NULL;
-	uint32_t plain_len = 0;
+	uint8_t *blob = NULL;
 	size_t blob_len = 0;
 	TPM_RESULT rc;
 
 	vtpm_blob_reset(v);
-	rc = tpm_get_state(&v->tpm, type, &plain, &plain_len);
-	/* As swtpm: once the volatile state has left, no stale copy may
-	 * resume this TPM; and handing over the save state ends an outgoing
-	 * migration, so the destination may take the lock. */
-	if (type == PTM_BLOB_TYPE_VOLATILE)
-		store_delete(TPM_VOLATILESTATE_NAME, false);
-	if (type == PTM_BLOB_TYPE_SAVESTATE)
-		store_release_outgoing();
-	if (rc == TPM_SUCCESS)
-		rc = store_blob_export(plain, plain_len,
-				       flags & PTM_STATE_FLAG_DECRYPTED,
-				       &blob, &blob_len, NULL);
-	if (plain) {
-		OPENSSL_cleanse(plain, plain_len);
-		free(plain);
-	}
+	rc = tpm_state_export(&v->tpm, state_type(type),
+			      flags & PTM_STATE_FLAG_DECRYPTED, &blob, &blob_len,
+			      NULL);
 	if (rc != TPM_SUCCESS)
 		return rc;
 	if (blob_len > UINT32_MAX) {
-		free(blob);
+		secret_free(blob, blob_len);
 		return TPM_SIZE;
 	}
 	v->get.blob = (struct vtpm_buf){ blob, (uint32_t)blob_len, (uint32_t)blob_len };
@@ -95,7 +85,7 @@ void vtpm_blob_get(struct vtpm *v, struct ptm_getstate *g)
 	}
 	g->u.resp.tpm_result = TPM_SUCCESS;
 	/* the file-key layer stays unless the client asked for it removed */
-	if (store_has_file_key() && !(flags & PTM_STATE_FLAG_DECRYPTED))
+	if (tpm_has_state_key(&v->tpm) && !(flags & PTM_STATE_FLAG_DECRYPTED))
 		g->u.resp.state_flags = PTM_STATE_FLAG_ENCRYPTED;
 	g->u.resp.totlength = total;
 	g->u.resp.length = n;
@@ -132,24 +122,9 @@ ssize_t vtpm_blob_write(struct vtpm *v, const uint8_t *buf, size_t len)
 
 static TPM_RESULT finish_set(struct vtpm *v)
 {
-	uint8_t *plain = NULL;
-	size_t plain_len = 0;
-	TPM_RESULT rc;
-
-	rc = store_blob_import(v->set.blob.data, v->set.blob.len,
-			       v->set.flags & PTM_STATE_FLAG_ENCRYPTED,
-			       &plain, &plain_len);
-	if (rc == TPM_SUCCESS && plain_len > UINT32_MAX)
-		rc = TPM_SIZE;
-	if (rc == TPM_SUCCESS)
-		rc = tpm_set_state(&v->tpm, v->set.type, plain, (uint32_t)plain_len);
-	if (rc != TPM_SUCCESS)
-		log_error("state blob of type %u rejected (0x%x)", v->set.type, rc);
-	if (plain) {
-		OPENSSL_cleanse(plain, plain_len);
-		free(plain);
-	}
-	return rc;
+	return tpm_state_import(&v->tpm, state_type(v->set.type), v->set.blob.data,
+				v->set.blob.len,
+				v->set.flags & PTM_STATE_FLAG_ENCRYPTED);
 }
 
 void vtpm_blob_set(struct vtpm *v, struct ptm_setstate *s)
@@ -159,15 +134,9 @@ void vtpm_blob_set(struct vtpm *v, struct ptm_setstate *s)
 	uint32_t len = s->u.req.length;
 	TPM_RESULT rc = TPM_SUCCESS;
 
-	if (v->tpm.running) {
-		rc = TPM_BAD_ORDINAL;
+	rc = tpm_state_may_import(&v->tpm);
+	if (rc != TPM_SUCCESS)
 		goto reset;
-	}
-	/* swtpm exits when it cannot lock here; an error reply is enough */
-	if (store_ensure_locked() < 0) {
-		rc = TPM_FAIL;
-		goto reset;
-	}
 	if (len > PTM_STATE_BLOB_SIZE || type < PTM_BLOB_TYPE_PERMANENT ||
 	    type > PTM_BLOB_TYPE_SAVESTATE) {
 		rc = TPM_BAD_PARAMETER;

@@ -12,11 +12,9 @@
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
-#include <libtpms/tpm_nvfilename.h>
 
 #include "device/device_internal.h"
 #include "os/log.h"
-#include "store/store.h"
 
 /* What GET_CAPABILITY reports: everything but SET_DATAFD (not over CUSE)
  * and SEND_COMMAND_HEADER (socket only) -- swtpm's CUSE value. */
@@ -49,21 +47,6 @@ size_t vtpm_ioctl_max_size(void)
 	return sizeof(union ptm_arg);
 }
 
-TPM_RESULT vtpm_start_tpm(struct vtpm *v)
-{
-	TPM_RESULT rc = tpm_start(&v->tpm);
-
-	/* --tpmstate backup: a permanent state libtpms refused may be damaged
-	 * in a way only it can tell; the previous one may still be good. */
-	if (rc != TPM_SUCCESS && store_backup_available()) {
-		log_error("retrying the TPM start with the backup of the permanent state");
-		store_prefer_backup(true);
-		rc = tpm_start(&v->tpm);
-		store_prefer_backup(false);
-	}
-	return rc;
-}
-
 static void ctrl_init(struct vtpm *v, struct ptm_init *a)
 {
 	uint32_t flags = a->u.req.init_flags;
@@ -71,10 +54,9 @@ static void ctrl_init(struct vtpm *v, struct ptm_init *a)
 
 	tpm_stop(&v->tpm);
 	vtpm_reset_transfers(v);
-	/* swtpm locks the state here, unless --migration incoming defers it */
-	rc = store_lock_for_init() < 0 ? TPM_FAIL : vtpm_start_tpm(v);
+	rc = tpm_start(&v->tpm);
 	if (rc == TPM_SUCCESS && (flags & PTM_INIT_FLAG_DELETE_VOLATILE))
-		rc = store_delete(TPM_VOLATILESTATE_NAME, false);
+		rc = tpm_delete_volatile(&v->tpm);
 	a->u.resp.tpm_result = rc;
 }
 
@@ -169,9 +151,7 @@ static void ctrl_lock_storage(struct vtpm *v, struct ptm_lockstorage *a)
 {
 	uint32_t retries = a->u.req.retries;
 
-	(void)v;
-	a->u.resp.tpm_result = store_locked() || store_lock(retries) == 0 ?
-		TPM_SUCCESS : TPM_FAIL;
+	a->u.resp.tpm_result = tpm_lock_storage(&v->tpm, retries);
 }
 
 /* Requests that do not touch libtpms: answered even while a command runs. */
@@ -182,7 +162,7 @@ static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 		a->cap = VTPM_CAPABILITIES;
 		return 0;
 	case PTM_CANCEL_TPM_CMD:
-		if (!v->tpm.running) {
+		if (!tpm_running(&v->tpm)) {
 			a->res = TPM_BAD_ORDINAL;
 			return 0;
 		}
@@ -192,9 +172,9 @@ static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 		return 0;
 	case PTM_GET_CONFIG:
 		memset(&a->getconfig, 0, sizeof(a->getconfig));
-		if (store_has_file_key())
+		if (tpm_has_state_key(&v->tpm))
 			a->getconfig.u.resp.flags |= PTM_CONFIG_FLAG_FILE_KEY;
-		if (store_has_migration_key())
+		if (tpm_has_migration_key(&v->tpm))
 			a->getconfig.u.resp.flags |= PTM_CONFIG_FLAG_MIGRATION_KEY;
 		return 0;
 	case PTM_SET_DATAFD:
@@ -251,7 +231,7 @@ static int ctrl_running(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 	default:
 		return -ENOENT;
 	}
-	if (!v->tpm.running) {
+	if (!tpm_running(&v->tpm)) {
 		if (cmd == PTM_GET_STATEBLOB)
 			memset(&a->getstate, 0, sizeof(a->getstate));
 		a->res = TPM_BAD_ORDINAL;

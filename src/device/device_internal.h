@@ -11,10 +11,6 @@ void vtpm_wait_idle(struct vtpm *v);
 /* Forget any pending response and blob transfer (lock held). */
 void vtpm_reset_transfers(struct vtpm *v);
 
-/* Power the TPM on; with --tpmstate backup, retry on the backup of the
- * permanent state if that fails. A TPM result code (device_ctrl.c). */
-TPM_RESULT vtpm_start_tpm(struct vtpm *v);
-
 /* Append LEN bytes; 0 or -ENOMEM / -EFBIG. */
 int vtpm_buf_append(struct vtpm_buf *b, const uint8_t *data, size_t len);
 /* Wipe and free. */

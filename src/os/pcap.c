@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "os/bytes.h"
+#include "os/io.h"
 #include "os/log.h"
 #include "os/pcap.h"
 
@@ -66,18 +68,6 @@ static size_t pad4(size_t n)
 static void put_u16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
-}
-
 /* The Internet checksum's running sum over LEN bytes (big-endian words). */
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
 {
@@ -99,24 +89,15 @@ static uint16_t fold16(uint32_t sum)
 
 static int write_all(struct pcap_writer *w, const uint8_t *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = write(w->fd, buf, len);
+	int ret = io_write_full(w->fd, buf, len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int ret = n < 0 ? -errno : -EIO;
-
-			if (!w->failed)
-				log_error("--pcap: write failed, recording stopped: %s",
-					  strerror(-ret));
-			w->failed = true;
-			return ret;
-		}
-		buf += n;
-		len -= (size_t)n;
+	if (ret < 0) {
+		if (!w->failed)
+			log_error("--pcap: write failed, recording stopped: %s",
+				  strerror(-ret));
+		w->failed = true;
 	}
-	return 0;
+	return ret;
 }
 
 /* Append option CODE with LEN bytes of VALUE (padded) at P; returns bytes used. */

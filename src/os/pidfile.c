@@ -7,25 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/io.h"
 #include "os/pidfile.h"
 
 static char *written_path;
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int pidfile_write(const char *path, int fd)
 {
@@ -34,14 +19,14 @@ int pidfile_write(const char *path, int fd)
 	int ret;
 
 	if (!path) {
-		ret = write_all(fd, buf, (size_t)len);
+		ret = io_write_full(fd, buf, (size_t)len);
 		close(fd);
 		return ret;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, buf, (size_t)len);
+	ret = io_write_full(fd, buf, (size_t)len);
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
 	if (ret < 0) {

@@ -18,7 +18,11 @@
 #ifndef VTPMD_SECCOMP_H
 #define VTPMD_SECCOMP_H
 
-#include "cli/config.h"
+enum seccomp_action {
+	SECCOMP_ACTION_KILL = 0, /* default */
+	SECCOMP_ACTION_LOG,
+	SECCOMP_ACTION_NONE,
+};
 
 /* Returns 0 or -errno (logged). */
 int seccomp_allowlist_install(enum seccomp_action action);

@@ -9,22 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
+#include "os/io.h"
+#include "os/secret.h"
 #include "setup/setup_files.h"
 
 void files_free(uint8_t *buf, size_t len)
 {
-	if (buf)
-		OPENSSL_cleanse(buf, len + 1);
-	free(buf);
+	secret_free(buf, len + 1);
 }
 
 int files_read(const char *path, int fd, size_t max, uint8_t **buf, size_t *len)
 {
-	size_t cap = 4096, got = 0;
-	uint8_t *p = NULL;
-	int err = 0;
+	uint8_t *p, *q;
+	size_t got;
+	int err;
 
 	*buf = NULL;
 	*len = 0;
@@ -33,64 +31,19 @@ int files_read(const char *path, int fd, size_t max, uint8_t **buf, size_t *len)
 		if (fd < 0)
 			return -errno;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (!p || got == cap) {
-			uint8_t *q;
-
-			if (p)
-				cap *= 2;
-			q = malloc(cap + 1);
-			if (!q) {
-				err = -ENOMEM;
-				break;
-			}
-			if (p) {
-				memcpy(q, p, got);
-				OPENSSL_cleanse(p, got);
-				free(p);
-			}
-			p = q;
-		}
-		n = read(fd, p + got, cap - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > max) {
-			err = -EFBIG;
-			break;
-		}
-	}
+	err = io_read_all(fd, max, &p, &got);
 	close(fd);
-	if (err) {
-		files_free(p, got);
+	if (err)
 		return err;
+	/* one more byte for the NUL the text readers want */
+	q = secret_grow(p, got, got ? got : 1, got + 1);
+	if (!q) {
+		secret_free(p, got);
+		return -ENOMEM;
 	}
-	p[got] = '\0';
-	*buf = p;
+	q[got] = '\0';
+	*buf = q;
 	*len = got;
-	return 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -107,7 +60,7 @@ int files_write_atomic(int dirfd, const char *name, const void *data,
 		    mode);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = io_write_full(fd, data, len);
 	if (!err && fchmod(fd, mode) < 0)       /* whatever the umask */
 		err = -errno;
 	if (!err && fsync(fd) < 0)
@@ -195,7 +148,7 @@ int files_stage(struct staged_file *f, const char *path, const void *data,
 	fd = mkostemp(f->tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = io_write_full(fd, data, len);
 	if (!err && fchmod(fd, mode) < 0)
 		err = -errno;
 	if (!err && fsync(fd) < 0)

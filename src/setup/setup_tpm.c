@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * setup_tpm.c - the glue between vtpm-setup and the project's TPM, store,
- * key and log layers (see setup_tpm.h). Every call vtpm-setup makes into
- * those APIs is in this file, so that a change of theirs is ported here.
+ * setup_tpm.c - the glue between vtpm-setup and the project's TPM (which
+ * owns the store), key and log layers (see setup_tpm.h). Every call
+ * vtpm-setup makes into those APIs is in this file, so that a change of
+ * theirs is ported here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,10 +12,8 @@
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
-#include <libtpms/tpm_library.h>
 #include <openssl/crypto.h>
 
-#include "cli/config.h"
 #include "os/log.h"
 #include "store/key.h"
 #include "store/store.h"
@@ -23,8 +22,7 @@
 
 static struct {
 	struct tpm tpm;
-	bool store_open;
-	bool tpm_setup;
+	bool open;
 	uint8_t *resp;          /* libtpms' response buffer, grown by it */
 	uint32_t resp_cap;
 } g;
@@ -40,17 +38,17 @@ void setup_tpm_log_to(int fd)
 		if (devnull < 0)
 			devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (devnull >= 0)
-			TPMLIB_SetDebugFD(devnull);
+			tpm_lib_log_to(devnull, 0, NULL);
 		return;
 	}
 	if (log_set_fd(fd) == 0) {
 		log_set_level(LOG_LEVEL_ERROR);
-		TPMLIB_SetDebugFD(fd);
+		tpm_lib_log_to(fd, 0, NULL);
 	}
 }
 
-static int load_state_key(const struct setup_state_key *key, char *err,
-			  size_t errlen)
+static int load_state_key(const struct setup_state_key *key,
+			  struct state_key *file_key, char *err, size_t errlen)
 {
 	struct key_source src = {
 		.given = true,
@@ -62,54 +60,47 @@ static int load_state_key(const struct setup_state_key *key, char *err,
 		.kdf = KEY_KDF_PBKDF2,
 		.remove = false,
 	};
-	struct state_key file_key = { .len = 0 }, none = { .len = 0 };
 	char why[256];
-	int ret;
+	int ret = key_load(&src, file_key, why, sizeof(why));
 
-	ret = key_load(&src, &file_key, why, sizeof(why));
-	if (ret < 0) {
+	if (ret < 0)
 		snprintf(err, errlen, "%s: %s", key->passphrase ? "--pwdfile" : "--keyfile",
 			 why);
-		return ret;
-	}
-	store_set_keys(&file_key, &none);
-	key_wipe(&file_key);
-	return 0;
+	return ret;
 }
 
 int setup_tpm_open(const char *dir, const struct setup_state_key *key,
 		   char *err, size_t errlen)
 {
-	const struct store_options sopt = { .file_mode = STORE_MODE_DEFAULT };
-	const struct tpm_options topt = {
+	struct state_key file_key = { .len = 0 };
+	struct tpm_options topt = {
 		.version = TPM_VERSION_2,
 		.auto_shutdown = false,  /* vtpm-setup sends its own Shutdown */
+		.store = {
+			.dir = dir,
+			.file_mode = STORE_MODE_DEFAULT,
+		},
 	};
 	int ret;
 
-	if (g.store_open || g.tpm_setup) {
+	if (g.open) {
 		snprintf(err, errlen, "internal error: the TPM is already open");
 		return -EBUSY;
 	}
 	if (key && key->given) {
-		ret = load_state_key(key, err, errlen);
+		ret = load_state_key(key, &file_key, err, errlen);
 		if (ret < 0)
 			return ret;
+		topt.store.file_key = &file_key;        /* the store copies it */
 	}
-	ret = store_open_with(dir, TPM_VERSION_2, &sopt);
+	ret = tpm_open(&g.tpm, &topt);
+	key_wipe(&file_key);
 	if (ret < 0) {
 		snprintf(err, errlen, "state directory %s: %s", dir,
 			 ret == -EAGAIN ? "in use by another process" : strerror(-ret));
-		store_clear_keys();
 		return ret;
 	}
-	g.store_open = true;
-	if (tpm_setup(&g.tpm, &topt) != TPM_SUCCESS) {
-		snprintf(err, errlen, "libtpms refused the TPM 2.0 setup");
-		setup_tpm_close();
-		return -EIO;
-	}
-	g.tpm_setup = true;
+	g.open = true;
 	return 0;
 }
 
@@ -127,19 +118,15 @@ int setup_tpm_power_on(char *err, size_t errlen)
 
 void setup_tpm_power_off(void)
 {
-	if (g.tpm_setup)
+	if (g.open)
 		tpm_stop(&g.tpm);
 }
 
 void setup_tpm_close(void)
 {
-	if (g.tpm_setup)
-		tpm_teardown(&g.tpm);
-	g.tpm_setup = false;
-	if (g.store_open)
-		store_close();
-	g.store_open = false;
-	store_clear_keys();
+	if (g.open)
+		tpm_close(&g.tpm);
+	g.open = false;
 	if (g.resp)
 		OPENSSL_cleanse(g.resp, g.resp_cap);
 	free(g.resp);
@@ -152,15 +139,14 @@ int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 {
 	uint8_t copy[TPM_MAX_COMMAND_SIZE];
 	uint32_t len = 0;
-	TPM_RESULT rc;
 
 	*resp_len = 0;
-	if (cmd_len < TPM_HEADER_SIZE || cmd_len > sizeof(copy))
+	if (!g.open || cmd_len < TPM_HEADER_SIZE || cmd_len > sizeof(copy))
 		return -EINVAL;
 	/* tpm_execute() may look at (and libtpms work in) the command buffer */
 	memcpy(copy, cmd, cmd_len);
-	rc = tpm_execute(&g.tpm, copy, (uint32_t)cmd_len, &g.resp, &len, &g.resp_cap);
-	if (rc != TPM_SUCCESS || !g.resp || len < TPM_HEADER_SIZE)
+	if (tpm_execute(&g.tpm, copy, (uint32_t)cmd_len, &g.resp, &len, &g.resp_cap) < 0 ||
+	    !g.resp || len < TPM_HEADER_SIZE)
 		return -EIO;
 	if (len > resp_cap)
 		return -EMSGSIZE;
@@ -171,14 +157,12 @@ int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 
 char *setup_tpm_info(unsigned flags)
 {
-	if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) != TPM_SUCCESS)
-		return NULL;
-	return TPMLIB_GetInfo((enum TPMLIB_InfoFlags)flags);
+	return tpm_lib_info(TPM_VERSION_2, flags);
 }
 
 void setup_tpm_lib_version(char *buf, size_t len)
 {
-	uint32_t v = TPMLIB_GetVersion();
+	uint32_t v = tpm_lib_version();
 
 	snprintf(buf, len, "%u.%u.%u", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
 }

@@ -5,8 +5,8 @@
  *
  * Both keep their buffer's length next to it and a sticky error flag: a
  * write past the end or a read past the data sets it and does nothing else,
- * so a builder or parser runs to its end and checks once. (Local to
- * src/setup/ until the project's big-endian helpers have one home.)
+ * so a builder or parser runs to its end and checks once. The byte order
+ * itself is os/bytes.h's.
  */
 #ifndef VTPMD_SETUP_WIRE_H
 #define VTPMD_SETUP_WIRE_H
@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "os/bytes.h"
 
 struct wire_out {
 	uint8_t *buf;
@@ -57,18 +59,16 @@ static inline void wo_u16(struct wire_out *w, uint16_t v)
 {
 	if (!wo_room(w, 2))
 		return;
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
+	put_be16(w->buf + w->len, v);
+	w->len += 2;
 }
 
 static inline void wo_u32(struct wire_out *w, uint32_t v)
 {
 	if (!wo_room(w, 4))
 		return;
-	w->buf[w->len++] = (uint8_t)(v >> 24);
-	w->buf[w->len++] = (uint8_t)(v >> 16);
-	w->buf[w->len++] = (uint8_t)(v >> 8);
-	w->buf[w->len++] = (uint8_t)v;
+	put_be32(w->buf + w->len, v);
+	w->len += 4;
 }
 
 static inline void wo_bytes(struct wire_out *w, const void *p, size_t n)
@@ -106,8 +106,7 @@ static inline void wo_patch_u16(struct wire_out *w, size_t at, uint16_t v)
 		w->overflow = true;
 		return;
 	}
-	w->buf[at] = (uint8_t)(v >> 8);
-	w->buf[at + 1] = (uint8_t)v;
+	put_be16(w->buf + at, v);
 }
 
 static inline void wo_patch_u32(struct wire_out *w, size_t at, uint32_t v)
@@ -116,10 +115,7 @@ static inline void wo_patch_u32(struct wire_out *w, size_t at, uint32_t v)
 		w->overflow = true;
 		return;
 	}
-	w->buf[at] = (uint8_t)(v >> 24);
-	w->buf[at + 1] = (uint8_t)(v >> 16);
-	w->buf[at + 2] = (uint8_t)(v >> 8);
-	w->buf[at + 3] = (uint8_t)v;
+	put_be32(w->buf + at, v);
 }
 
 static inline void wi_init(struct wire_in *r, const uint8_t *buf, size_t len)
@@ -150,7 +146,7 @@ static inline uint16_t wi_u16(struct wire_in *r)
 
 	if (!wi_have(r, 2))
 		return 0;
-	v = (uint16_t)(r->buf[r->pos] << 8 | r->buf[r->pos + 1]);
+	v = get_be16(r->buf + r->pos);
 	r->pos += 2;
 	return v;
 }
@@ -161,8 +157,7 @@ static inline uint32_t wi_u32(struct wire_in *r)
 
 	if (!wi_have(r, 4))
 		return 0;
-	v = (uint32_t)r->buf[r->pos] << 24 | (uint32_t)r->buf[r->pos + 1] << 16 |
-	    (uint32_t)r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
+	v = get_be32(r->buf + r->pos);
 	r->pos += 4;
 	return v;
 }

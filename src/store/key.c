@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "os/io.h"
 #include "os/log.h"
+#include "os/secret.h"
 #include "store/key.h"
 
 #define KEY_SALT          "swtpm"
@@ -46,7 +47,7 @@ size_t key_cipher_len(enum key_cipher cipher)
 void key_wipe(struct state_key *key)
 {
 	if (key)
-		OPENSSL_cleanse(key, sizeof(*key));
+		secret_wipe(key, sizeof(*key));
 }
 
 static int hex_value(uint8_t c)
@@ -112,11 +113,11 @@ int key_from_passphrase(const uint8_t *pass, size_t len, size_t keylen,
 	if (kdf == KEY_KDF_SHA512) {
 		if (EVP_Digest(pass, len, digest, &dlen, EVP_sha512(), NULL) != 1 ||
 		    dlen < keylen) {
-			OPENSSL_cleanse(digest, sizeof(digest));
+			secret_wipe(digest, sizeof(digest));
 			return key_fail(err, errlen, -EIO, "SHA-512 of the passphrase failed");
 		}
 		memcpy(key->bytes, digest, keylen);
-		OPENSSL_cleanse(digest, sizeof(digest));
+		secret_wipe(digest, sizeof(digest));
 	} else if (PKCS5_PBKDF2_HMAC((const char *)pass, (int)len,
 				     (const unsigned char *)KEY_SALT,
 				     (int)strlen(KEY_SALT), KEY_PBKDF2_ROUNDS,
@@ -125,58 +126,6 @@ int key_from_passphrase(const uint8_t *pass, size_t len, size_t keylen,
 		return key_fail(err, errlen, -EIO, "PBKDF2 of the passphrase failed");
 	}
 	key->len = keylen;
-	return 0;
-}
-
-/* Read FD to its end (at most KEY_INPUT_MAX bytes) into a malloc'ed
- * buffer. Returns 0 / -errno. */
-static int read_all(int fd, uint8_t **out, size_t *outlen)
-{
-	size_t cap = 256, len = 0;
-	uint8_t *buf = malloc(cap), *p;
-
-	*out = NULL;
-	*outlen = 0;
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			if (cap >= KEY_INPUT_MAX) {
-				OPENSSL_cleanse(buf, len);
-				free(buf);
-				return -EFBIG;
-			}
-			/* grow by copying, so no stray copy of the secret is left */
-			p = malloc(cap * 2);
-			if (!p) {
-				OPENSSL_cleanse(buf, len);
-				free(buf);
-				return -ENOMEM;
-			}
-			memcpy(p, buf, len);
-			OPENSSL_cleanse(buf, len);
-			free(buf);
-			buf = p;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			OPENSSL_cleanse(buf, len);
-			free(buf);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = buf;
-	*outlen = len;
 	return 0;
 }
 
@@ -210,7 +159,7 @@ int key_load(const struct key_source *src, struct state_key *key,
 	} else {
 		return key_fail(err, errlen, -EINVAL, "no key file or fd given");
 	}
-	ret = read_all(fd, &in, &inlen);
+	ret = io_read_all(fd, KEY_INPUT_MAX, &in, &inlen);
 	close(fd);
 	if (ret < 0)
 		return key_fail(err, errlen, ret, "cannot read %s: %s", what,
@@ -236,10 +185,7 @@ int key_load(const struct key_source *src, struct state_key *key,
 	} else {
 		ret = key_from_hex(in, inlen, keylen, key, why, sizeof(why));
 	}
-	if (in) {
-		OPENSSL_cleanse(in, inlen);
-		free(in);
-	}
+	secret_free(in, inlen);
 	if (ret < 0) {
 		key_wipe(key);
 		return key_fail(err, errlen, ret, "%s: %s", what, why);

@@ -15,9 +15,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/config.h"
-
 #define KEY_MAX_BYTES 32
+
+enum key_cipher {
+	KEY_AES_128_CBC = 0,    /* default, "aes-cbc" / "aes-128-cbc" */
+	KEY_AES_256_CBC,
+};
+
+enum key_format {
+	KEY_FORMAT_HEX = 0,     /* default */
+	KEY_FORMAT_BINARY,
+};
+
+enum key_kdf {
+	KEY_KDF_PBKDF2 = 0,     /* default */
+	KEY_KDF_SHA512,
+};
+
+/* --key / --migration-key: where a key comes from, never the key itself. */
+struct key_source {
+	bool given;
+	bool passphrase;        /* pwdfile=/pwdfd=: the key is derived */
+	char *file;             /* file= or pwdfile= */
+	int fd;                 /* fd= or pwdfd=, -1 when not given */
+	enum key_cipher cipher;
+	enum key_format format;
+	enum key_kdf kdf;
+	bool remove;            /* unlink the file once read */
+};
 
 struct state_key {
 	uint8_t bytes[KEY_MAX_BYTES];

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * store.h - the TPM's state directory, in swtpm's layout and file format.
+ * store.h - the TPM's state directory, in swtpm's layout and file format:
+ * libtpms' NVRAM behind its callbacks, the storage lock, the state keys and
+ * the state blobs sealed with them.
  *
- * libtpms keeps one TPM per process and its NVRAM callbacks carry no context,
- * so there is exactly one open store per process; these functions act on it.
+ * One struct store per open state directory. Threads: a store has no lock of
+ * its own. Its one owner (struct tpm) calls it only while it runs libtpms or
+ * a control operation, and the device lets one thread at a time do that, so
+ * every call on a store is serialized by its caller.
  *
  * Conventions: functions returning int give 0 or a negative errno; functions
  * returning TPM_RESULT give a TPM result code that goes back to libtpms.
@@ -16,80 +20,118 @@
 #include <sys/types.h>
 #include <libtpms/tpm_types.h>
 
-#include "cli/config.h"
 #include "store/key.h"
 
-/* FILE_MODE for store_open() when --tpmstate mode= was not given: files are
- * created 0640 and the umask applies, as with swtpm. */
+/* file_mode when --tpmstate mode= was not given: files are created 0640
+ * and the umask applies, as with swtpm. */
 #define STORE_MODE_DEFAULT ((mode_t)-1)
 
 struct store_options {
+	const char *dir;        /* created (mode 0750, and parents) if missing */
+	bool tpm12;             /* TPM 1.2's file names (tpm-00.*), else tpm2-00.* */
 	mode_t file_mode;       /* --tpmstate mode=, or STORE_MODE_DEFAULT */
 	bool backup;            /* --tpmstate backup: keep <permall>.bak */
 	bool defer_lock;        /* --migration incoming: lock on first use */
+	bool discard_writes;    /* loads work, saves and deletes do nothing and
+				 * no lock is taken (the bench's in-process
+				 * baseline) */
+	/* --key and --migration-key; copied into the store, NULL for none */
+	const struct state_key *file_key;
+	const struct state_key *migration_key;
 };
 
 /*
- * Open DIR as the state directory for a TPM of version VER: create it (mode
- * 0750, and missing parents, like mkdir -p) if it is missing, check it is a
- * directory this process can write, and open DIR/.lock. Files are written
- * with exactly FILE_MODE whatever the umask (--tpmstate mode=), or see
- * STORE_MODE_DEFAULT. Takes the lock (no retries) unless DEFER_LOCK: -EAGAIN
- * if another process holds it. -EBUSY if a store is already open. The lock
- * is a POSIX record lock: a forked child does not inherit it, so daemonize
- * first.
+ * Fields are private to src/store. All zero is a closed store. Two stores
+ * must not have one directory open in one process: POSIX record locks
+ * belong to the process, and closing one store would drop the other's lock
+ * (struct tpm allows one open TPM, and so one store, per process).
  */
-int store_open_with(const char *dir, enum tpm_version ver,
-		    const struct store_options *opt);
-/* store_open_with() with only a file mode. */
-int store_open(const char *dir, enum tpm_version ver, mode_t file_mode);
-void store_close(void);
+struct store {
+	bool open;
+	int dirfd;
+	char *path;             /* for log lines only */
+	bool tpm12;
+	mode_t mode;
+	bool mode_exact;        /* --tpmstate mode= given: ignore the umask */
+	bool backup;
+	bool prefer_backup;     /* load the permanent state from the .bak */
+	bool main_bad;          /* running on the .bak: do not rotate into it */
+	bool discard_writes;
+	unsigned logged;        /* load failures already logged, by name bit */
+	struct {
+		bool open;
+		int fd;                 /* DIR/.lock, opened once */
+		bool held;
+		bool deferred;          /* --migration incoming, not yet taken */
+		unsigned lazy_retries;  /* for store_ensure_locked() */
+	} lock;
+	struct state_key file_key, migration_key;
+};
+
+/*
+ * Open OPT->dir as the state directory: create it if missing, check that
+ * this process can write it, open DIR/.lock and take the lock (no retries)
+ * unless OPT->defer_lock. -EAGAIN: another process holds the lock. Files are
+ * written with exactly file_mode whatever the umask, or see
+ * STORE_MODE_DEFAULT. The lock is a POSIX record lock: a forked child does
+ * not inherit it, so daemonize first.
+ */
+int store_open(struct store *s, const struct store_options *opt);
+/* Close it, drop the lock, wipe the keys. Safe on a store that is not open. */
+void store_close(struct store *s);
 
 /* Which TPM version's permanent state DIR holds: 1 if only TPM 1.2's
  * tpm-00.permall exists, 2 if tpm2-00.permall exists, 0 if neither (or DIR
  * does not exist); -errno if DIR cannot be searched. */
 int store_detect_version(const char *dir);
 
+/* What --print-states lists: each state file of DIR, whether it is there and
+ * its size. Returns 0, or -errno with one line in ERR (e.g. not a regular
+ * file). Reads nothing but the directory; takes no lock. */
+#define STORE_STATE_COUNT 3
+struct store_state_info {
+	const char *name;       /* libtpms' blob name: "permall", ... */
+	bool present;
+	off_t size;
+};
+int store_list_states(const char *dir, bool tpm12,
+		      struct store_state_info info[STORE_STATE_COUNT],
+		      char *err, size_t errlen);
+
 /* The storage lock on DIR/.lock: RETRIES extra attempts 10 ms apart.
  * 0 if held (also if already held), -EAGAIN if another process holds it,
- * -EBADF if no store is open. */
-int store_lock(unsigned retries);
-void store_unlock(void);
-bool store_locked(void);
+ * -EBADF if the store is not open. */
+int store_lock(struct store *s, unsigned retries);
+void store_unlock(struct store *s);
+bool store_locked(const struct store *s);
 
 /*
- * swtpm's lazy locking. Before a TPM command, a SET_STATEBLOB or a state
- * write: take the lock if it is not held (no retries, or 300 -- 3 s -- after
- * store_release_outgoing()). Returns 0 / -EAGAIN / -EBADF.
+ * swtpm's lazy locking: take the lock if it is not held (no retries, or 300
+ * -- 3 s -- after store_release_outgoing()). Returns 0 / -EAGAIN / -EBADF.
  */
-int store_ensure_locked(void);
-/* At INIT: as store_ensure_locked(), but nothing while --migration
+int store_ensure_locked(struct store *s);
+/* At a TPM start: as store_ensure_locked(), but nothing while --migration
  * incoming still defers the lock (until the first command or blob). */
-int store_lock_for_init(void);
+int store_lock_for_start(struct store *s);
 /* An outgoing migration handed the state over (GET_STATEBLOB of the save
  * state): drop the lock so the destination can take it. */
-void store_release_outgoing(void);
+void store_release_outgoing(struct store *s);
 
-/*
- * --key / --migration-key. The keys are copied into the store (wiped by
- * store_clear_keys()); a NULL or empty key means none.
- */
-void store_set_keys(const struct state_key *file_key,
-		    const struct state_key *migration_key);
-void store_clear_keys(void);
-bool store_has_file_key(void);
-bool store_has_migration_key(void);
+bool store_has_file_key(const struct store *s);
+bool store_has_migration_key(const struct store *s);
 
 /*
  * State blobs leaving or entering the device (GET/SET_STATEBLOB), in
- * swtpm's migration format under this process' keys: see blob.h. DECRYPTED
- * strips the file-key layer; *ENCRYPTED says it is still there. Return TPM
- * result codes; outputs are malloc'ed and must be wiped by the caller.
+ * swtpm's migration format under this store's keys: see blob.h. DECRYPTED
+ * strips the file-key layer; *ENCRYPTED says it is still there. Outputs are
+ * malloc'ed and must be wiped by the caller.
  */
-TPM_RESULT store_blob_export(const uint8_t *plain, size_t len, bool decrypted,
-			     uint8_t **blob, size_t *bloblen, bool *encrypted);
-TPM_RESULT store_blob_import(const uint8_t *blob, size_t len, bool encrypted,
-			     uint8_t **plain, size_t *plen);
+TPM_RESULT store_blob_export(const struct store *s, const uint8_t *plain,
+			     size_t len, bool decrypted, uint8_t **blob,
+			     size_t *bloblen, bool *encrypted);
+TPM_RESULT store_blob_import(const struct store *s, const uint8_t *blob,
+			     size_t len, bool encrypted, uint8_t **plain,
+			     size_t *plen);
 
 /*
  * --tpmstate backup: whether DIR/<permall>.bak exists, and a switch that
@@ -97,21 +139,22 @@ TPM_RESULT store_blob_import(const uint8_t *blob, size_t len, bool encrypted,
  * file (for a start that failed on the main file). Once the TPM runs on the
  * backup, the next write replaces the main file without rotating it.
  */
-bool store_backup_available(void);
-void store_prefer_backup(bool prefer);
+bool store_backup_available(const struct store *s);
+void store_prefer_backup(struct store *s, bool prefer);
 
-/* libtpms NVRAM callbacks. NAME is libtpms' blob name ("permall",
- * "volatilestate", "savestate"). load returns TPM_RETRY if no such file,
- * a malloc'ed payload otherwise (libtpms frees it). save is atomic and
- * durable: temp file, fsync, rename, fsync of the directory. */
-TPM_RESULT store_nvram_init(void);
-TPM_RESULT store_load(const char *name, unsigned char **data, uint32_t *length);
-TPM_RESULT store_save(const char *name, const unsigned char *data, uint32_t length);
-TPM_RESULT store_delete(const char *name, bool must_exist);
-
-struct libtpms_callbacks;
-/* Point CBS's four NVRAM callbacks at the functions above; the rest of CBS
- * is left as it is. */
-void store_set_nvram_callbacks(struct libtpms_callbacks *cbs);
+/*
+ * What libtpms' NVRAM callbacks do. NAME is libtpms' blob name ("permall",
+ * "volatilestate", "savestate"). store_begin_loads() starts a TPM start's
+ * reads (each problem is logged once per start). load returns TPM_RETRY if
+ * there is no such file, a malloc'ed payload otherwise (libtpms frees it).
+ * save is atomic and durable (temp file, fsync, rename, fsync of the
+ * directory) and refuses unless the lock is held or can be taken.
+ */
+TPM_RESULT store_begin_loads(struct store *s);
+TPM_RESULT store_load(struct store *s, const char *name, unsigned char **data,
+		      uint32_t *length);
+TPM_RESULT store_save(struct store *s, const char *name,
+		      const unsigned char *data, uint32_t length);
+TPM_RESULT store_delete(struct store *s, const char *name, bool must_exist);
 
 #endif

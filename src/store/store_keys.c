@@ -1,20 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * store_keys.c - the process' state keys (--key, --migration-key) and the
- * state blobs sealed or opened with them.
- *
- * The keys live here, in one place, for the process' lifetime: the state
- * files (store_dir.c) and the blobs of GET/SET_STATEBLOB both use them.
+ * store_keys.c - a store's state keys (--key, --migration-key) and the
+ * state blobs sealed or opened with them. The state files (store_dir.c) and
+ * the blobs of GET/SET_STATEBLOB both use them.
  */
-#include <string.h>
-
-#include <openssl/crypto.h>
-
 #include "store/blob.h"
-#include "store/store.h"
-#include "store/store_keys.h"
-
-static struct state_key file_key, migration_key;
+#include "store/store_internal.h"
 
 static void key_copy(struct state_key *dst, const struct state_key *src)
 {
@@ -23,46 +14,49 @@ static void key_copy(struct state_key *dst, const struct state_key *src)
 		*dst = *src;
 }
 
-void store_set_keys(const struct state_key *fkey, const struct state_key *mkey)
+void store_keys_set(struct store *s, const struct state_key *file_key,
+		    const struct state_key *migration_key)
 {
-	key_copy(&file_key, fkey);
-	key_copy(&migration_key, mkey);
+	key_copy(&s->file_key, file_key);
+	key_copy(&s->migration_key, migration_key);
 }
 
-void store_clear_keys(void)
+void store_keys_clear(struct store *s)
 {
-	key_wipe(&file_key);
-	key_wipe(&migration_key);
+	key_wipe(&s->file_key);
+	key_wipe(&s->migration_key);
 }
 
-bool store_has_file_key(void)
+bool store_has_file_key(const struct store *s)
 {
-	return key_present(&file_key);
+	return key_present(&s->file_key);
 }
 
-bool store_has_migration_key(void)
+bool store_has_migration_key(const struct store *s)
 {
-	return key_present(&migration_key);
+	return key_present(&s->migration_key);
 }
 
-const struct state_key *store_file_key(void)
+const struct state_key *store_file_key(const struct store *s)
 {
-	return key_present(&file_key) ? &file_key : NULL;
+	return key_present(&s->file_key) ? &s->file_key : NULL;
 }
 
-TPM_RESULT store_blob_export(const uint8_t *plain, size_t len, bool decrypted,
-			     uint8_t **blob, size_t *bloblen, bool *encrypted)
+TPM_RESULT store_blob_export(const struct store *s, const uint8_t *plain,
+			     size_t len, bool decrypted, uint8_t **blob,
+			     size_t *bloblen, bool *encrypted)
 {
-	const struct blob_keys keys = { &file_key, &migration_key };
+	const struct blob_keys keys = { &s->file_key, &s->migration_key };
 
 	return blob_migration_encode(&keys, decrypted, plain, len, blob,
 				     bloblen, encrypted);
 }
 
-TPM_RESULT store_blob_import(const uint8_t *blob, size_t len, bool encrypted,
-			     uint8_t **plain, size_t *plen)
+TPM_RESULT store_blob_import(const struct store *s, const uint8_t *blob,
+			     size_t len, bool encrypted, uint8_t **plain,
+			     size_t *plen)
 {
-	const struct blob_keys keys = { &file_key, &migration_key };
+	const struct blob_keys keys = { &s->file_key, &s->migration_key };
 
 	return blob_migration_decode(&keys, blob, len, encrypted, plain, plen);
 }

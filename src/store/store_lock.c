@@ -16,8 +16,7 @@
 #include <unistd.h>
 
 #include "os/log.h"
-#include "store/store.h"
-#include "store/store_lock.h"
+#include "store/store_internal.h"
 
 #define LOCK_FILE      ".lock"
 #define LOCK_RETRY_NS  (10 * 1000 * 1000)     /* 10 ms, as swtpm */
@@ -25,39 +24,28 @@
  * it a moment longer than the source needs it back: wait up to 3 s. */
 #define LOCK_RETRIES_AFTER_RELEASE 300
 
-static int lock_fd = -1;
-static bool lock_held;
-static bool lock_deferred;              /* --migration incoming, not yet taken */
-static unsigned lock_lazy_retries;      /* for store_ensure_locked() */
-
-int store_lock_file_open(int dirfd)
+int store_lock_file_open(struct store *s)
 {
 	int fd;
 
-	if (lock_fd >= 0)
-		return -EBUSY;
-	fd = openat(dirfd, LOCK_FILE, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0660);
+	fd = openat(s->dirfd, LOCK_FILE,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
 	if (fd < 0)
 		return -errno;
-	lock_fd = fd;
-	lock_held = false;
-	lock_deferred = false;
-	lock_lazy_retries = 0;
+	s->lock.fd = fd;
+	s->lock.open = true;
+	s->lock.held = false;
+	s->lock.deferred = false;
+	s->lock.lazy_retries = 0;
 	return 0;
 }
 
-void store_lock_defer(void)
+void store_lock_file_close(struct store *s)
 {
-	lock_deferred = true;
-}
-
-void store_lock_file_close(void)
-{
-	if (lock_fd >= 0)
-		close(lock_fd);
-	lock_fd = -1;
-	lock_held = false;
+	if (s->lock.open)
+		close(s->lock.fd);
+	s->lock.open = false;
+	s->lock.held = false;
 }
 
 static void sleep_retry_interval(void)
@@ -68,7 +56,7 @@ static void sleep_retry_interval(void)
 		;
 }
 
-int store_lock(unsigned retries)
+int store_lock(struct store *s, unsigned retries)
 {
 	struct flock fl = {
 		.l_type = F_WRLCK,
@@ -78,16 +66,16 @@ int store_lock(unsigned retries)
 	};
 	unsigned attempt;
 
-	if (lock_fd < 0)
+	if (!s->lock.open)
 		return -EBADF;
-	if (lock_held)
+	if (s->lock.held)
 		return 0;
 
 	for (attempt = 0; ; attempt++) {
-		if (fcntl(lock_fd, F_SETLK, &fl) == 0) {
-			lock_held = true;
-			lock_deferred = false;
-			lock_lazy_retries = 0;
+		if (fcntl(s->lock.fd, F_SETLK, &fl) == 0) {
+			s->lock.held = true;
+			s->lock.deferred = false;
+			s->lock.lazy_retries = 0;
 			return 0;
 		}
 		if (errno == EINTR)
@@ -96,8 +84,7 @@ int store_lock(unsigned retries)
 		if (errno != EAGAIN && errno != EACCES) {
 			int err = errno;
 
-			log_error("store: locking %s: %s", LOCK_FILE,
-				  strerror(err));
+			log_error("store: locking %s: %s", LOCK_FILE, strerror(err));
 			return -err;
 		}
 		if (attempt >= retries)
@@ -106,7 +93,7 @@ int store_lock(unsigned retries)
 	}
 }
 
-void store_unlock(void)
+void store_unlock(struct store *s)
 {
 	struct flock fl = {
 		.l_type = F_UNLCK,
@@ -115,40 +102,41 @@ void store_unlock(void)
 		.l_len = 0,
 	};
 
-	if (lock_fd < 0 || !lock_held)
+	if (!s->lock.open || !s->lock.held)
 		return;
 	/* F_UNLCK cannot conflict; a failure leaves nothing to do anyway */
-	(void)fcntl(lock_fd, F_SETLK, &fl);
-	lock_held = false;
+	(void)fcntl(s->lock.fd, F_SETLK, &fl);
+	s->lock.held = false;
 }
 
-bool store_locked(void)
+bool store_locked(const struct store *s)
 {
-	return lock_held;
+	return s->lock.held;
 }
 
-int store_ensure_locked(void)
+int store_ensure_locked(struct store *s)
 {
 	int ret;
 
-	if (lock_held)
+	/* a store that writes nothing needs no lock */
+	if (s->lock.held || s->discard_writes)
 		return 0;
-	ret = store_lock(lock_lazy_retries);
+	ret = store_lock(s, s->lock.lazy_retries);
 	if (ret == -EAGAIN)
 		log_error("store: the state directory is locked by another process");
 	return ret;
 }
 
-int store_lock_for_init(void)
+int store_lock_for_start(struct store *s)
 {
-	if (lock_deferred)
+	if (s->lock.deferred)
 		return 0;
-	return store_ensure_locked();
+	return store_ensure_locked(s);
 }
 
-void store_release_outgoing(void)
+void store_release_outgoing(struct store *s)
 {
-	store_unlock();
-	lock_lazy_retries = LOCK_RETRIES_AFTER_RELEASE;
+	store_unlock(s);
+	s->lock.lazy_retries = LOCK_RETRIES_AFTER_RELEASE;
 	log_info("store: lock released for the migration destination");
 }

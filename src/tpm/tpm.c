@@ -1,67 +1,77 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* tpm.c - libtpms lifecycle and command execution. */
+/* tpm.c - the TPM's lifecycle on its state, and command execution. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_library.h>
 
+#include "os/bytes.h"
 #include "os/log.h"
-#include "store/store.h"
-#include "tpm/tpm.h"
 #include "tpm/tpm_internal.h"
 #include "tpm/tpm_wire.h"
 
-/* libtpms' callbacks carry no context: they reach the one TPM through this. */
-static struct tpm *the_tpm;
-
-static TPM_RESULT cb_io_init(void)
+static const char *version_name(enum tpm_version v)
 {
-	return TPM_SUCCESS;
+	return v == TPM_VERSION_12 ? "TPM 1.2" : "TPM 2.0";
 }
 
-static TPM_RESULT cb_get_locality(TPM_MODIFIER_INDICATOR *loc, uint32_t tpm_number)
+int tpm_open(struct tpm *t, const struct tpm_options *opt)
 {
-	(void)tpm_number;
-	*loc = the_tpm ? the_tpm->locality : 0;
-	return TPM_SUCCESS;
-}
+	struct store_options sopt = opt->store;
+	int ret;
 
-static TPM_RESULT cb_get_physical_presence(TPM_BOOL *pp, uint32_t tpm_number)
-{
-	(void)tpm_number;
-	*pp = 0;
-	return TPM_SUCCESS;
-}
-
-static TPMLIB_TPMVersion lib_version(enum tpm_version v)
-{
-	return v == TPM_VERSION_12 ? TPMLIB_TPM_VERSION_1_2 : TPMLIB_TPM_VERSION_2;
-}
-
-TPM_RESULT tpm_setup(struct tpm *t, const struct tpm_options *opt)
-{
-	static struct libtpms_callbacks cbs = {
-		.sizeOfStruct = sizeof(struct libtpms_callbacks),
-		.tpm_io_init = cb_io_init,
-		.tpm_io_getlocality = cb_get_locality,
-		.tpm_io_getphysicalpresence = cb_get_physical_presence,
-	};
-	TPM_RESULT rc;
-
-	if (the_tpm && the_tpm != t)
-		return TPM_FAIL;
 	memset(t, 0, sizeof(*t));
 	t->opt = *opt;
-	store_set_nvram_callbacks(&cbs);
-	the_tpm = t;
+	ret = tpm_callbacks_bind(t);
+	if (ret < 0)
+		return ret;
+	if (tpm_lib_choose(opt->version) != 0) {
+		log_error("libtpms refused the %s setup", version_name(opt->version));
+		tpm_callbacks_unbind(t);
+		return -EIO;
+	}
+	sopt.tpm12 = opt->version == TPM_VERSION_12;
+	ret = store_open(&t->store, &sopt);
+	if (ret < 0)
+		tpm_callbacks_unbind(t);
+	return ret;
+}
 
-	rc = TPMLIB_RegisterCallbacks(&cbs);
-	if (rc == TPM_SUCCESS)
-		rc = TPMLIB_ChooseTPMVersion(lib_version(opt->version));
-	if (rc != TPM_SUCCESS)
-		log_error("libtpms refused the %s setup (0x%x)",
-			  opt->version == TPM_VERSION_12 ? "TPM 1.2" : "TPM 2.0", rc);
+void tpm_close(struct tpm *t)
+{
+	tpm_stop(t);
+	store_close(&t->store);
+	tpm_callbacks_unbind(t);
+}
+
+void tpm_set_recorder(struct tpm *t, tpm_record_fn *record, void *ctx)
+{
+	t->record = record;
+	t->record_ctx = ctx;
+}
+
+bool tpm_running(const struct tpm *t)
+{
+	return t->running;
+}
+
+enum tpm_version tpm_version_of(const struct tpm *t)
+{
+	return t->opt.version;
+}
+
+static TPM_RESULT power_on(struct tpm *t)
+{
+	TPM_RESULT rc = tpm_lib_choose(t->opt.version) == 0 ? TPMLIB_MainInit() :
+							       TPM_FAIL;
+
+	if (rc != TPM_SUCCESS) {
+		log_error("TPM start failed: libtpms could not load the state (0x%x)", rc);
+		/* MainInit may have half-initialized libtpms; reset it fully. */
+		TPMLIB_Terminate();
+	}
 	return rc;
 }
 
@@ -71,15 +81,20 @@ TPM_RESULT tpm_start(struct tpm *t)
 
 	if (t->running)
 		return TPM_SUCCESS;
-	rc = TPMLIB_ChooseTPMVersion(lib_version(t->opt.version));
-	if (rc == TPM_SUCCESS)
-		rc = TPMLIB_MainInit();
-	if (rc != TPM_SUCCESS) {
-		log_error("TPM start failed: libtpms could not load the state (0x%x)", rc);
-		/* MainInit may have half-initialized libtpms; reset it fully. */
-		TPMLIB_Terminate();
-		return rc;
+	/* swtpm locks the state here, unless --migration incoming defers it */
+	if (store_lock_for_start(&t->store) < 0)
+		return TPM_FAIL;
+	rc = power_on(t);
+	/* --tpmstate backup: a permanent state libtpms refused may be damaged
+	 * in a way only it can tell; the previous one may still be good. */
+	if (rc != TPM_SUCCESS && store_backup_available(&t->store)) {
+		log_error("retrying the TPM start with the backup of the permanent state");
+		store_prefer_backup(&t->store, true);
+		rc = power_on(t);
+		store_prefer_backup(&t->store, false);
 	}
+	if (rc != TPM_SUCCESS)
+		return rc;
 	t->running = true;
 	log_info("TPM started");
 	return TPM_SUCCESS;
@@ -96,13 +111,6 @@ void tpm_stop(struct tpm *t)
 	log_info("TPM stopped");
 }
 
-void tpm_teardown(struct tpm *t)
-{
-	tpm_stop(t);
-	if (the_tpm == t)
-		the_tpm = NULL;
-}
-
 void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE])
 {
 	if (v == TPM_VERSION_12)
@@ -112,14 +120,14 @@ void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE])
 }
 
 /* Put a bare 10-byte response with result RC into the response buffer. */
-static TPM_RESULT respond_header(struct tpm *t, uint32_t rc, uint8_t **resp,
-				 uint32_t *resp_len, uint32_t *cap)
+static int respond_header(struct tpm *t, uint32_t rc, uint8_t **resp,
+			  uint32_t *resp_len, uint32_t *cap)
 {
 	if (*cap < TPM_HEADER_SIZE || !*resp) {
 		uint8_t *p = realloc(*resp, TPM_HEADER_SIZE);
 
 		if (!p)
-			return TPM_SIZE;
+			return -ENOMEM;
 		*resp = p;
 		*cap = TPM_HEADER_SIZE;
 	}
@@ -131,7 +139,7 @@ static TPM_RESULT respond_header(struct tpm *t, uint32_t rc, uint8_t **resp,
 		wire_header(*resp, tag, TPM_HEADER_SIZE, rc);
 	}
 	*resp_len = TPM_HEADER_SIZE;
-	return TPM_SUCCESS;
+	return 0;
 }
 
 /* swtpm's vendor command that lets an in-band client pick its locality. */
@@ -144,17 +152,19 @@ static uint32_t vendor_set_locality(struct tpm *t, const uint8_t *cmd, uint32_t 
 	return TPM2_RC_SUCCESS;
 }
 
-TPM_RESULT tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
-		       uint8_t **resp, uint32_t *resp_len, uint32_t *cap)
+int tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
+		uint8_t **resp, uint32_t *resp_len, uint32_t *cap)
 {
 	uint32_t ordinal = 0;
 	TPM_RESULT rc;
 
 	if (!t->running)
 		return respond_header(t, TPM2_RC_FAILURE, resp, resp_len, cap);
+	if (store_ensure_locked(&t->store) < 0)
+		return -EIO;
 
 	if (len >= TPM_HEADER_SIZE) {
-		ordinal = wire_be32(cmd + 6);
+		ordinal = get_be32(cmd + 6);
 		t->last_ordinal = ordinal;
 		t->have_last_ordinal = true;
 		if (t->opt.version == TPM_VERSION_2 &&
@@ -168,7 +178,7 @@ TPM_RESULT tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
 		log_error("libtpms failed to process command 0x%08x (0x%x)", ordinal, rc);
 		return respond_header(t, TPM2_RC_FAILURE, resp, resp_len, cap);
 	}
-	return TPM_SUCCESS;
+	return 0;
 }
 
 void tpm_cancel(struct tpm *t)

@@ -6,13 +6,11 @@
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_tis.h>
-#include <libtpms/tpm_nvfilename.h>
 
+#include "os/bytes.h"
 #include "os/log.h"
-#include "store/store.h"
 #include "tpm/tpm_internal.h"
 #include "tpm/tpm_wire.h"
-#include "vtpm/ioctl.h"
 
 TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type)
 {
@@ -38,7 +36,7 @@ TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type)
 		t->last_ordinal = TPM12_ORD_STARTUP;
 	}
 	t->have_last_ordinal = true;
-	wire_put_be16(cmd + TPM_HEADER_SIZE, arg);
+	put_be16(cmd + TPM_HEADER_SIZE, arg);
 	rc = tpm_run_internal(t, cmd, sizeof(cmd));
 	if (rc == TPM2_RC_INITIALIZE)
 		log_info("TPM startup (type %u): already started", arg);
@@ -96,63 +94,6 @@ TPM_RESULT tpm_hash_end(struct tpm *t)
 {
 	(void)t;
 	return TPM_IO_Hash_End();
-}
-
-TPM_RESULT tpm_store_volatile(struct tpm *t)
-{
-	unsigned char *buf = NULL;
-	uint32_t len = 0;
-	TPM_RESULT rc;
-
-	(void)t;
-	rc = TPMLIB_VolatileAll_Store(&buf, &len);
-	if (rc == TPM_SUCCESS)
-		rc = store_save(TPM_VOLATILESTATE_NAME, buf, len);
-	free(buf);
-	return rc;
-}
-
-static int lib_state_type(uint32_t type, enum TPMLIB_StateType *st)
-{
-	switch (type) {
-	case PTM_BLOB_TYPE_PERMANENT:
-		*st = TPMLIB_STATE_PERMANENT;
-		return 0;
-	case PTM_BLOB_TYPE_VOLATILE:
-		*st = TPMLIB_STATE_VOLATILE;
-		return 0;
-	case PTM_BLOB_TYPE_SAVESTATE:
-		*st = TPMLIB_STATE_SAVE_STATE;
-		return 0;
-	}
-	return -1;
-}
-
-TPM_RESULT tpm_get_state(struct tpm *t, uint32_t type, uint8_t **buf, uint32_t *len)
-{
-	enum TPMLIB_StateType st;
-
-	*buf = NULL;
-	*len = 0;
-	if (lib_state_type(type, &st) < 0)
-		return TPM_BAD_PARAMETER;
-	/* A TPM 2 has no save state; swtpm answers "nothing there" this way. */
-	if (t->opt.version == TPM_VERSION_2 && st == TPMLIB_STATE_SAVE_STATE)
-		return TPM_RETRY;
-	return TPMLIB_GetState(st, buf, len);
-}
-
-TPM_RESULT tpm_set_state(struct tpm *t, uint32_t type, const uint8_t *buf, uint32_t len)
-{
-	enum TPMLIB_StateType st;
-
-	if (t->running)
-		return TPM_BAD_ORDINAL;
-	if (lib_state_type(type, &st) < 0)
-		return TPM_BAD_PARAMETER;
-	if (t->opt.version == TPM_VERSION_2 && st == TPMLIB_STATE_SAVE_STATE)
-		return TPM_BAD_TYPE;
-	return TPMLIB_SetState(st, buf, len);
 }
 
 TPM_RESULT tpm_buffer_size(struct tpm *t, uint32_t wanted, uint32_t *size,

@@ -5,11 +5,19 @@
 
 #include "tpm/tpm.h"
 
+/* Point libtpms' callbacks at T (tpm_callbacks.c): -EBUSY if another
+ * struct tpm has them, -EIO if libtpms refuses them. */
+int tpm_callbacks_bind(struct tpm *t);
+void tpm_callbacks_unbind(struct tpm *t);
+
 /* Run a command vtpmd composed itself (not a client's); returns the TPM
  * response code from the header, or TPM_FAIL if there was no response. */
 uint32_t tpm_run_internal(struct tpm *t, uint8_t *cmd, uint32_t len);
 
 /* The shutdown-before-reset rule, see tpm_shutdown.c. */
 void tpm_auto_shutdown(struct tpm *t);
+
+/* libtpms' name for a version. */
+int tpm_lib_choose(enum tpm_version v);
 
 #endif

@@ -24,7 +24,7 @@ uint32_t tpm_run_internal(struct tpm *t, uint8_t *cmd, uint32_t len)
 
 	if (TPMLIB_Process(&resp, &resp_len, &cap, cmd, len) == TPM_SUCCESS &&
 	    resp_len >= TPM_HEADER_SIZE && resp_len <= cap) {
-		rc = wire_be32(resp + 6);
+		rc = get_be32(resp + 6);
 		if (t->record)
 			t->record(t->record_ctx, cmd, len, resp, resp_len);
 	}
@@ -37,7 +37,7 @@ static uint32_t send_shutdown(struct tpm *t, uint16_t type)
 	uint8_t cmd[TPM_HEADER_SIZE + 2];
 
 	wire_header(cmd, TPM2_ST_NO_SESSIONS, sizeof(cmd), TPM2_CC_SHUTDOWN);
-	wire_put_be16(cmd + TPM_HEADER_SIZE, type);
+	put_be16(cmd + TPM_HEADER_SIZE, type);
 	return tpm_run_internal(t, cmd, sizeof(cmd));
 }
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* tpm_wire.h - the few TPM command/response constants and header accessors
- * vtpmd needs itself; everything else is libtpms' business. */
+/* tpm_wire.h - the few TPM command/response constants vtpmd needs itself;
+ * everything else is libtpms' business. */
 #ifndef VTPMD_TPM_WIRE_H
 #define VTPMD_TPM_WIRE_H
 
 #include <stdint.h>
+
+#include "os/bytes.h"
 
 #define TPM2_ST_NO_SESSIONS  0x8001
 #define TPM2_CC_SHUTDOWN     0x00000145
@@ -25,33 +27,13 @@
 #define TPM12_ST_DEACTIVATED  0x0003
 #define TPM12_FAIL            0x09
 
-static inline uint32_t wire_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wire_put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static inline void wire_put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
 /* A 10-byte command or response header: tag, size, ordinal or result. */
 static inline void wire_header(uint8_t *p, uint16_t tag, uint32_t size,
 			       uint32_t code)
 {
-	wire_put_be16(p, tag);
-	wire_put_be32(p + 2, size);
-	wire_put_be32(p + 6, code);
+	put_be16(p, tag);
+	put_be32(p + 2, size);
+	put_be32(p + 6, code);
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "os/secret.h"
 #include "vtpmctl/ctl_args.h"
 #include "vtpmctl/ctl_bios.h"
 #include "vtpmctl/ctl_dev.h"
@@ -189,8 +190,8 @@ static int lock_platform(int fd)
 	len = tpm2_build_change_platform_auth(cmd, sizeof(cmd), auth, sizeof(auth));
 	ret = run(fd, "TPM2_HierarchyChangeAuth", cmd, len, false);
 	/* Nobody is meant to know the password, not even us. */
-	explicit_bzero(auth, sizeof(auth));
-	explicit_bzero(cmd, sizeof(cmd));
+	secret_wipe(auth, sizeof(auth));
+	secret_wipe(cmd, sizeof(cmd));
 	return ret;
 }
 

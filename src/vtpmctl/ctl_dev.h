@@ -3,7 +3,6 @@
 #ifndef VTPMCTL_DEV_H
 #define VTPMCTL_DEV_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "vtpm/ioctl.h"
@@ -22,10 +21,5 @@ int ctl_ioctl(int fd, unsigned long request, void *arg);
  * both went well, ret when the ioctl failed, -EPROTO for a TPM error.
  */
 int ctl_report(int ret, const char *exec_name, const char *result_name, ptm_res res);
-
-/* write()/read() the whole buffer, retrying on EINTR and short transfers.
- * ctl_read_full stops early only at end of file. Return bytes moved or -errno. */
-ssize_t ctl_write_all(int fd, const void *buf, size_t len);
-ssize_t ctl_read_full(int fd, void *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/io.h"
 #include "vtpm/ioctl.h"
 #include "vtpmctl/ctl_dev.h"
 #include "vtpmctl/ctl_ops.h"
@@ -200,7 +201,7 @@ static int hash_stream(int fd, int in)
 	int ret;
 
 	for (;;) {
-		n = ctl_read_full(in, buf, sizeof(buf));
+		n = io_read_full(in, buf, sizeof(buf));
 		if (n < 0) {
 			fprintf(stderr, "Could not read the data to hash: %s\n", strerror((int)-n));
 			return (int)n;

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os/io.h"
+#include "os/secret.h"
 #include "vtpm/ioctl.h"
 #include "vtpmctl/ctl_dev.h"
 #include "vtpmctl/ctl_state.h"
@@ -66,13 +68,11 @@ static int get_chunk(int fd, uint32_t type, uint32_t offset, struct ptm_getstate
 
 static int put_file(int out, const char *path, const void *buf, size_t len)
 {
-	ssize_t n = ctl_write_all(out, buf, len);
+	int ret = io_write_full(out, buf, len);
 
-	if (n < 0) {
-		fprintf(stderr, "Could not write to file '%s': %s\n", path, strerror((int)-n));
-		return (int)n;
-	}
-	return 0;
+	if (ret < 0)
+		fprintf(stderr, "Could not write to file '%s': %s\n", path, strerror(-ret));
+	return ret;
 }
 
 static int length_mismatch(size_t remain)
@@ -106,7 +106,7 @@ static int save_by_read(int fd, int out, const char *path, size_t bufsize, size_
 			remain -= (size_t)n;
 		}
 	}
-	explicit_bzero(buf, bufsize);
+	secret_wipe(buf, bufsize);
 	free(buf);
 	return ret;
 }
@@ -158,7 +158,7 @@ int ctl_state_save(int fd, uint32_t type, const char *path, size_t bufsize)
 	}
 	ret = save_chunks(fd, out, type, path, bufsize, g);
 	/* The blob is decrypted from the state-file key. */
-	explicit_bzero(g, sizeof(*g));
+	secret_wipe(g, sizeof(*g));
 	free(g);
 	if (close(out) < 0 && ret == 0) {
 		ret = -errno;
@@ -187,7 +187,7 @@ static int load_by_ioctl(int fd, int in, uint32_t type, const char *path,
 	int ret;
 
 	for (;;) {
-		ssize_t n = ctl_read_full(in, s->u.req.data, chunk);
+		ssize_t n = io_read_full(in, s->u.req.data, chunk);
 
 		if (n < 0) {
 			fprintf(stderr, "Could not read from file '%s': %s\n", path,
@@ -217,7 +217,8 @@ static int load_by_write(int fd, int in, uint32_t type, const char *path,
 		return -ENOMEM;
 	}
 	for (;;) {
-		ssize_t n = ctl_read_full(in, buf, bufsize), w;
+		ssize_t n = io_read_full(in, buf, bufsize);
+		int w;
 
 		if (n < 0) {
 			fprintf(stderr, "Could not read from file '%s': %s\n", path,
@@ -227,16 +228,16 @@ static int load_by_write(int fd, int in, uint32_t type, const char *path,
 		}
 		if (n == 0)
 			break;
-		w = ctl_write_all(fd, buf, (size_t)n);
+		w = io_write_full(fd, buf, (size_t)n);
 		if (w < 0) {
-			fprintf(stderr, "Could not write to the TPM: %s\n", strerror((int)-w));
-			ret = (int)w;
+			fprintf(stderr, "Could not write to the TPM: %s\n", strerror(-w));
+			ret = w;
 			break;
 		}
 		if ((size_t)n < bufsize)
 			break;
 	}
-	explicit_bzero(buf, bufsize);
+	secret_wipe(buf, bufsize);
 	free(buf);
 	if (ret < 0)
 		return ret;
@@ -264,7 +265,7 @@ int ctl_state_load(int fd, uint32_t type, const char *path, size_t bufsize)
 	else
 		ret = load_by_ioctl(fd, in, type, path, s);
 	/* State blobs are secrets when the TPM has no state-file key. */
-	explicit_bzero(s, sizeof(*s));
+	secret_wipe(s, sizeof(*s));
 	free(s);
 	close(in);
 	return ret;

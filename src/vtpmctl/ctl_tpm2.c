@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/bytes.h"
+#include "os/io.h"
 #include "vtpmctl/ctl_dev.h"
 #include "vtpmctl/ctl_tpm2.h"
 
@@ -53,8 +55,7 @@ static size_t finish(struct wbuf *w)
 {
 	if (w->overflow || w->off < HEADER_LEN)
 		return 0;
-	for (size_t i = 0; i < 4; i++)
-		w->p[2 + i] = (uint8_t)(w->off >> (8 * (3 - i)));
+	put_be32(w->p + 2, (uint32_t)w->off);
 	return w->off;
 }
 
@@ -107,13 +108,11 @@ int tpm2_parse_response(const uint8_t *resp, size_t len, uint16_t *tag, uint32_t
 
 	if (len < HEADER_LEN)
 		return -EBADMSG;
-	size = (uint32_t)resp[2] << 24 | (uint32_t)resp[3] << 16 |
-	       (uint32_t)resp[4] << 8 | resp[5];
+	size = get_be32(resp + 2);
 	if (size != len)
 		return -EBADMSG;
-	*tag = (uint16_t)(resp[0] << 8 | resp[1]);
-	*rc = (uint32_t)resp[6] << 24 | (uint32_t)resp[7] << 16 |
-	      (uint32_t)resp[8] << 8 | resp[9];
+	*tag = get_be16(resp);
+	*rc = get_be32(resp + 6);
 	return 0;
 }
 
@@ -125,10 +124,10 @@ int tpm2_transact(int fd, const uint8_t *cmd, size_t cmd_len, unsigned timeout_s
 	ssize_t n;
 	int ret;
 
-	n = ctl_write_all(fd, cmd, cmd_len);
-	if (n < 0) {
-		fprintf(stderr, "Could not write the command to the TPM: %s\n", strerror((int)-n));
-		return (int)n;
+	ret = io_write_full(fd, cmd, cmd_len);
+	if (ret < 0) {
+		fprintf(stderr, "Could not write the command to the TPM: %s\n", strerror(-ret));
+		return ret;
 	}
 	do {
 		ret = poll(&pfd, 1, (int)(timeout_s * 1000));

@@ -79,6 +79,20 @@ version_of_makefile() {
 	assert_match "$output" '^[0-9a-f]{16}$'
 }
 
+@test "cli: -n /dev/NAME names the node /dev/NAME, as swtpm takes it; other paths are refused" {
+	vtpm_start_ready -n "/dev/$VTPM_NAME"
+	run tpm2 getrandom --hex 8
+	assert_status 0
+	vtpm_stop
+	local bad
+	for bad in "/dev/" "/dev/sub/$VTPM_NAME" "/tmp/$VTPM_NAME" "/dev/.."; do
+		vtpmd_run -n "$bad" --tpmstate "dir=$VTPM_STATE"
+		assert_one_line_error
+		[[ "$stderr" == *"--name:"* ]] || fail "-n $bad: $stderr"
+	done
+	[[ ! -e /dev/sub ]] || fail "/dev/sub appeared"
+}
+
 @test "cli: an existing /dev/NAME that is not ours fails and is left alone" {
 	echo keep >"$VTPM_DEV"
 	vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --flags not-need-init
@@ -138,6 +152,33 @@ version_of_makefile() {
 	assert_eq "$(dir_list "$VTPM_STATE")" "$before" "state dir listing"
 	run tpm2 getrandom 8 --hex
 	assert_status 0
+}
+
+# vtpmd_run without /dev/cuse: in a mount namespace whose /dev is empty.
+vtpmd_run_without_cuse() {
+	local out="$BATS_TEST_TMPDIR/run.out" err="$BATS_TEST_TMPDIR/run.err"
+	status=0
+	timeout 60 unshare --mount --propagation private sh -c \
+		'mount -t tmpfs -o mode=0755 tmpfs /dev && exec "$@"' vtpmd "$VTPMD" "$@" \
+		>"$out" 2>"$err" 3>&- </dev/null || status=$?
+	stderr=$(<"$err")
+	mapfile -t stderr_lines <"$err"
+}
+
+@test "cli: without /dev/cuse, nothing is created: no state directory, no lock, no TPM" {
+	local state=$BATS_TEST_TMPDIR/new/state
+	vtpmd_run_without_cuse -n "$VTPM_NAME" --tpmstate "dir=$state" \
+		--flags not-need-init,startup-clear
+	assert_one_line_error
+	[[ "$stderr" == *"/dev/cuse is not available"* ]] || fail "error line: $stderr"
+	[[ ! -e "$BATS_TEST_TMPDIR/new" ]] || fail "the state directory was created"
+
+	# an existing, empty state directory stays empty: no .lock, no permall
+	mkdir -p "$state"
+	vtpmd_run_without_cuse -n "$VTPM_NAME" --tpmstate "dir=$state" \
+		--flags not-need-init,startup-clear --log "file=$BATS_TEST_TMPDIR/log,level=3"
+	assert_one_line_error
+	[[ -z "$(ls -A "$state")" ]] || fail "files appeared in the state directory: $(ls -A "$state")"
 }
 
 @test "cli: background mode returns only when the node works (vtpmd && tpm2_getrandom)" {
@@ -222,6 +263,20 @@ version_of_makefile() {
 	bad=$(grep -vc '^VTPMTEST:' "$log" || true)
 	[[ "$n" -ge 1 ]]
 	assert_eq "$bad" 0 "log lines without the prefix"
+}
+
+# swtpm's layout from level 5 on: libtpms' debug lines at level N - 4,
+# after the prefix and four spaces, deeper ones indented further. libtpms'
+# TPM 1.2 is the one that writes debug lines.
+@test "cli: --log level=6: libtpms' lines four spaces and more under the prefix, as swtpm's" {
+	local log="$BATS_TEST_TMPDIR/debug.log"
+	vtpm_start --tpm12 --flags not-need-init,startup-clear --log "file=$log,level=6,prefix=P:"
+	vtpm_stop
+	grep -q '^P:[^ ]' "$log" || fail "no line of vtpmd's own"
+	grep -q '^P:    [^ ]' "$log" || fail "no libtpms line four spaces under the prefix"
+	grep -q '^P:     [^ ]' "$log" || fail "no libtpms line of its level 2 (five spaces)"
+	! grep -q '^P:      ' "$log" || fail "libtpms level 3 lines at log level 6: $(grep -m1 '^P:      ' "$log")"
+	! grep -qv '^P:' "$log" || fail "a line without the prefix: $(grep -m1 -v '^P:' "$log")"
 }
 
 @test "cli: --log ...,truncate empties an existing log file" {

@@ -115,6 +115,31 @@ if command -v mandoc >/dev/null; then
 	mandoc -Tlint -W warning "$dest$prefix"/share/man/man8/*.8 || fail "man pages are not lint-clean"
 fi
 
+# The checks above pointed pkg-config at DESTDIR only; the rest uses the
+# system's again.
+unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
+
+# make uninstall takes back every file install put there, and only those.
+touch "$dest$prefix/bin/not-ours"
+make -s -C "$repo" BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" uninstall >/dev/null
+left=$(cd "$dest" && find . -type f -printf '/%P\n' | sort)
+[[ "$left" == "$prefix/bin/not-ours" ]] || fail "uninstall left or removed the wrong files:
+$left"
+
+# A system build (PREFIX=/usr) takes the udev and systemd directories from
+# udev.pc and systemd.pc where those exist.
+makevar() { # NAME: the value make gives it with PREFIX=/usr
+	make -s -C "$repo" PREFIX=/usr --eval "print-var: ; @echo \$($1)" print-var
+}
+if want=$(pkg-config --variable=udevdir udev 2>/dev/null) && [[ -n $want ]]; then
+	[[ "$(makevar UDEVRULESDIR)" == "$want/rules.d" ]] ||
+		fail "PREFIX=/usr: UDEVRULESDIR is '$(makevar UDEVRULESDIR)', udev.pc says '$want'"
+fi
+if want=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) && [[ -n $want ]]; then
+	[[ "$(makevar SYSTEMDUNITDIR)" == "$want" ]] ||
+		fail "PREFIX=/usr: SYSTEMDUNITDIR is '$(makevar SYSTEMDUNITDIR)', systemd.pc says '$want'"
+fi
+
 if [[ $failures -ne 0 ]]; then
 	echo "check-install: $failures check(s) failed" >&2
 	exit 1

@@ -335,7 +335,8 @@ static void test_locked_dir(void **state)
 
 		if (fd < 0 || fcntl(fd, F_SETLK, &lk) < 0)
 			_exit(1);
-		(void)write(sync_pipe[1], "l", 1);
+		if (write(sync_pipe[1], "l", 1) != 1)
+			_exit(1);
 		pause();
 		_exit(0);
 	}
@@ -379,7 +380,8 @@ static void test_concurrent_setups(void **state)
 			int ret;
 
 			close(go[1]);
-			(void)read(go[0], &c, 1);
+			if (read(go[0], &c, 1) < 0)    /* start together (EOF) */
+				_exit(98);
 			ret = place_inspect(&p, dir, err, sizeof(err));
 			if (ret == 0 && p.has_state) {
 				place_end(&p);

@@ -22,15 +22,16 @@
 
 #include "cuse/cuse_dev.h"
 #include "cuse_peer.h"
-#include "store/store.h"
+#include "os/log.h"
 #include "vtpm/ioctl.h"
+#include "vtpm_options.h"
 
 static const uint8_t cmd_getrandom8[] = {
 	0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x7b, 0, 8 };
 
 struct fixture {
 	char dir[64];
-	struct vtpmd_config cfg;
+	struct vtpm_options vopt;
 	struct vtpm v;
 	struct cuse_dev_options opt;
 	struct cuse_dev *dev;
@@ -81,11 +82,9 @@ static int setup(void **state)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vtpmd-cuse-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	f->cfg.tpm_version = TPM_VERSION_2;
-	f->cfg.not_need_init = true;
-	f->cfg.startup = STARTUP_CLEAR;
-	assert_int_equal(store_open(f->dir, TPM_VERSION_2, STORE_MODE_DEFAULT), 0);
-	assert_int_equal(vtpm_init(&f->v, &f->cfg), 0);
+	f->vopt = test_vtpm_options(f->dir, true, STARTUP_CLEAR, true);
+	assert_int_equal(vtpm_init(&f->v, &f->vopt), 0);
+	assert_int_equal(vtpm_start(&f->v), 0);
 	f->opt = (struct cuse_dev_options){
 		.name = "vtpmunit", .on_ready = on_ready, .ctx = f,
 	};
@@ -108,7 +107,6 @@ static int teardown(void **state)
 		pthread_join(f->server, NULL);
 	cuse_dev_detach(f->dev);
 	vtpm_fini(&f->v);
-	store_close();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
@@ -221,6 +219,34 @@ static void test_ioctls(void **state)
 	assert_int_equal(err, -EINVAL);
 }
 
+/* A request of the right shape that no PTM operation has: it passes the
+ * transport's size checks and the device model refuses it. */
+static void test_unknown_request(void **state)
+{
+	const unsigned int unknown = _IOR('P', 0x7f, uint32_t);
+	struct fixture *f = *state;
+	char logged[512] = "";
+	uint8_t out[64];
+	int32_t err = 1;
+	FILE *log = tmpfile();
+	ssize_t n;
+
+	assert_non_null(log);
+	init_and_open(f);
+	assert_int_equal(log_set_fd(fileno(log)), 0);
+	log_set_level(LOG_LEVEL_DEBUG);
+	cuse_peer_reply(&f->peer, cuse_peer_send_ioctl(&f->peer, unknown, NULL, 0,
+						       sizeof(uint32_t)),
+			&err, out, sizeof(out));
+	log_set_fd(STDERR_FILENO);
+	log_set_level(LOG_LEVEL_ERROR);
+	assert_int_equal(err, -EINVAL);
+	n = pread(fileno(log), logged, sizeof(logged) - 1, 0);
+	assert_true(n > 0);
+	assert_non_null(strstr(logged, "unknown control request 0x8004507f"));
+	fclose(log);
+}
+
 static void test_shutdown_ends_session(void **state)
 {
 	struct fixture *f = *state;
@@ -245,6 +271,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioctls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
 	};
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_store_state.c - the store under a real libtpms with keys, damage and
- * backups: swtpm's encrypted state boots libtpms; what libtpms writes
+ * test_tpm_state.c - the TPM's state files under a real libtpms with keys,
+ * damage and backups: swtpm's encrypted state boots libtpms; what libtpms writes
  * through an encrypted store is encrypted, and Debian's swtpm 0.7.1 (when
  * installed) opens it; every failed load -- each truncation of a file, a
  * flipped bit, a wrong key or mode, the other TPM version's file -- fails
  * the start and leaves every file on disk as it was; --tpmstate backup
- * keeps the previous permanent state and falls back to it.
+ * keeps the previous permanent state, and tpm_start() falls back to it.
  *
  * Fixtures: state_fixtures.h.
  */
@@ -31,11 +31,13 @@
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_nvfilename.h>
 
+#include "os/bytes.h"
 #include "store/blob.h"
-#include "store/store.h"
+#include "tpm/tpm.h"
 #include "state_fixtures.h"
 #include "test_files.h"
 
+static struct tpm T;
 static char base[256];          /* per-test temp dir */
 static char sdir[300];          /* the state dir inside it */
 
@@ -56,8 +58,7 @@ static int teardown(void **state)
 
 	(void)state;
 	TPMLIB_Terminate();
-	store_close();
-	store_clear_keys();
+	tpm_close(&T);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -100,18 +101,6 @@ static void dir_list(char *out, size_t outlen)
 
 /* ---- libtpms on the store ---- */
 
-static void use_store_callbacks(TPMLIB_TPMVersion ver)
-{
-	struct libtpms_callbacks cbs = {
-		.sizeOfStruct = sizeof(cbs),
-	};
-
-	store_set_nvram_callbacks(&cbs);
-
-	assert_int_equal(TPMLIB_ChooseTPMVersion(ver), TPM_SUCCESS);
-	assert_int_equal(TPMLIB_RegisterCallbacks(&cbs), TPM_SUCCESS);
-}
-
 static uint32_t tpm2_cmd(const uint8_t *cmd, uint32_t len)
 {
 	unsigned char *resp = NULL;
@@ -120,8 +109,7 @@ static uint32_t tpm2_cmd(const uint8_t *cmd, uint32_t len)
 	assert_int_equal(TPMLIB_Process(&resp, &resp_len, &resp_size,
 					(unsigned char *)cmd, len), TPM_SUCCESS);
 	assert_true(resp_len >= 10);
-	rc = (uint32_t)resp[6] << 24 | (uint32_t)resp[7] << 16 |
-	     (uint32_t)resp[8] << 8 | resp[9];
+	rc = get_be32(resp + 6);
 	free(resp);
 	return rc;
 }
@@ -148,15 +136,25 @@ static TPM_RESULT boot(void)
 	return TPM_SUCCESS;
 }
 
-static void open_store(const struct state_key *fkey, bool backup)
+/* The TPM of VERSION on SDIR, with libtpms' callbacks pointed at it; the
+ * tests drive libtpms themselves unless they test tpm_start(). */
+static void open_tpm_as(enum tpm_version version, const struct state_key *fkey,
+			bool backup)
 {
-	const struct store_options opt = {
-		.file_mode = STORE_MODE_DEFAULT, .backup = backup,
+	const struct tpm_options opt = {
+		.version = version,
+		.store = {
+			.dir = sdir, .file_mode = STORE_MODE_DEFAULT,
+			.backup = backup, .file_key = fkey,
+		},
 	};
 
-	store_set_keys(fkey, NULL);
-	assert_int_equal(store_open_with(sdir, TPM_VERSION_2, &opt), 0);
-	use_store_callbacks(TPMLIB_TPM_VERSION_2);
+	assert_int_equal(tpm_open(&T, &opt), 0);
+}
+
+static void open_tpm(const struct state_key *fkey, bool backup)
+{
+	open_tpm_as(TPM_VERSION_2, fkey, backup);
 }
 
 static void copy_fixture_as(const char *fixture, const char *name)
@@ -178,7 +176,7 @@ static void test_swtpm_encrypted_state_boots(void **state)
 	(void)state;
 	key256(&k);
 	copy_fixture_as("aes256.permall", "tpm2-00.permall");
-	open_store(&k, false);
+	open_tpm(&k, false);
 	assert_int_equal(boot(), TPM_SUCCESS);
 	TPMLIB_Terminate();
 
@@ -210,10 +208,10 @@ static void test_swtpm_opens_our_encrypted_state(void **state)
 	if (system("command -v swtpm >/dev/null && command -v swtpm_ioctl >/dev/null") != 0)
 		skip();
 	key128(&k);
-	open_store(&k, false);
+	open_tpm(&k, false);
 	assert_int_equal(boot(), TPM_SUCCESS);      /* manufactures */
 	TPMLIB_Terminate();
-	store_close();
+	tpm_close(&T);
 	f = read_file("tpm2-00.permall", &flen);
 	assert_int_equal(f[5], BLOB_FLAG_ENCRYPTED);
 	assert_int_equal(blob_file_decode(&k, f, flen, &ours, &olen), TPM_SUCCESS);
@@ -293,7 +291,7 @@ static void test_every_truncation_refused(void **state)
 
 	(void)state;
 	file = read_fixture("mig128.permall", &flen);     /* a plain TPM 2 */
-	open_store(NULL, false);
+	open_tpm(NULL, false);
 	for (n = 0; n < flen; n++) {
 		write_file("tpm2-00.permall", file, n);
 		snprintf(what, sizeof(what), "permall cut to %zu bytes", n);
@@ -315,7 +313,7 @@ static void test_encrypted_truncation_and_bit_flips_refused(void **state)
 	(void)state;
 	key128(&k);
 	file = read_fixture("aes128.permall", &flen);
-	open_store(&k, false);
+	open_tpm(&k, false);
 	for (n = 0; n < flen; n += 7) {
 		write_file("tpm2-00.permall", file, n);
 		snprintf(what, sizeof(what), "encrypted permall cut to %zu", n);
@@ -346,7 +344,7 @@ static void test_plain_bit_flips(void **state)
 	 * Whatever it makes of a flipped bit, a refused start never touches
 	 * the files. */
 	file = read_fixture("mig128.permall", &flen);
-	open_store(NULL, false);
+	open_tpm(NULL, false);
 	for (n = 0; n < flen; n += 13) {
 		char before[512], after[512];
 		uint8_t *again;
@@ -381,20 +379,20 @@ static void test_wrong_key_and_mode_refused(void **state)
 	(void)state;
 	copy_fixture_as("aes128.permall", "tpm2-00.permall");
 	other128(&k);
-	open_store(&k, false);
+	open_tpm(&k, false);
 	assert_refused_untouched("wrong key");
-	store_close();
+	tpm_close(&T);
 	key256(&k);             /* the other mode */
-	open_store(&k, false);
+	open_tpm(&k, false);
 	assert_refused_untouched("aes-256 key for an aes-128 file");
-	store_close();
-	open_store(NULL, false);
+	tpm_close(&T);
+	open_tpm(NULL, false);
 	assert_refused_untouched("no key for an encrypted file");
-	store_close();
+	tpm_close(&T);
 	/* and a plain file while a key is set */
 	copy_fixture_as("mig128.permall", "tpm2-00.permall");
 	key128(&k);
-	open_store(&k, false);
+	open_tpm(&k, false);
 	assert_refused_untouched("key set, file plain");
 	key_wipe(&k);
 }
@@ -404,9 +402,9 @@ static void test_other_tpm_version_refused(void **state)
 	(void)state;
 	/* a TPM 1.2 state where the TPM 2 state belongs */
 	copy_fixture_as("tpm12.permall", "tpm2-00.permall");
-	open_store(NULL, false);
+	open_tpm(NULL, false);
 	assert_refused_untouched("TPM 1.2 state as tpm2-00.permall");
-	store_close();
+	tpm_close(&T);
 	TPMLIB_Terminate();
 
 	/* a TPM 2 state where the TPM 1.2 state belongs */
@@ -417,8 +415,7 @@ static void test_other_tpm_version_refused(void **state)
 		assert_int_equal(unlink(p), 0);
 	}
 	copy_fixture_as("mig128.permall", "tpm-00.permall");
-	assert_int_equal(store_open(sdir, TPM_VERSION_12, STORE_MODE_DEFAULT), 0);
-	use_store_callbacks(TPMLIB_TPM_VERSION_1_2);
+	open_tpm_as(TPM_VERSION_12, NULL, false);
 	{
 		char before[512], after[512];
 		uint8_t *p0, *p1;
@@ -453,7 +450,7 @@ static void test_bad_volatile_state(void **state)
 
 	(void)state;
 	copy_fixture_as("mig128.permall", "tpm2-00.permall");
-	open_store(NULL, false);
+	open_tpm(NULL, false);
 	assert_int_equal(boot(), TPM_SUCCESS);
 	assert_int_equal(tpm2_cmd(shutdown_state, sizeof(shutdown_state)), 0);
 	{
@@ -461,7 +458,7 @@ static void test_bad_volatile_state(void **state)
 		uint32_t len;
 
 		assert_int_equal(TPMLIB_VolatileAll_Store(&buf, &len), TPM_SUCCESS);
-		assert_int_equal(store_save(TPM_VOLATILESTATE_NAME, buf, len),
+		assert_int_equal(store_save(&T.store, TPM_VOLATILESTATE_NAME, buf, len),
 				 TPM_SUCCESS);
 		free(buf);
 	}
@@ -499,13 +496,13 @@ static void test_backup_keeps_previous_and_falls_back(void **state)
 	char list[512];
 
 	(void)state;
-	open_store(NULL, true);
-	assert_int_equal(store_save(TPM_PERMANENT_ALL_NAME, (const uint8_t *)"one", 3),
+	open_tpm(NULL, true);
+	assert_int_equal(store_save(&T.store, TPM_PERMANENT_ALL_NAME, (const uint8_t *)"one", 3),
 			 TPM_SUCCESS);
 	dir_list(list, sizeof(list));
 	assert_string_equal(list, ".lock tpm2-00.permall");   /* nothing to keep yet */
 	first = read_file("tpm2-00.permall", &flen);
-	assert_int_equal(store_save(TPM_PERMANENT_ALL_NAME, (const uint8_t *)"two", 3),
+	assert_int_equal(store_save(&T.store, TPM_PERMANENT_ALL_NAME, (const uint8_t *)"two", 3),
 			 TPM_SUCCESS);
 	dir_list(list, sizeof(list));
 	assert_string_equal(list, ".lock tpm2-00.permall tpm2-00.permall.bak");
@@ -513,7 +510,7 @@ static void test_backup_keeps_previous_and_falls_back(void **state)
 	assert_int_equal(blen, flen);
 	assert_memory_equal(bak, first, flen);  /* the previous file, as it was */
 	free(bak);
-	assert_true(store_backup_available());
+	assert_true(store_backup_available(&T.store));
 
 	/* main file damaged: loads come from the .bak */
 	second = read_file("tpm2-00.permall", &slen);
@@ -522,13 +519,13 @@ static void test_backup_keeps_previous_and_falls_back(void **state)
 		unsigned char *d;
 		uint32_t l;
 
-		assert_int_equal(store_load(TPM_PERMANENT_ALL_NAME, &d, &l), TPM_SUCCESS);
+		assert_int_equal(store_load(&T.store, TPM_PERMANENT_ALL_NAME, &d, &l), TPM_SUCCESS);
 		assert_int_equal(l, 3);
 		assert_memory_equal(d, "one", 3);
 		free(d);
 	}
 	/* the next write replaces the bad main file and keeps the good .bak */
-	assert_int_equal(store_save(TPM_PERMANENT_ALL_NAME, (const uint8_t *)"three", 5),
+	assert_int_equal(store_save(&T.store, TPM_PERMANENT_ALL_NAME, (const uint8_t *)"three", 5),
 			 TPM_SUCCESS);
 	bak = read_file("tpm2-00.permall.bak", &blen);
 	assert_int_equal(blen, flen);
@@ -542,7 +539,7 @@ static void test_backup_keeps_previous_and_falls_back(void **state)
 
 		path_in(p, sizeof(p), sdir, "tpm2-00.permall");
 		assert_int_equal(unlink(p), 0);
-		assert_int_equal(store_load(TPM_PERMANENT_ALL_NAME, &d, &l), TPM_SUCCESS);
+		assert_int_equal(store_load(&T.store, TPM_PERMANENT_ALL_NAME, &d, &l), TPM_SUCCESS);
 		assert_memory_equal(d, "one", 3);
 		free(d);
 	}
@@ -551,8 +548,7 @@ static void test_backup_keeps_previous_and_falls_back(void **state)
 }
 
 /* A main file libtpms refuses although the store can read it (a plain file
- * with damage only libtpms sees): the start retries on the .bak. This is
- * what vtpm_start_tpm() does; here through the same store calls. */
+ * with damage only libtpms sees): tpm_start() retries on the .bak. */
 static void test_backup_when_libtpms_refuses(void **state)
 {
 	uint8_t *good;
@@ -560,7 +556,7 @@ static void test_backup_when_libtpms_refuses(void **state)
 
 	(void)state;
 	good = read_fixture("mig128.permall", &glen);
-	open_store(NULL, true);
+	open_tpm(NULL, true);
 	write_file("tpm2-00.permall.bak", good, glen);
 	/* a valid swtpm blob around a payload that is not a TPM state */
 	{
@@ -574,10 +570,28 @@ static void test_backup_when_libtpms_refuses(void **state)
 	}
 	assert_int_not_equal(TPMLIB_MainInit(), TPM_SUCCESS);
 	TPMLIB_Terminate();
-	assert_true(store_backup_available());
-	store_prefer_backup(true);
-	assert_int_equal(boot(), TPM_SUCCESS);
-	store_prefer_backup(false);
+	assert_true(store_backup_available(&T.store));
+	assert_int_equal(tpm_start(&T), TPM_SUCCESS);
+	assert_int_equal(tpm2_cmd(startup_clear, sizeof(startup_clear)), 0);
+	assert_int_equal(tpm2_cmd(get_random8, sizeof(get_random8)), 0);
+	/* the next write replaces the bad main file, and the .bak stays */
+	tpm_stop(&T);
+	{
+		uint8_t *bak, *main_file, *payload;
+		size_t blen, mlen, plen;
+
+		bak = read_file("tpm2-00.permall.bak", &blen);
+		assert_int_equal(blen, glen);
+		assert_memory_equal(bak, good, glen);
+		free(bak);
+		main_file = read_file("tpm2-00.permall", &mlen);
+		assert_int_equal(blob_file_decode(NULL, main_file, mlen, &payload,
+						  &plen), TPM_SUCCESS);
+		assert_false(plen == 7 && memcmp(payload, "garbage", 7) == 0);
+		free(payload);
+		free(main_file);
+	}
+	assert_int_equal(boot(), TPM_SUCCESS);  /* and it starts from it */
 	free(good);
 }
 

@@ -26,8 +26,8 @@
 #include "cuse/cuse_dev.h"
 #include "cuse_peer.h"
 #include "os/seccomp.h"
-#include "store/store.h"
 #include "vtpm/ioctl.h"
+#include "vtpm_options.h"
 
 /* Run FN in a child; returns its wait status. */
 static int in_child(int (*fn)(void *), void *arg)
@@ -218,7 +218,7 @@ static int daemon_side(void *arg)
 	int fd = a->fd;
 	const char *dir = a->dir;
 	char path[64];
-	struct vtpmd_config cfg = { .tpm_version = TPM_VERSION_2 };
+	const struct vtpm_options vopt = test_vtpm_options(dir, false, STARTUP_NONE, true);
 	struct cuse_dev_options opt = { .name = "vtpmsc", .on_ready = lock_down };
 	struct cuse_dev *d;
 	struct vtpm v;
@@ -240,8 +240,7 @@ static int daemon_side(void *arg)
 		if (!f || fwrite(bad, 1, sizeof(bad), f) != sizeof(bad) || fclose(f) != 0)
 			return 10;
 	}
-	if (store_open(dir, TPM_VERSION_2, STORE_MODE_DEFAULT) < 0 ||
-	    vtpm_init(&v, &cfg) < 0)
+	if (vtpm_init(&v, &vopt) < 0)
 		return 10;
 	d = cuse_dev_attach(&v, &opt, fd);
 	if (!d)
@@ -249,7 +248,6 @@ static int daemon_side(void *arg)
 	ret = cuse_dev_serve(d);
 	cuse_dev_detach(d);
 	vtpm_fini(&v);          /* the shutdown rule writes state: filtered too */
-	store_close();
 	return ret == 0 ? 0 : 12;
 }
 

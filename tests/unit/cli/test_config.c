@@ -144,6 +144,14 @@ static void test_name_forms(void **state)
 
 	OK(&c, "-n", "vtpm-a_b.c+1", "--tpmstate", "dir=/s");
 	config_free(&c);
+
+	/* as swtpm: the node's path names it too */
+	OK(&c, "-n", "/dev/vtpm7", "--tpmstate", "dir=/s");
+	assert_string_equal(c.name, "vtpm7");
+	config_free(&c);
+	OK(&c, "--name=/dev/dev", "--tpmstate", "dir=/s");
+	assert_string_equal(c.name, "dev");
+	config_free(&c);
 }
 
 static void test_tpmstate(void **state)
@@ -691,7 +699,13 @@ static void test_bad_names(void **state)
 	ERR("missing --name", "--tpmstate", "dir=/d");
 	ERR("--name: empty device name", "-n", "", "--tpmstate", "dir=/d");
 	ERR("--name: 'a/b' contains '/'", "-n", "a/b", "--tpmstate", "dir=/d");
-	ERR("--name: '/dev/vtpm0' contains '/'", "-n", "/dev/vtpm0");
+	ERR("--name: empty device name", "-n", "/dev/");
+	ERR("--name: '/dev/a/b' contains '/'", "-n", "/dev/a/b");
+	ERR("--name: '/dev//vtpm0' contains '/'", "-n", "/dev//vtpm0");
+	ERR("--name: '/dev/../x' contains '/'", "-n", "/dev/../x");
+	ERR("--name: '/dev/..' is not a device name", "-n", "/dev/..");
+	ERR("--name: '/tmp/vtpm0' contains '/'", "-n", "/tmp/vtpm0");
+	ERR("--name: 'dev/vtpm0' contains '/'", "-n", "dev/vtpm0");
 	ERR("--name: '.' is not a device name", "-n", ".");
 	ERR("--name: '..' is not a device name", "-n", "..");
 	ERR("is longer than 64 characters", "-n", toolong);

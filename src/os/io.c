@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* io.c - whole reads and writes (io.h). */
+#include <errno.h>
+#include <unistd.h>
+
+#include "os/io.h"
+#include "os/secret.h"
+
+int io_write_full(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t io_read_full(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int io_read_all(int fd, size_t max, uint8_t **out, size_t *outlen)
+{
+	size_t cap = 256, len = 0;
+	uint8_t *buf = secret_grow(NULL, 0, 0, cap), *p;
+	ssize_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				secret_free(buf, cap);
+				return -EFBIG;
+			}
+			p = secret_grow(buf, len, cap, cap * 2);
+			if (!p) {
+				secret_free(buf, cap);
+				return -ENOMEM;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = io_read_full(fd, buf + len, cap - len);
+		if (n < 0) {
+			secret_free(buf, cap);
+			return (int)n;
+		}
+		len += (size_t)n;
+		if (len < cap)
+			break;          /* end of file */
+	}
+	if (len > max) {
+		secret_free(buf, cap);
+		return -EFBIG;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * io.h - whole reads and writes on file descriptors, retried across EINTR
+ * and short transfers, so callers see one result for the whole buffer.
+ */
+#ifndef VTPMD_IO_H
+#define VTPMD_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Write all LEN bytes of BUF. 0, or -errno (-EIO if write returns 0). */
+int io_write_full(int fd, const void *buf, size_t len);
+
+/* Read until LEN bytes or end of file: the number of bytes read, or -errno. */
+ssize_t io_read_full(int fd, void *buf, size_t len);
+
+/*
+ * Read FD to its end into a malloc'ed *BUF (*LEN bytes; an empty input gives
+ * a 1-byte buffer and *LEN 0). More than MAX bytes: -EFBIG. The buffer grows
+ * by copying and every discarded copy is wiped (secret.h), since the input
+ * may be a key. Returns 0 or -errno; on failure *BUF is NULL.
+ */
+int io_read_all(int fd, size_t max, uint8_t **buf, size_t *len);
+
+#endif
