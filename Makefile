@@ -175,6 +175,35 @@ clean:
 .PHONY: all tests unit check check-layers check-san demo install uninstall \
 	lint-man check-install clean
 
+# --- vtpm-setup (issue 12) ------------------------------------------------
+# src/setup/ is its own program, linked with libvtpmd.a (it runs the TPM
+# in-process through src/tpm and src/store) and json-c (libtpms' info).
+# Its unit tests (tests/unit/setup/) link its modules, all but main. The
+# recipes of install and uninstall take it from PROGRAMS.
+SETUP_SRC      := $(sort $(wildcard src/setup/*.c))
+SETUP_OBJ      := $(SETUP_SRC:%.c=$(BUILD)/%.o)
+SETUP_MODS     := $(filter-out %/setup_main.o,$(SETUP_OBJ))
+SETUP_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
+SETUP_TEST     := $(filter $(BUILD)/tests/unit/setup/%,$(UNIT_BIN))
+PROGRAMS       += $(BUILD)/vtpm-setup
+
+$(SETUP_OBJ) $(SETUP_TEST:%=%.o): ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags json-c)
+
+$(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(SETUP_LIBS)
+
+$(SETUP_TEST): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(SETUP_LIBS) -lcmocka
+
+all tests install: $(BUILD)/vtpm-setup
+
+# vtpm-setup beside Debian's swtpm_setup (in the test VM); for `make bench`.
+bench-setup: $(BUILD)/vtpm-setup
+	bench/setup_bench.sh $(BUILD)
+
+.PHONY: bench-setup
+# --- end vtpm-setup --------------------------------------------------------
+
 include fuzz/fuzz.mk
 
 # make bench: latency, start-up, memory and density numbers (bench/RESULTS.md)

@@ -45,8 +45,9 @@ expect_ready_then_stopping() { # SOCKET COMMAND...
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 	local dir=$BATS_TEST_TMPDIR/units
 	mkdir -p "$dir"
-	# verify needs the ExecStart binary to exist: use this build's.
-	sed "s|/usr/local/bin/vtpmd|$VTPMD|" "$UNIT" >"$dir/vtpmd@.service"
+	# verify needs the Exec binaries to exist: use this build's.
+	sed -e "s|/usr/local/bin/vtpmd|$VTPMD|" \
+		-e "s|/usr/local/bin/vtpm-setup|${VTPMD%/*}/vtpm-setup|" "$UNIT" >"$dir/vtpmd@.service"
 	cp "$dir/vtpmd@.service" "$dir/vtpmd@vtpm0.service"
 	# --man=no: the man page is checked where it is installed, not here.
 	run timeout 120 systemd-analyze verify --man=no "$dir/vtpmd@vtpm0.service"

@@ -26,9 +26,11 @@ make -s -C "$repo" BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" install >/dev
 
 # The expected tree: mode and path of every file.
 expected=(
+	"755 $prefix/bin/vtpm-setup"
 	"755 $prefix/bin/vtpmctl"
 	"755 $prefix/bin/vtpmd"
 	"644 $prefix/include/vtpm/ioctl.h"
+	"644 $prefix/share/man/man8/vtpm-setup.8"
 	"644 $prefix/share/man/man8/vtpmctl.8"
 	"644 $prefix/share/man/man8/vtpmd.8"
 	"644 $prefix/share/pkgconfig/vtpm.pc"
@@ -53,6 +55,11 @@ for f in "$repo"/systemd/*.service; do
 	[[ -e "$f" ]] || continue
 	grep -q "^ExecStart=$prefix/bin/vtpmd " "$dest$prefix/lib/systemd/system/${f##*/}" ||
 		fail "${f##*/}: ExecStart does not run $prefix/bin/vtpmd"
+	grep -q "^ExecStartPre=+$prefix/bin/vtpm-setup " "$dest$prefix/lib/systemd/system/${f##*/}" ||
+		fail "${f##*/}: ExecStartPre does not run $prefix/bin/vtpm-setup"
+	if grep -q /usr/local/ "$dest$prefix/lib/systemd/system/${f##*/}"; then
+		fail "${f##*/}: still names /usr/local"
+	fi
 done
 
 # pkg-config finds the header: the .pc names the final path, and a sysroot
@@ -103,6 +110,7 @@ fi
 # The installed programs run.
 "$dest$prefix/bin/vtpmctl" --version | grep -q '^vtpmctl version ' || fail "vtpmctl --version"
 "$dest$prefix/bin/vtpmd" --version | grep -q '^vtpmd ' || fail "vtpmd --version"
+"$dest$prefix/bin/vtpm-setup" --version | grep -q '^vtpm-setup ' || fail "vtpm-setup --version"
 if command -v mandoc >/dev/null; then
 	mandoc -Tlint -W warning "$dest$prefix"/share/man/man8/*.8 || fail "man pages are not lint-clean"
 fi

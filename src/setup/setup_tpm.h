@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * setup_tpm.h - vtpm-setup's in-process TPM: the project's libtpms instance
+ * (src/tpm/) on a state directory (src/store/), optionally encrypted with a
+ * key loaded by src/store/key.c.
+ *
+ * setup_tpm.c is the only file of vtpm-setup that calls the tpm/, store/,
+ * key and log APIs; everything else talks TPM 2 commands through
+ * setup_tpm_transact(). libtpms keeps one TPM per process: one open at a time.
+ *
+ * Return values: 0 or a negative errno; on failure ERR holds one line.
+ */
+#ifndef VTPMD_SETUP_TPM_H
+#define VTPMD_SETUP_TPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where the state key comes from (swtpm_setup's --keyfile, --keyfile-fd,
+ * --pwdfile, --pwdfile-fd and --cipher). Never the key itself. */
+struct setup_state_key {
+	bool given;
+	bool passphrase;        /* --pwdfile / --pwdfile-fd: key derived (PBKDF2) */
+	const char *file;       /* NULL when fd is used */
+	int fd;                 /* -1 when file is used */
+	bool aes256;            /* --cipher aes-256-cbc */
+};
+
+/* Send the project's own log lines (store and TPM layers, libtpms) to FD,
+ * or nowhere when FD < 0. */
+void setup_tpm_log_to(int fd);
+
+/* Read KEY (if given), open DIR as the state directory (created if
+ * missing, locked) and register the TPM with libtpms. */
+int setup_tpm_open(const char *dir, const struct setup_state_key *key,
+		   char *err, size_t errlen);
+/* Power on (loads the state, or manufactures a new TPM when there is
+ * none) and power off (no TPM2_Shutdown is sent for the caller). */
+int setup_tpm_power_on(char *err, size_t errlen);
+void setup_tpm_power_off(void);
+/* Power off, release libtpms, close the directory, wipe the key. */
+void setup_tpm_close(void);
+
+/*
+ * Run one command of CMD_LEN bytes; the response goes into RESP (RESP_CAP
+ * bytes), its length into *RESP_LEN. -EMSGSIZE if it does not fit, -EIO if
+ * libtpms produced none. The TPM's own result code is the caller's business.
+ */
+int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+		       size_t resp_cap, size_t *resp_len);
+
+/* libtpms' info document (TPMLIB_GetInfo flags: 1 specification,
+ * 2 attributes, 4 features) as malloc'ed JSON, or NULL. Works without an
+ * open TPM. */
+char *setup_tpm_info(unsigned flags);
+/* libtpms' version as "major.minor.micro" into BUF. */
+void setup_tpm_lib_version(char *buf, size_t len);
+
+#endif
