@@ -175,9 +175,9 @@ clean:
 .PHONY: all tests unit check check-layers check-san demo install uninstall \
 	lint-man check-install clean
 
-# --- vtpm-setup (issue 12) ------------------------------------------------
-# src/setup/ is its own program, linked with libvtpmd.a (it runs the TPM
-# in-process through src/tpm and src/store) and json-c (libtpms' info).
+# vtpm-setup (src/setup/) is its own program, linked with libvtpmd.a (it
+# runs the TPM in-process through src/tpm and src/store) and json-c (to read
+# libtpms' info).
 # Its unit tests (tests/unit/setup/) link its modules, all but main. The
 # recipes of install and uninstall take it from PROGRAMS.
 SETUP_SRC      := $(sort $(wildcard src/setup/*.c))
@@ -202,7 +202,6 @@ bench-setup: $(BUILD)/vtpm-setup
 	bench/setup_bench.sh $(BUILD)
 
 .PHONY: bench-setup
-# --- end vtpm-setup --------------------------------------------------------
 
 include fuzz/fuzz.mk
 
