@@ -6,13 +6,14 @@
 # Targets (fuzz/fuzz_NAME.c): device (the device model's ioctls, writes,
 # reads, polls), blob (state-file and migration-blob parsing and
 # decryption), config (the option parser), cuse (the CUSE layer through
-# libfuse, the kernel played over a socketpair). The library is rebuilt with
+# libfuse, the kernel played over a socketpair), setup_opts (vtpm-setup's
+# option parser). The library is rebuilt with
 # clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
 # fuzz/corpus/NAME; what a run finds goes to build-fuzz/corpus/NAME, and a
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz
-FUZZ_TARGETS       := device blob config cuse
+FUZZ_TARGETS       := device blob config cuse setup_opts
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_CC            ?= clang
@@ -20,16 +21,20 @@ FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefin
 FUZZ_CFLAGS        := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_BINS          := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
+# vtpm-setup's modules a target links besides the library.
+FUZZ_SETUP_OBJ     := $(addprefix $(FUZZ_BUILD)/src/setup/,setup_opts.o setup_cmds.o setup_tpm.o)
+
 # The library, by the top-level rules, with clang and the fuzz flags.
 fuzz-lib:
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a
+		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a $(FUZZ_SETUP_OBJ)
 
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h tests/unit/cuse_peer.h \
 		tests/unit/vtpm_options.h fuzz-lib
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -Ifuzz -Itests/unit $(STD) $(WARNINGS) $(FUZZ_CFLAGS) \
-		-fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libvtpmd.a $(LDLIBS)
+		-fsanitize=fuzzer -o $@ $< $(if $(filter %setup_opts,$@),$(FUZZ_SETUP_OBJ)) \
+		$(FUZZ_BUILD)/libvtpmd.a $(LDLIBS)
 
 # fuzz_run SECONDS: every target in turn; stops at the first crash.
 define fuzz_run

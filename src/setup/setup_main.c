@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "os/log.h"
 #include "setup/setup_ca.h"
 #include "setup/setup_files.h"
 #include "setup/setup_info.h"
@@ -31,12 +32,9 @@
 static int failure(const char *msg)
 {
 	char line[ERR_MAX];
-	size_t i;
 
 	snprintf(line, sizeof(line), "%s", msg);
-	for (i = 0; line[i]; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	log_make_printable(line, strlen(line));
 	fprintf(stderr, "vtpm-setup: %s\n", line);
 	slog("Error: %s", line);
 	return 1;
@@ -226,6 +224,7 @@ static int run_setup(struct run *r)
 		ret = place_commit(&r->place, r->err, sizeof(r->err));
 		if (ret == 0 && r->err[0]) {
 			/* placed; only the old state could not be removed */
+			log_make_printable(r->err, strlen(r->err));
 			fprintf(stderr, "vtpm-setup: warning: %s\n", r->err);
 			slog("Warning: %s", r->err);
 		}

@@ -9,6 +9,7 @@
 
 #include "setup/setup_cert.h"
 #include "setup/setup_cmds.h"
+#include "os/log.h"
 #include "setup/setup_opts.h"
 
 #define PLATFORM_STR_MAX 255    /* STRMAX of the TCG profile */
@@ -90,6 +91,8 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* one line, whatever the quoted argument holds */
+	log_make_printable(err, strlen(err));
 	return -1;
 }
 
