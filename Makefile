@@ -65,6 +65,10 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvtpmd.a
 # vtpmctl's unit tests also link its modules (all but its main).
 $(filter $(BUILD)/tests/unit/test_vtpmctl%,$(UNIT_BIN)): $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 
+# The CDI tests parse what vtpmd writes back with json-c.
+$(filter $(BUILD)/tests/unit/test_cdi%,$(UNIT_BIN)): LDLIBS += $(shell pkg-config --libs json-c)
+$(BUILD)/tests/unit/test_cdi%.o: CPPFLAGS += $(shell pkg-config --cflags json-c)
+
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
