@@ -21,6 +21,8 @@
 #include "cli/config.h"
 #include "cli/print_states.h"
 #include "cli/print_caps.h"
+#include "cdi/cdi_names.h"
+#include "cdi/cdi_publish.h"
 #include "cuse/cuse_dev.h"
 #include "device/device.h"
 #include "os/daemon.h"
@@ -38,6 +40,7 @@ struct vtpmd {
 	struct vtpm vtpm;
 	struct pcap_writer *pcap;       /* --pcap, or NULL */
 	struct privs_user user;         /* --runas */
+	struct cdi_publisher cdi;       /* --cdi */
 	bool failed;            /* start-up failed after the node appeared */
 };
 
@@ -137,6 +140,23 @@ static int lock_down(struct vtpmd *d)
 	return ret;
 }
 
+/* --cdi: the spec goes out while we are still root, before lock_down(). */
+static int publish_cdi(struct vtpmd *d)
+{
+	const struct cdi_publish_args args = {
+		.devname = d->cfg.name,
+		.kind = d->cfg.cdi_kind ? d->cfg.cdi_kind : CDI_KIND_DEFAULT,
+		.container_path = d->cfg.cdi_path ? d->cfg.cdi_path : CDI_PATH_DEFAULT,
+		.seccomp = d->cfg.seccomp,
+	};
+	char err[512];
+
+	if (!d->cfg.cdi_dir || cdi_publish(&d->cdi, &args, err, sizeof(err)) == 0)
+		return 0;
+	startup_error("%s", err);
+	return -EIO;
+}
+
 static int on_device_ready(void *ctx)
 {
 	struct vtpmd *d = ctx;
@@ -152,7 +172,9 @@ static int on_device_ready(void *ctx)
 			return ret;
 		}
 	}
-	ret = lock_down(d);
+	ret = publish_cdi(d);
+	if (ret == 0)
+		ret = lock_down(d);
 	if (ret < 0) {
 		d->failed = true;
 		return ret;
@@ -299,6 +321,7 @@ static int run(struct vtpmd *d)
 		return 1;
 	}
 	ret = cuse_dev_run(&d->vtpm, &opt);
+	cdi_unpublish(&d->cdi);         /* first: no runtime may pick up a gone node */
 	notify_send("STOPPING=1");
 	if (ret == -ENODEV)
 		startup_error("cannot create %s: /dev/cuse is not available (modprobe cuse?)", node);
@@ -320,11 +343,17 @@ static int run(struct vtpmd *d)
  */
 static int prepare_confinement(struct vtpmd *d)
 {
-	char err[256];
+	char err[512];
 	int ret;
 
 	if (d->cfg.runas &&
 	    privs_lookup_user(d->cfg.runas, &d->user, err, sizeof(err)) < 0) {
+		startup_error("%s", err);
+		return -1;
+	}
+	/* The CDI directory and /dev are the host's, --chroot or not. */
+	if (d->cfg.cdi_dir &&
+	    cdi_publisher_open(&d->cdi, d->cfg.cdi_dir, d->cfg.name, err, sizeof(err)) < 0) {
 		startup_error("%s", err);
 		return -1;
 	}
@@ -341,6 +370,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret;
 
+	cdi_publisher_init(&d.cdi);
 	if (config_parse(&d.cfg, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vtpmd: %s (see vtpmd --help)\n", err);
 		return 1;
@@ -374,6 +404,7 @@ int main(int argc, char **argv)
 	notify_open();
 	ret = prepare_confinement(&d) < 0 || setup_logging(&d.cfg) < 0 ? 1 : run(&d);
 	store_clear_keys();     /* run() may have set them, on every path */
+	cdi_unpublish(&d.cdi);  /* closes what a failed start-up left open */
 	privs_user_free(&d.user);
 	config_free(&d.cfg);
 	log_close();
