@@ -35,7 +35,7 @@ CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS   += -fsanitize=address,undefined
 endif
 
-LIB_SRC   := $(sort $(filter-out src/cli/main.c src/vtpmctl/%, $(wildcard src/*/*.c)))
+LIB_SRC   := $(sort $(filter-out src/cli/main.c src/vtpmctl/% src/vtpm-cdi/%, $(wildcard src/*/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:%.c=$(BUILD)/%)
@@ -89,7 +89,7 @@ demo: all
 # vtpm.pc names where the header is installed (without DESTDIR). udev rules
 # and systemd units are installed when present, the unit's ExecStart pointed
 # at $(BINDIR).
-install: $(BUILD)/vtpmd $(BUILD)/vtpmctl
+install: $(BUILD)/vtpmd $(BUILD)/vtpmctl install-vtpm-cdi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/vtpm \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/vtpmd $(BUILD)/vtpmctl $(DESTDIR)$(BINDIR)/
@@ -125,6 +125,7 @@ clean:
 
 .PHONY: all unit check check-san demo install lint-man check-install clean
 
+include src/vtpm-cdi/vtpm-cdi.mk
 include fuzz/fuzz.mk
 
 # make bench: latency, start-up, memory and density numbers (bench/RESULTS.md)
