@@ -76,11 +76,6 @@ static int begin(struct hook *h, const struct cdi_opts *o, const char *event, in
 	h->run.fd = h->run.lock_fd = -1;
 	cdi_slot_name(o, o->slot, h->slot_name, sizeof(h->slot_name));
 	cdi_slot_devname(o, o->slot, h->devname, sizeof(h->devname));
-	if (oci_state_read(state_fd, &h->st, err, sizeof(err)) < 0) {
-		report(h, true, "%s", err);
-		return -1;
-	}
-	container_dir_name(h->cdir, sizeof(h->cdir), h->st.id);
 	ret = run_dir_open_locked(o->run_dir, &h->run);
 	if (ret < 0) {
 		report(h, true, "run directory %s: %s", o->run_dir, strerror(-ret));
@@ -88,6 +83,11 @@ static int begin(struct hook *h, const struct cdi_opts *o, const char *event, in
 	}
 	h->log_fd = openat(h->run.fd, "hook.log",
 			   O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (oci_state_read(state_fd, &h->st, err, sizeof(err)) < 0) {
+		report(h, true, "%s", err);
+		return -1;
+	}
+	container_dir_name(h->cdir, sizeof(h->cdir), h->st.id);
 	return 0;
 }
 
@@ -340,6 +340,10 @@ int hook_poststop(const struct cdi_opts *o, int state_fd)
 		ret = pid > 0 ? proc_stop(pid, o->vtpmd, STOP_TIMEOUT) : 0;
 		if (ret < 0) {
 			report(&h, true, "cannot stop vtpmd (pid %d): %s", (int)pid, strerror(-ret));
+			status = 1;
+		} else if (ret == 2) {
+			report(&h, true, "vtpmd (pid %d) ignored SIGTERM for %d s and was killed",
+			       (int)pid, STOP_TIMEOUT);
 			status = 1;
 		} else {
 			report(&h, false, "/dev/%s stopped%s", h.devname,

@@ -29,6 +29,11 @@ static void child(char *const argv[], char *const envp[], const struct privs_use
 	/* Nothing else of ours or of the runtime's (runc hands hooks its sync
 	 * pipes): a daemon must not keep them open. */
 	close_range(STDERR_FILENO + 1, ~0u, 0);
+	/* crun runs hooks with signals blocked: a vtpmd started with SIGTERM
+	 * blocked (or ignored, which exec keeps) could only be SIGKILLed. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
 	if (user && privs_drop(user) < 0) {
 		dprintf(STDERR_FILENO, "cannot become user %s\n", user->name);
 		_exit(126);
@@ -154,8 +159,7 @@ int proc_stop(pid_t pid, const char *exe, unsigned timeout)
 		ret = errno == ESRCH ? 0 : -errno;
 	else if (!ended_within(fd, timeout)) {
 		pidfd_signal(fd, SIGKILL);
-		if (!ended_within(fd, 10))
-			ret = -ETIMEDOUT;
+		ret = ended_within(fd, 10) ? 2 : -ETIMEDOUT;
 	}
 	close(fd);
 	return ret;

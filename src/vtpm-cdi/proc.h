@@ -25,8 +25,8 @@ int proc_run(char *const argv[], char *const envp[], const struct privs_user *us
 /*
  * Stop PID if it is still the program EXE (compared through /proc/PID/exe,
  * so a recycled pid is left alone): SIGTERM, then SIGKILL after TIMEOUT
- * seconds. Returns 1 if it was stopped, 0 if it was not running (or is
- * another program now), -errno.
+ * seconds. Returns 1 if it ended on SIGTERM, 2 if it had to be killed, 0
+ * if it was not running (or is another program now), -errno.
  */
 int proc_stop(pid_t pid, const char *exe, unsigned timeout);
 

@@ -13,9 +13,11 @@ $(CDI_TOOL_OBJ): CPPFLAGS += $(JSONC_CFLAGS)
 $(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
 
-# Its unit tests link its modules (all but its main).
-$(filter $(BUILD)/tests/unit/test_vtpm_cdi%,$(UNIT_BIN)): $(filter-out %/vtpm_cdi.o,$(CDI_TOOL_OBJ))
-$(filter $(BUILD)/tests/unit/test_vtpm_cdi%,$(UNIT_BIN)): LDLIBS += $(JSONC_LIBS)
+# Its unit tests link its modules (all but its main), before the library
+# those modules use.
+$(filter $(BUILD)/tests/unit/test_vtpm_cdi%,$(UNIT_BIN)): $(BUILD)/tests/unit/%: \
+		$(BUILD)/tests/unit/%.o $(filter-out %/vtpm_cdi.o,$(CDI_TOOL_OBJ)) $(BUILD)/libvtpmd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS) -lcmocka
 $(BUILD)/tests/unit/test_vtpm_cdi%.o: CPPFLAGS += $(JSONC_CFLAGS)
 
 install-vtpm-cdi: $(BUILD)/vtpm-cdi
