@@ -280,8 +280,8 @@ int hook_create(const struct cdi_opts *o, int state_fd)
 	}
 	ret = slot_claim(&h.run, o->slot, h.st.id, o->vtpmd, owner, sizeof(owner));
 	if (ret == -EBUSY) {
-		report(&h, true, "%s is in use by container %.64s; give this container another slot",
-		       h.slot_name, owner);
+		report(&h, true, "in use by container %.64s; give this container another slot",
+		       owner);
 		end(&h);
 		return HOOK_EXIT_BUSY;
 	}

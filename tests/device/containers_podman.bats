@@ -38,10 +38,11 @@ teardown_file() {
 	assert_eq "$(pcr_value sha256:16)" "0x$PCR_AFTER_AA"
 
 	# As a user: the node belongs to the container's user.
-	run ct_run --user tss --device "$CT_KIND=$VTPM_NAME" -- "id -un; $CT_GETRANDOM"
+	run ct_run --user tss --device "$CT_KIND=$VTPM_NAME" -- "id -un; stat -c '%U %a' /dev/tpm0; $CT_GETRANDOM"
 	assert_status 0
 	assert_eq "${lines[0]}" tss
-	assert_match "${lines[1]}" '^[0-9a-f]{16}$' "tpm2_getrandom as tss"
+	assert_eq "${lines[1]}" "tss 660" "owner and mode of /dev/tpm0 for --user tss"
+	assert_match "${lines[2]}" '^[0-9a-f]{16}$' "tpm2_getrandom as tss"
 
 	vtpm_stop
 	# Its spec went with it: podman no longer knows the name.
