@@ -69,7 +69,11 @@ static int fill_entry(const struct cdi_opts *o, const char *self, unsigned i,
 static int default_vtpmd(const char *self, char *buf, size_t len)
 {
 	const char *slash = strrchr(self, '/');
-	int n = snprintf(buf, len, "%.*s/vtpmd", (int)(slash - self), self);
+	int n;
+
+	if (!slash)
+		return -EINVAL;
+	n = snprintf(buf, len, "%.*s/vtpmd", (int)(slash - self), self);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -84,8 +88,10 @@ int pool_write(struct cdi_opts *o, const char *self)
 	int dirfd, ret;
 
 	if (!o->vtpmd) {
-		if (default_vtpmd(self, vtpmd, sizeof(vtpmd)) < 0)
+		if (default_vtpmd(self, vtpmd, sizeof(vtpmd)) < 0) {
+			fprintf(stderr, "vtpm-cdi: cannot tell where vtpmd is: give --vtpmd PATH\n");
 			return 1;
+		}
 		o->vtpmd = vtpmd;
 	}
 	if (access(o->vtpmd, X_OK) < 0) {

@@ -28,10 +28,12 @@ int main(int argc, char **argv)
 	switch (o.cmd) {
 	case CMD_HELP:
 		cdi_opts_usage(stdout);
-		return 0;
+		ret = 0;
+		break;
 	case CMD_VERSION:
 		printf("vtpm-cdi %s\n", VTPMD_VERSION);
-		return 0;
+		ret = 0;
+		break;
 	case CMD_POOL:
 		if (o.remove) {
 			ret = pool_remove(&o);
