@@ -16,7 +16,7 @@ teardown_file() {
 }
 
 # write_bundle DIR MAJOR MINOR ALLOW SCRIPT: an OCI bundle running SCRIPT
-# with sh as root (no capability beyond CAP_KILL), new pid, mount, ipc, uts,
+# (its stderr on its stdout, so lines keep their order) with sh as root (no capability beyond CAP_KILL), new pid, mount, ipc, uts,
 # network and cgroup namespaces, /dev a tmpfs holding only the TPM node.
 # ALLOW=yes adds the device's allow rule after the deny-all.
 write_bundle() {
@@ -32,7 +32,7 @@ write_bundle() {
 	  ociVersion: "1.0.2",
 	  process: {
 	    terminal: false, user: {uid: 0, gid: 0}, cwd: "/",
-	    args: ["/bin/sh", "-c", $script],
+	    args: ["/bin/sh", "-c", ("exec 2>&1\n" + $script)],
 	    env: ["PATH=/usr/bin:/bin"],
 	    capabilities: {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]},
 	    noNewPrivileges: true
