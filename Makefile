@@ -65,20 +65,32 @@ ALL_CFLAGS      = $(STD) $(WARNINGS) $(HARDEN_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS     = $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
 LDLIBS         := $(PKG_LIBS) -lpthread
 
-# The daemon's layers go into one static library; each program is its main
-# plus what it uses from it.
+# The daemon's layers, and cdi/ (which vtpmd --cdi and vtpm-cdi share), go
+# into one static library; each program is its main plus what it uses of it.
 LIB_SRC        := $(sort $(wildcard src/os/*.c src/store/*.c src/tpm/*.c \
-                                    src/device/*.c src/cuse/*.c src/cli/*.c))
+                                    src/device/*.c src/cuse/*.c src/cdi/*.c src/cli/*.c))
 LIB_SRC        := $(filter-out src/cli/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
+JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
+JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
+# vtpmctl is a small client: its own modules and the I/O helpers only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
-# vtpmctl is a small client: its own modules and the I/O helper only.
 CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/os/secret.o
+CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
+# vtpm-setup manufactures a TPM in-process through tpm/ and store/.
+SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
+SETUP_OBJ      := $(SETUP_SRC:%.c=$(BUILD)/%.o)
+SETUP_MODS     := $(filter-out %/setup_main.o,$(SETUP_OBJ))
+# vtpm-cdi writes CDI pools and runs as their OCI hooks.
+CDI_TOOL_SRC   := $(sort $(wildcard src/vtpm-cdi/*.c))
+CDI_TOOL_OBJ   := $(CDI_TOOL_SRC:%.c=$(BUILD)/%.o)
+CDI_TOOL_MODS  := $(filter-out %/vtpm_cdi.o,$(CDI_TOOL_OBJ))
 UNIT_SRC       := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN       := $(UNIT_SRC:%.c=$(BUILD)/%)
 TOOL_SRC       := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN       := $(TOOL_SRC:%.c=$(BUILD)/%)
-PROGRAMS       := $(BUILD)/vtpmd $(BUILD)/vtpmctl
+PROGRAMS       := $(BUILD)/vtpmd $(BUILD)/vtpmctl $(BUILD)/vtpm-setup $(BUILD)/vtpm-cdi
 
 all: $(PROGRAMS)
 
@@ -95,14 +107,32 @@ $(BUILD)/vtpmd: $(BUILD)/src/cli/main.o $(BUILD)/libvtpmd.a
 $(BUILD)/vtpmctl: $(CTL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+$(SETUP_OBJ) $(CDI_TOOL_OBJ): ALL_CPPFLAGS += $(JSONC_CFLAGS)
+
+$(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
+
+$(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
+
 # Tests: the unit tests are laid out by layer (tests/unit/LAYER/test_*.c)
 # and may use the shared fixtures and headers in tests/unit/.
 $(BUILD)/tests/unit/%.o: ALL_CPPFLAGS += -Itests/unit
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-# vtpmctl's unit tests also link its modules (all but its main).
-$(filter $(BUILD)/tests/unit/vtpmctl/%,$(UNIT_BIN)): $(filter-out %/vtpmctl.o,$(CTL_OBJ))
+# A program's unit tests also link its modules (all but its main), before
+# the library those use; json-c where the code or the test parses JSON.
+$(filter $(BUILD)/tests/unit/vtpmctl/%,$(UNIT_BIN)): $(CTL_MODS)
+UNIT_SETUP     := $(filter $(BUILD)/tests/unit/vtpm-setup/%,$(UNIT_BIN))
+UNIT_CDI_TOOL  := $(filter $(BUILD)/tests/unit/vtpm-cdi/%,$(UNIT_BIN))
+UNIT_JSONC     := $(UNIT_SETUP) $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdi/%,$(UNIT_BIN))
+$(UNIT_JSONC:%=%.o): ALL_CPPFLAGS += $(JSONC_CFLAGS)
+$(UNIT_JSONC): LDLIBS += $(JSONC_LIBS)
+$(UNIT_SETUP): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+$(UNIT_CDI_TOOL): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CDI_TOOL_MODS) $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
@@ -174,34 +204,6 @@ clean:
 
 .PHONY: all tests unit check check-layers check-san demo install uninstall \
 	lint-man check-install clean
-
-# vtpm-setup (src/setup/) is its own program, linked with libvtpmd.a (it
-# runs the TPM in-process through src/tpm and src/store) and json-c (to read
-# libtpms' info).
-# Its unit tests (tests/unit/setup/) link its modules, all but main. The
-# recipes of install and uninstall take it from PROGRAMS.
-SETUP_SRC      := $(sort $(wildcard src/setup/*.c))
-SETUP_OBJ      := $(SETUP_SRC:%.c=$(BUILD)/%.o)
-SETUP_MODS     := $(filter-out %/setup_main.o,$(SETUP_OBJ))
-SETUP_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
-SETUP_TEST     := $(filter $(BUILD)/tests/unit/setup/%,$(UNIT_BIN))
-PROGRAMS       += $(BUILD)/vtpm-setup
-
-$(SETUP_OBJ) $(SETUP_TEST:%=%.o): ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags json-c)
-
-$(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(SETUP_LIBS)
-
-$(SETUP_TEST): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(SETUP_LIBS) -lcmocka
-
-all tests install: $(BUILD)/vtpm-setup
-
-# vtpm-setup beside Debian's swtpm_setup (in the test VM); for `make bench`.
-bench-setup: $(BUILD)/vtpm-setup
-	bench/setup_bench.sh $(BUILD)
-
-.PHONY: bench-setup
 
 include fuzz/fuzz.mk
 

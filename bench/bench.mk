@@ -27,3 +27,9 @@ bench: bench-build
 	bench/run $(BUILD)
 
 .PHONY: bench bench-build
+
+# vtpm-setup beside Debian's swtpm_setup doing the same job (in the test VM).
+bench-setup: $(BUILD)/vtpm-setup
+	bench/setup_bench.sh $(BUILD)
+
+.PHONY: bench-setup

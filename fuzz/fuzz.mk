@@ -22,7 +22,7 @@ FUZZ_CFLAGS        := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $
 FUZZ_BINS          := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 # vtpm-setup's modules a target links besides the library.
-FUZZ_SETUP_OBJ     := $(addprefix $(FUZZ_BUILD)/src/setup/,setup_opts.o setup_cmds.o setup_tpm.o)
+FUZZ_SETUP_OBJ     := $(addprefix $(FUZZ_BUILD)/src/vtpm-setup/,setup_opts.o setup_cmds.o setup_tpm.o)
 
 # The library, by the top-level rules, with clang and the fuzz flags.
 fuzz-lib:

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "setup/setup_opts.h"
+#include "vtpm-setup/setup_opts.h"
 
 #define MAX_ARGS 64
 

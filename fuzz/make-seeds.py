@@ -98,6 +98,8 @@ config = {
     "print": config_args("--print-info", "3", "--tpm2"),
     "pcap": config_args("-n", "v", "--pcap", "file=/tmp/p,truncate,mode=0600",
                         "--migration", "incoming,release-lock-outgoing"),
+    "cdi": config_args("-n", "vtpm-0", "--cdi", "/run/cdi,kind=vtpmd.io/tpm,path=/dev/tpm0",
+                       "--cdi", "dir=/etc/cdi,kind=ab/cd"),
 }
 
 

@@ -18,6 +18,7 @@
  *  - Paths are kept as given (relative ones stay relative).
  */
 #include "cli/config.h"
+#include "cdi/cdi_names.h"
 #include "os/devname.h"
 #include "os/log.h"
 
@@ -48,6 +49,7 @@ enum {
 	OPT_PRINT_CAPABILITIES,
 	OPT_PRINT_STATES,
 	OPT_PRINT_INFO,
+	OPT_CDI,
 	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not */
 };
 
@@ -75,6 +77,7 @@ static const struct option longopts[] = {
 	{ "print-capabilities", no_argument,       NULL, OPT_PRINT_CAPABILITIES },
 	{ "print-states",       no_argument,       NULL, OPT_PRINT_STATES },
 	{ "print-info",         required_argument, NULL, OPT_PRINT_INFO },
+	{ "cdi",                required_argument, NULL, OPT_CDI },
 	/* Known so that users get "not supported", not "unknown option":
 	 * libtpms 0.9 has no profiles. */
 	{ "profile",            required_argument, NULL, OPT_UNSUPPORTED },
@@ -619,6 +622,68 @@ static int parse_with(struct errbuf *e, struct vtpmd_config *cfg,
 	return rc;
 }
 
+/* --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH]: a leading absolute
+ * path is the directory, so that "--cdi /var/run/cdi" reads as it looks. */
+enum { CDI_DIR, CDI_KIND, CDI_PATH };
+static char *const cdi_keys[] = {
+	[CDI_DIR] = "dir", [CDI_KIND] = "kind", [CDI_PATH] = "path", NULL,
+};
+KEYS_FIT(cdi_keys);
+
+static int parse_cdi(struct errbuf *e, struct vtpmd_config *cfg,
+		     struct subopts *so)
+{
+	char why[256];
+
+	if (so->seen[CDI_DIR] && sub_string(e, so, CDI_DIR, &cfg->cdi_dir) < 0)
+		return -1;
+	if (so->seen[CDI_KIND]) {
+		if (sub_string(e, so, CDI_KIND, &cfg->cdi_kind) < 0)
+			return -1;
+		if (cdi_check_kind(cfg->cdi_kind, why, sizeof(why)) < 0)
+			return fail(e, "--cdi: %s", why);
+	}
+	if (so->seen[CDI_PATH]) {
+		if (sub_string(e, so, CDI_PATH, &cfg->cdi_path) < 0)
+			return -1;
+		if (cdi_check_container_path(cfg->cdi_path, why, sizeof(why)) < 0)
+			return fail(e, "--cdi: %s", why);
+	}
+	return 0;
+}
+
+static int parse_cdi_arg(struct errbuf *e, struct vtpmd_config *cfg, const char *arg)
+{
+	size_t dirlen = arg[0] == '/' ? strcspn(arg, ",") : 0;
+	char *lead = NULL;
+	int rc = 0;
+
+	if (!*arg)
+		return fail(e, "--cdi: empty value");
+	if (dirlen) {
+		lead = strndup(arg, dirlen);
+		if (!lead)
+			return fail(e, "--cdi: out of memory");
+		arg += dirlen;
+		if (*arg && !*++arg) {          /* a ',' ending the value */
+			free(lead);
+			return fail(e, "--cdi: empty parameter in '%s'", arg - dirlen - 1);
+		}
+	}
+	if (*arg)
+		rc = parse_with(e, cfg, "--cdi", arg, cdi_keys, parse_cdi);
+	if (rc == 0 && lead && cfg->cdi_dir)
+		rc = fail(e, "--cdi: the directory is given twice");
+	if (rc == 0 && lead) {
+		cfg->cdi_dir = lead;
+		lead = NULL;
+	}
+	free(lead);
+	if (rc == 0 && !cfg->cdi_dir && !(cfg->cdi_dir = strdup(CDI_DIR_DEFAULT)))
+		return fail(e, "--cdi: out of memory");
+	return rc;
+}
+
 /* A non-empty string option value, copied. */
 static int copy_path(struct errbuf *e, const char *opt, const char *arg, char **out)
 {
@@ -696,7 +761,7 @@ static void config_init(struct vtpmd_config *cfg)
 struct raw_args {
 	const char *name, *tpmstate, *flags, *locality, *log, *pid;
 	const char *key, *migration_key, *seccomp, *migration, *pcap;
-	const char *runas, *chroot_dir, *print_info;
+	const char *runas, *chroot_dir, *print_info, *cdi;
 	bool tpm2, tpm12;
 };
 
@@ -794,6 +859,9 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 			cfg->action = ACTION_PRINT_INFO;
 			raw.print_info = optarg;
 			break;
+		case OPT_CDI:
+			raw.cdi = optarg;
+			break;
 		case OPT_UNSUPPORTED:
 			fail(&e, "option '--%s' is not supported",
 			     longindex >= 0 ? longopts[longindex].name
@@ -836,7 +904,8 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 		       parse_migration) < 0 ||
 	    parse_with(&e, cfg, "--pcap", raw.pcap, pcap_keys, parse_pcap) < 0 ||
 	    copy_path(&e, "--runas", raw.runas, &cfg->runas) < 0 ||
-	    copy_path(&e, "--chroot", raw.chroot_dir, &cfg->chroot_dir) < 0)
+	    copy_path(&e, "--chroot", raw.chroot_dir, &cfg->chroot_dir) < 0 ||
+	    (raw.cdi && parse_cdi_arg(&e, cfg, raw.cdi) < 0))
 		goto fail;
 	if (raw.print_info) {
 		unsigned long long flags;
@@ -870,6 +939,15 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 		if (!cfg->name) {
 			fail(&e, "out of memory");
 			goto fail;
+		}
+		/* The device's CDI name is its own name. */
+		if (cfg->cdi_dir) {
+			char why[256];
+
+			if (cdi_check_device_name(cfg->name, why, sizeof(why)) < 0) {
+				fail(&e, "--cdi: the device name %s", why);
+				goto fail;
+			}
 		}
 	}
 
@@ -906,6 +984,9 @@ void config_free(struct vtpmd_config *cfg)
 	free(cfg->runas);
 	free(cfg->chroot_dir);
 	free(cfg->pcap_file);
+	free(cfg->cdi_dir);
+	free(cfg->cdi_kind);
+	free(cfg->cdi_path);
 	config_init(cfg);
 }
 
@@ -968,6 +1049,12 @@ void config_usage(const char *prog, FILE *out)
 "                       (default kill)\n"
 "  --pcap file=PATH|fd=N[,truncate][,mode=0NNN]\n"
 "                       record TPM commands and responses as pcapng\n"
+"  --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH]\n"
+"                       once the device works, publish a Container Device\n"
+"                       Interface spec for it in DIR (default /var/run/cdi),\n"
+"                       so that containers ask for it as KIND=NAME (default\n"
+"                       kind vtpmd.io/tpm) and see it as PATH (default\n"
+"                       /dev/tpm0); removed again when vtpmd ends\n"
 "  --print-capabilities print the supported features as JSON and exit\n"
 "  --print-states       print the state blobs in --tpmstate as JSON and exit\n"
 "  --print-info FLAGS   print libtpms' information for FLAGS as JSON and exit\n"

@@ -71,6 +71,10 @@ struct vtpmd_config {
 	bool pcap_mode_given;
 
 	uint64_t print_info_flags; /* --print-info FLAGS */
+
+	char *cdi_dir;          /* --cdi: publish a CDI spec here; NULL = no spec */
+	char *cdi_kind;         /* --cdi kind=VENDOR/CLASS (default vtpmd.io/tpm) */
+	char *cdi_path;         /* --cdi path=: the node in the container (default /dev/tpm0) */
 };
 
 /*

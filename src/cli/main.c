@@ -6,14 +6,14 @@
  *
  *   as root      parse options; look up the --runas user; open /dev/cuse
  *                (first: a start that cannot have a device creates nothing);
- *                --chroot; logging; read the keys; go to the background;
- *                open the --pcap file
+ *                open the --cdi directory; --chroot; logging; read the
+ *                keys; go to the background; open the --pcap file
  *   as the user  open and lock the state directory, start the TPM: every
  *                state file is made by, and checked against, the user that
  *                will write it later
  *   as root      the kernel creates the node; then, in on_device_ready(),
- *                the pid file, the drop of every privilege, seccomp, and the
- *                parent and the service manager are told
+ *                the pid file, the CDI spec, the drop of every privilege,
+ *                seccomp, and the parent and the service manager are told
  *
  * On the way out the TPM gets its orderly shutdown and the state is written.
  */
@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cdi/cdi_names.h"
+#include "cdi/cdi_publish.h"
 #include "cli/config.h"
 #include "cli/print_caps.h"
 #include "cli/print_states.h"
@@ -46,6 +48,7 @@ struct vtpmd {
 	struct state_key file_key;      /* --key */
 	struct state_key migration_key; /* --migration-key */
 	struct pcap_writer *pcap;       /* --pcap, or NULL */
+	struct cdi_publisher cdi;       /* --cdi */
 	struct vtpm vtpm;
 	bool vtpm_open;                 /* vtpm_init() succeeded */
 	bool served;                    /* the device existed */
@@ -138,6 +141,20 @@ static int open_cuse(struct vtpmd *d)
 		startup_error("cannot create /dev/%s: cannot open /dev/cuse: %s",
 			      d->cfg.name, strerror(-d->cuse_fd));
 	return d->cuse_fd < 0 ? d->cuse_fd : 0;
+}
+
+/* --cdi: the spec directory (and /dev) are opened before any chroot, so
+ * both are the host's. */
+static int open_cdi(struct vtpmd *d)
+{
+	char err[512];
+	int ret = 0;
+
+	if (d->cfg.cdi_dir &&
+	    (ret = cdi_publisher_open(&d->cdi, d->cfg.cdi_dir, d->cfg.name, err,
+				      sizeof(err))) < 0)
+		startup_error("%s", err);
+	return ret;
 }
 
 /* Every path after this resolves inside --chroot DIR. */
@@ -350,6 +367,23 @@ static int lock_down(struct vtpmd *d)
 	return ret;
 }
 
+/* --cdi: the spec goes out while we are still root, before lock_down(). */
+static int publish_cdi(struct vtpmd *d)
+{
+	const struct cdi_publish_args args = {
+		.devname = d->cfg.name,
+		.kind = d->cfg.cdi_kind ? d->cfg.cdi_kind : CDI_KIND_DEFAULT,
+		.container_path = d->cfg.cdi_path ? d->cfg.cdi_path : CDI_PATH_DEFAULT,
+		.seccomp = d->cfg.seccomp,
+	};
+	char err[512];
+
+	if (!d->cfg.cdi_dir || cdi_publish(&d->cdi, &args, err, sizeof(err)) == 0)
+		return 0;
+	startup_error("%s", err);
+	return -EIO;
+}
+
 static int on_device_ready(void *ctx)
 {
 	struct vtpmd *d = ctx;
@@ -365,7 +399,9 @@ static int on_device_ready(void *ctx)
 			return ret;
 		}
 	}
-	ret = lock_down(d);
+	ret = publish_cdi(d);
+	if (ret == 0)
+		ret = lock_down(d);
 	if (ret < 0) {
 		d->failed = true;
 		return ret;
@@ -391,6 +427,7 @@ static int serve(struct vtpmd *d)
 
 	d->cuse_fd = -1;
 	d->served = true;
+	cdi_unpublish(&d->cdi);         /* first: no runtime may pick up a gone node */
 	notify_send("STOPPING=1");
 	if (ret < 0 && !d->failed)
 		startup_error("cannot create /dev/%s: the kernel refused the device",
@@ -403,14 +440,21 @@ static int run(struct vtpmd *d)
 	int ret;
 
 	d->cuse_fd = -1;
+	cdi_publisher_init(&d->cdi);
+	if ((ret = daemon_reset_signals()) < 0) {
+		startup_error("cannot reset the signal mask: %s", strerror(-ret));
+		goto out;
+	}
 	if ((ret = check_node_free(&d->cfg)) < 0 || (ret = lookup_user(d)) < 0 ||
-	    (ret = open_cuse(d)) < 0 || (ret = enter_chroot(&d->cfg)) < 0 ||
+	    (ret = open_cuse(d)) < 0 || (ret = open_cdi(d)) < 0 ||
+	    (ret = enter_chroot(&d->cfg)) < 0 ||
 	    (ret = setup_logging(&d->cfg)) < 0 || (ret = load_keys(d)) < 0 ||
 	    (ret = go_background(&d->cfg)) < 0 || (ret = open_pcap(d)) < 0 ||
 	    (ret = start_tpm_as_user(d)) < 0)
 		goto out;
 	ret = serve(d);
 out:
+	cdi_unpublish(&d->cdi);         /* closes what a failed start-up left open */
 	if (d->vtpm_open)
 		vtpm_fini(&d->vtpm);
 	pcap_close(d->pcap);    /* after vtpm_fini: it records the shutdown */

@@ -2,6 +2,7 @@
 /* daemon.c - fork into the background, parent waits for readiness. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +54,21 @@ int daemon_start(void)
 	close(fds[0]);
 	ready_fd = fds[1];
 	setsid();
+	return 0;
+}
+
+int daemon_reset_signals(void)
+{
+	static const int ended_by[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(ended_by) / sizeof(ended_by[0]); i++)
+		if (sigaction(ended_by[i], &dfl, NULL) < 0)
+			return -errno;
 	return 0;
 }
 

@@ -15,4 +15,10 @@ int daemon_start(void);
 /* Child: report readiness to the waiting parent and detach stdio. */
 void daemon_ready(void);
 
+/* Start from a clean signal state whatever the parent left: no signal
+ * blocked, and SIGTERM, SIGINT and SIGHUP at their defaults, so that the
+ * session's handlers take them (an OCI hook runs us with signals blocked;
+ * libfuse installs a handler only over SIG_DFL). Returns 0 or -errno. */
+int daemon_reset_signals(void);
+
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* seccomp.c - the allow-list, built with libseccomp. */
+/* seccomp.c - the allow-lists, built with libseccomp. */
 #include <errno.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -85,45 +86,87 @@ static int add_rules(scmp_filter_ctx ctx)
 	return 0;
 }
 
-int seccomp_allowlist_install(enum seccomp_action action)
+/* A filter that denies with ACTION: NULL (and *NONE set) for action=none,
+ * NULL with *NONE clear if it cannot be made (logged). */
+static scmp_filter_ctx filter_new(enum seccomp_action action, bool *none)
 {
-	uint32_t deny;
+	uint32_t deny = action == SECCOMP_ACTION_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
 	scmp_filter_ctx ctx;
 	int ret;
 
-	switch (action) {
-	case SECCOMP_ACTION_NONE:
-		log_info("seccomp: no filter (--seccomp action=none)");
-		return 0;
-	case SECCOMP_ACTION_LOG:
-		deny = SCMP_ACT_LOG;
-		break;
-	case SECCOMP_ACTION_KILL:
-	default:
-		deny = SCMP_ACT_KILL_PROCESS;
-		break;
-	}
+	*none = action == SECCOMP_ACTION_NONE;
+	if (*none)
+		return NULL;
 	ctx = seccomp_init(deny);
 	if (!ctx) {
 		log_error("seccomp: cannot set up a filter");
-		return -ENOMEM;
+		return NULL;
 	}
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, deny);
 	if (ret == 0)
 		/* All threads, should a library ever have started one. */
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	if (ret < 0)
+	if (ret < 0) {
 		log_error("seccomp: filter attributes: %s", strerror(-ret));
-	if (ret == 0)
-		ret = add_rules(ctx);
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Load the rules ADD_RET says were added, then release CTX. */
+static int filter_load(scmp_filter_ctx ctx, int add_ret)
+{
+	int ret = add_ret;
+
 	if (ret == 0) {
 		ret = seccomp_load(ctx);
 		if (ret < 0)
 			log_error("seccomp: loading the filter: %s", strerror(-ret));
 	}
 	seccomp_release(ctx);
+	return ret;
+}
+
+int seccomp_allowlist_install(enum seccomp_action action)
+{
+	bool none;
+	scmp_filter_ctx ctx = filter_new(action, &none);
+	int ret;
+
+	if (none) {
+		log_info("seccomp: no filter (--seccomp action=none)");
+		return 0;
+	}
+	if (!ctx)
+		return -ENOMEM;
+	ret = filter_load(ctx, add_rules(ctx));
 	if (ret == 0)
 		log_info("seccomp: allow-list installed, anything else is %s",
 			 action == SECCOMP_ACTION_LOG ? "logged" : "fatal");
 	return ret;
+}
+
+int seccomp_unlinker_install(enum seccomp_action action, int dirfd)
+{
+	static const char *const calls[] = {
+		"read", "write", "close", "exit", "exit_group", "rt_sigreturn",
+	};
+	/* unlinkat in the one directory only */
+	const struct scmp_arg_cmp in_dir = {
+		.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)dirfd,
+	};
+	bool none;
+	scmp_filter_ctx ctx = filter_new(action, &none);
+	int ret = 0;
+
+	if (none)
+		return 0;
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; ret == 0 && i < sizeof(calls) / sizeof(calls[0]); i++)
+		ret = add(ctx, SCMP_ACT_ALLOW, calls[i], 0, NULL);
+	if (ret == 0)
+		ret = add(ctx, SCMP_ACT_ALLOW, "unlinkat", 1, &in_dir);
+	return filter_load(ctx, ret);
 }

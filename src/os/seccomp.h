@@ -27,4 +27,11 @@ enum seccomp_action {
 /* Returns 0 or -errno (logged). */
 int seccomp_allowlist_install(enum seccomp_action action);
 
+/*
+ * The filter of a helper process that only waits, reports and removes files
+ * in one directory (vtpmd --cdi's janitor): read, write, close, the exits,
+ * and unlinkat relative to DIRFD. Same ACTION and result as above.
+ */
+int seccomp_unlinker_install(enum seccomp_action action, int dirfd);
+
 #endif

@@ -26,10 +26,12 @@ make -s -C "$repo" BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" install >/dev
 
 # The expected tree: mode and path of every file.
 expected=(
+	"755 $prefix/bin/vtpm-cdi"
 	"755 $prefix/bin/vtpm-setup"
 	"755 $prefix/bin/vtpmctl"
 	"755 $prefix/bin/vtpmd"
 	"644 $prefix/include/vtpm/ioctl.h"
+	"644 $prefix/share/man/man8/vtpm-cdi.8"
 	"644 $prefix/share/man/man8/vtpm-setup.8"
 	"644 $prefix/share/man/man8/vtpmctl.8"
 	"644 $prefix/share/man/man8/vtpmd.8"
@@ -111,6 +113,7 @@ fi
 "$dest$prefix/bin/vtpmctl" --version | grep -q '^vtpmctl version ' || fail "vtpmctl --version"
 "$dest$prefix/bin/vtpmd" --version | grep -q '^vtpmd ' || fail "vtpmd --version"
 "$dest$prefix/bin/vtpm-setup" --version | grep -q '^vtpm-setup ' || fail "vtpm-setup --version"
+"$dest$prefix/bin/vtpm-cdi" --version | grep -q '^vtpm-cdi ' || fail "vtpm-cdi --version"
 if command -v mandoc >/dev/null; then
 	mandoc -Tlint -W warning "$dest$prefix"/share/man/man8/*.8 || fail "man pages are not lint-clean"
 fi

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cdi_publish.c - vtpmd's own CDI spec: written once the node exists, removed at exit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cdi/cdi_file.h"
+#include "cdi/cdi_publish.h"
+#include "cdi/cdi_spec.h"
+#include "os/log.h"
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	log_make_printable(err, strlen(err));
+	return -1;
+}
+
+static void close_dirs(struct cdi_publisher *p)
+{
+	if (p->dir_fd >= 0)
+		close(p->dir_fd);
+	if (p->dev_fd >= 0)
+		close(p->dev_fd);
+	p->dir_fd = p->dev_fd = -1;
+}
+
+void cdi_publisher_init(struct cdi_publisher *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->dir_fd = p->dev_fd = -1;
+	p->janitor.pid = -1;
+	p->janitor.release_fd = p->janitor.result_fd = -1;
+}
+
+int cdi_publisher_open(struct cdi_publisher *p, const char *dir, const char *devname,
+		       char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
+
+	if (cdi_file_name_device(p->file, sizeof(p->file), devname) < 0)
+		return fail(err, errlen, "--cdi: device name '%s' is too long", devname);
+	ret = cdi_dir_open(dir, &p->dir_fd);
+	if (ret < 0)
+		return fail(err, errlen, "--cdi: cannot open or create '%s': %s", dir,
+			    strerror(-ret));
+	if (fstat(p->dir_fd, &st) < 0) {
+		ret = errno;
+		close_dirs(p);
+		return fail(err, errlen, "--cdi: '%s': %s", dir, strerror(ret));
+	}
+	if (st.st_uid != 0 || (st.st_mode & 0300) != 0300) {
+		close_dirs(p);
+		return fail(err, errlen,
+			    "--cdi: '%s' must belong to root and be writable by it (a spec directory anyone else may write lets them run hooks as root)",
+			    dir);
+	}
+	p->dev_fd = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->dev_fd < 0) {
+		ret = errno;
+		close_dirs(p);
+		return fail(err, errlen, "--cdi: cannot open /dev: %s", strerror(ret));
+	}
+	return 0;
+}
+
+int cdi_publish(struct cdi_publisher *p, const struct cdi_publish_args *a,
+		char *err, size_t errlen)
+{
+	char host_path[300], why[256];
+	struct cdi_device dev;
+	struct stat st;
+	char *json = NULL;
+	size_t len;
+	int ret;
+
+	if (p->dir_fd < 0)
+		return 0;
+	/* The node the kernel just made: its numbers, dynamic or fixed. */
+	errno = 0;
+	if (fstatat(p->dev_fd, a->devname, &st, 0) < 0 || !S_ISCHR(st.st_mode)) {
+		ret = errno ? errno : ENODEV;
+		close_dirs(p);
+		return fail(err, errlen, "--cdi: cannot read the numbers of /dev/%s: %s",
+			    a->devname, strerror(ret));
+	}
+	snprintf(host_path, sizeof(host_path), "/dev/%s", a->devname);
+	dev = (struct cdi_device){
+		.name = a->devname,
+		.path = a->container_path,
+		.host_path = host_path,
+		.major = major(st.st_rdev),
+		.minor = minor(st.st_rdev),
+		.file_mode = CDI_NODE_MODE,
+	};
+	ret = cdi_spec_format(a->kind, &dev, 1, &json, &len, why, sizeof(why));
+	if (ret < 0) {
+		close_dirs(p);
+		return fail(err, errlen, "--cdi: %s", why);
+	}
+	ret = cdi_file_write(p->dir_fd, p->file, json, len);
+	free(json);
+	if (ret < 0) {
+		close_dirs(p);
+		return fail(err, errlen, "--cdi: cannot write %s: %s", p->file, strerror(-ret));
+	}
+	ret = cdi_janitor_start(&p->janitor, p->dir_fd, p->file, a->seccomp);
+	if (ret < 0) {
+		/* Still root here: take the file back ourselves. */
+		cdi_file_remove(p->dir_fd, p->file);
+		close_dirs(p);
+		return fail(err, errlen, "--cdi: cannot start the spec's remover: %s",
+			    strerror(-ret));
+	}
+	p->published = true;
+	close_dirs(p);
+	log_info("CDI: %s=%s (%u:%u) published as %s", a->kind, a->devname,
+		 dev.major, dev.minor, p->file);
+	return 0;
+}
+
+void cdi_unpublish(struct cdi_publisher *p)
+{
+	int ret;
+
+	close_dirs(p);
+	if (!p->published)
+		return;
+	p->published = false;
+	ret = cdi_janitor_finish(&p->janitor);
+	if (ret == 0)
+		log_info("CDI: %s removed", p->file);
+	else if (ret == -ECHILD)
+		log_error("CDI: the spec's remover ended early; %s may be left behind", p->file);
+	else
+		log_error("CDI: cannot remove %s: %s", p->file, strerror(-ret));
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cdi_spec.c - check a set of TPM devices against the CDI rules, write them as JSON. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cdi/cdi_names.h"
+#include "cdi/cdi_spec.h"
+#include "cdi/json_writer.h"
+#include "os/log.h"
+
+/* The kernel's largest character major and minor (12 and 20 bits). */
+#define DEV_MAJOR_MAX 4095u
+#define DEV_MINOR_MAX 1048575u
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+		log_make_printable(err, strlen(err));
+	}
+	return -EINVAL;
+}
+
+/* The hook names CDI 0.5.0 accepts (the OCI runtime spec's). */
+static bool hook_name_ok(const char *name)
+{
+	static const char *const names[] = {
+		"prestart", "createRuntime", "createContainer", "startContainer",
+		"poststart", "poststop",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static int check_hook(const struct cdi_device *d, const struct cdi_hook *h,
+		      char *err, size_t errlen)
+{
+	if (!h->hook_name || !hook_name_ok(h->hook_name))
+		return fail(err, errlen, "device %s: unknown hook '%s'", d->name,
+			    h->hook_name ? h->hook_name : "(none)");
+	if (!h->path || h->path[0] != '/')
+		return fail(err, errlen, "device %s: hook %s needs an absolute path",
+			    d->name, h->hook_name);
+	for (size_t i = 0; i < h->nenv; i++) {
+		const char *eq = strchr(h->env[i], '=');
+
+		if (!eq || eq == h->env[i])
+			return fail(err, errlen, "device %s: hook environment entry '%s' is not NAME=VALUE",
+				    d->name, h->env[i]);
+	}
+	return 0;
+}
+
+static int check_device(const struct cdi_device *d, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (!d->name || cdi_check_device_name(d->name, why, sizeof(why)) < 0)
+		return fail(err, errlen, "%s", d->name ? why : "a device has no name");
+	if (!d->path || cdi_check_container_path(d->path, why, sizeof(why)) < 0)
+		return fail(err, errlen, "device %s: %s", d->name,
+			    d->path ? why : "no container path");
+	if (!d->host_path || d->host_path[0] != '/')
+		return fail(err, errlen, "device %s: the host path must be absolute", d->name);
+	/* Major 0 would make the runtime look the numbers up on the host. */
+	if (d->major == 0 || d->major > DEV_MAJOR_MAX || d->minor > DEV_MINOR_MAX)
+		return fail(err, errlen, "device %s: %u:%u is not a character device number",
+			    d->name, d->major, d->minor);
+	if (d->file_mode > 0777)
+		return fail(err, errlen, "device %s: file mode 0%o has more than permission bits",
+			    d->name, d->file_mode);
+	for (size_t i = 0; i < d->nhooks; i++) {
+		int ret = check_hook(d, &d->hooks[i], err, errlen);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int check_all(const char *kind, const struct cdi_device *devs, size_t ndevs,
+		     char *err, size_t errlen)
+{
+	int ret;
+
+	if ((ret = cdi_check_kind(kind, err, errlen)) < 0)
+		return ret;
+	if (ndevs == 0)
+		return fail(err, errlen, "a CDI spec needs at least one device");
+	for (size_t i = 0; i < ndevs; i++) {
+		if ((ret = check_device(&devs[i], err, errlen)) < 0)
+			return ret;
+		/* A runtime drops every device of a name given twice. */
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(devs[i].name, devs[j].name) == 0)
+				return fail(err, errlen, "device name %s is given twice",
+					    devs[i].name);
+	}
+	return 0;
+}
+
+static void write_strings(struct json_writer *w, const char *key,
+			  const char *const *v, size_t n)
+{
+	if (n == 0)
+		return;
+	json_key(w, key);
+	json_array_begin(w);
+	for (size_t i = 0; i < n; i++)
+		json_string(w, v[i]);
+	json_array_end(w);
+}
+
+static void write_hook(struct json_writer *w, const struct cdi_hook *h)
+{
+	json_object_begin(w);
+	json_member_string(w, "hookName", h->hook_name);
+	json_member_string(w, "path", h->path);
+	write_strings(w, "args", h->args, h->nargs);
+	write_strings(w, "env", h->env, h->nenv);
+	if (h->timeout)
+		json_member_int(w, "timeout", h->timeout);
+	json_object_end(w);
+}
+
+static void write_device(struct json_writer *w, const struct cdi_device *d)
+{
+	json_object_begin(w);
+	json_member_string(w, "name", d->name);
+	json_key(w, "containerEdits");
+	json_object_begin(w);
+	json_key(w, "deviceNodes");
+	json_array_begin(w);
+	json_object_begin(w);
+	json_member_string(w, "path", d->path);
+	json_member_string(w, "hostPath", d->host_path);
+	json_member_string(w, "type", "c");
+	json_member_int(w, "major", d->major);
+	json_member_int(w, "minor", d->minor);
+	if (d->file_mode)
+		json_member_int(w, "fileMode", d->file_mode);
+	json_member_string(w, "permissions", "rw");
+	json_object_end(w);
+	json_array_end(w);
+	if (d->nhooks) {
+		json_key(w, "hooks");
+		json_array_begin(w);
+		for (size_t i = 0; i < d->nhooks; i++)
+			write_hook(w, &d->hooks[i]);
+		json_array_end(w);
+	}
+	json_object_end(w);
+	json_object_end(w);
+}
+
+int cdi_spec_format(const char *kind, const struct cdi_device *devs, size_t ndevs,
+		    char **out, size_t *len, char *err, size_t errlen)
+{
+	struct json_writer w;
+	int ret = check_all(kind, devs, ndevs, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	json_init(&w, 2);
+	json_object_begin(&w);
+	json_member_string(&w, "cdiVersion", CDI_VERSION);
+	json_member_string(&w, "kind", kind);
+	json_key(&w, "devices");
+	json_array_begin(&w);
+	for (size_t i = 0; i < ndevs; i++)
+		write_device(&w, &devs[i]);
+	json_array_end(&w);
+	json_object_end(&w);
+	ret = json_finish(&w, out, len);
+	if (ret == -EILSEQ)
+		fail(err, errlen, "a name, path or hook argument is not valid UTF-8");
+	else if (ret < 0)
+		fail(err, errlen, "cannot format the CDI spec: %s", strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * setup_main.c - vtpm-setup: manufacture a TPM 2.0 state directory
+ * in-process (no daemon, no socket, no child process), swtpm_setup's
+ * options, all or nothing.
+ *
+ * Order: parse; look at DIR (an existing state is refused, kept or
+ * replaced); load the CA and reserve serial numbers; make the new state in
+ * a directory beside DIR through the project's TPM and store; stage
+ * --ek-pub; move the new state into place; then --ek-pub into place.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "os/log.h"
+#include "vtpm-setup/setup_ca.h"
+#include "vtpm-setup/setup_files.h"
+#include "vtpm-setup/setup_info.h"
+#include "vtpm-setup/setup_log.h"
+#include "vtpm-setup/setup_manufacture.h"
+#include "vtpm-setup/setup_opts.h"
+#include "vtpm-setup/setup_place.h"
+#include "vtpm-setup/setup_tpm.h"
+
+#define ERR_MAX 512
+
+/* The one line a failure prints, also into the log. */
+static int failure(const char *msg)
+{
+	char line[ERR_MAX];
+
+	snprintf(line, sizeof(line), "%s", msg);
+	log_make_printable(line, strlen(line));
+	fprintf(stderr, "vtpm-setup: %s\n", line);
+	slog("Error: %s", line);
+	return 1;
+}
+
+static int print_version(void)
+{
+	char lib[32];
+
+	setup_tpm_lib_version(lib, sizeof(lib));
+	printf("vtpm-setup %s (libtpms %s)\n", VTPMD_VERSION, lib);
+	return 0;
+}
+
+/* swtpm_setup's JSON shape, listing only what works here. */
+static int print_capabilities(void)
+{
+	unsigned sizes[8];
+	size_t n, i;
+	char err[ERR_MAX];
+
+	if (setup_info_rsa_keysizes(sizes, 8, &n, err, sizeof(err)) < 0)
+		return failure(err);
+	printf("{ \"type\": \"swtpm_setup\", \"features\": [ \"tpm-2.0\", "
+	       "\"cmdarg-keyfile-fd\", \"cmdarg-pwdfile-fd\"");
+	if (n == 0)
+		printf(", \"tpm2-rsa-keysize-2048\"");
+	for (i = 0; i < n; i++)
+		printf(", \"tpm2-rsa-keysize-%u\"", sizes[i]);
+	printf(" ], \"version\": \"%s\" }\n", VTPMD_VERSION);
+	return 0;
+}
+
+static int check_rsa_size(unsigned bits, char *err, size_t errlen)
+{
+	unsigned sizes[8];
+	size_t n, i;
+
+	if (bits == 2048)
+		return 0;
+	if (setup_info_rsa_keysizes(sizes, 8, &n, err, errlen) < 0)
+		return -EIO;
+	for (i = 0; i < n; i++)
+		if (sizes[i] == bits)
+			return 0;
+	snprintf(err, errlen, "--rsa-keysize %u: this libtpms does not make %u-bit RSA keys",
+		 bits, bits);
+	return -ENOTSUP;
+}
+
+struct run {
+	const struct setup_options *o;
+	struct placement place;
+	struct setup_ca ca;
+	bool ca_open;
+	struct cert_tpm_info tpm_info;
+	struct setup_eks eks;
+	struct staged_file ek_pub;
+	char err[ERR_MAX];
+};
+
+/* The TPM work in the temporary directory. */
+static int fill(struct run *r, bool manufacture)
+{
+	const struct manufacture_env env = {
+		.ca = r->ca_open ? &r->ca : NULL,
+		.tpm_info = &r->tpm_info,
+		.now = time(NULL),
+	};
+	int ret = setup_tpm_open(r->place.tmp, &r->o->key, r->err, sizeof(r->err));
+
+	if (ret == 0)
+		ret = manufacture ? setup_manufacture(r->o, &env, &r->eks, r->err,
+						      sizeof(r->err)) :
+			setup_amend(r->o, &r->eks, r->err, sizeof(r->err));
+	setup_tpm_close();
+	if (ret == 0) {
+		ret = place_fill_check(&r->place);
+		if (ret < 0)
+			snprintf(r->err, sizeof(r->err), "making the state failed: %s",
+				 strerror(-ret));
+	}
+	return ret;
+}
+
+static int stage_ek_pub(struct run *r)
+{
+	char *pem;
+	size_t len;
+	int ret;
+
+	if (!r->o->ek_pub)
+		return 0;
+	ret = setup_eks_pem(&r->eks, &pem, &len);
+	if (ret == 0)
+		ret = files_stage(&r->ek_pub, r->o->ek_pub, pem, len, 0644);
+	free(pem);
+	if (ret < 0)
+		snprintf(r->err, sizeof(r->err), "cannot write --ek-pub %s: %s",
+			 r->o->ek_pub, strerror(-ret));
+	return ret;
+}
+
+static int prepare_certificates(struct run *r)
+{
+	int ret;
+
+	if (!r->o->create_ek_cert)
+		return 0;
+	ret = setup_info_tpm(&r->tpm_info, r->err, sizeof(r->err));
+	if (ret == 0)
+		ret = setup_ca_open(&r->ca, &r->o->ca, setup_cert_count(r->o),
+				    r->err, sizeof(r->err));
+	r->ca_open = ret == 0;
+	return ret;
+}
+
+enum mode {
+	MODE_NOTHING,           /* --not-overwrite found a state */
+	MODE_MANUFACTURE,
+	MODE_AMEND,             /* --ek-cert */
+	MODE_EXPORT,            /* --not-overwrite --ek-pub: read the EKs only */
+};
+
+/* What to do, given what DIR holds. */
+static int decide(struct run *r, enum mode *mode)
+{
+	const struct setup_options *o = r->o;
+
+	if (!setup_opts_manufactures(o)) {
+		*mode = MODE_AMEND;
+		if (!r->place.has_state) {
+			snprintf(r->err, sizeof(r->err), "%s holds no TPM state to add "
+				 "a certificate to", o->state_dir);
+			return -ENOENT;
+		}
+		if (r->place.has_volatile) {
+			snprintf(r->err, sizeof(r->err), "%s holds a saved volatile "
+				 "state (a suspended TPM); start and stop it first",
+				 o->state_dir);
+			return -EBUSY;
+		}
+		return 0;
+	}
+	*mode = MODE_MANUFACTURE;
+	if (!r->place.has_state || o->existing == EXISTING_OVERWRITE)
+		return 0;
+	if (o->existing == EXISTING_KEEP) {
+		slog("Not overwriting the existing state in %s.", o->state_dir);
+		*mode = o->ek_pub ? MODE_EXPORT : MODE_NOTHING;
+		return 0;
+	}
+	snprintf(r->err, sizeof(r->err), "%s already holds a TPM state; "
+		 "--overwrite replaces it, --not-overwrite keeps it", o->state_dir);
+	return -EEXIST;
+}
+
+static int run_setup(struct run *r)
+{
+	enum mode mode = MODE_NOTHING;
+	int ret;
+
+	ret = place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
+	if (ret == 0)
+		ret = decide(r, &mode);
+	if (ret < 0 || mode == MODE_NOTHING) {
+		place_end(&r->place);
+		return ret;
+	}
+	if (mode == MODE_MANUFACTURE) {
+		ret = check_rsa_size(r->o->rsa_bits, r->err, sizeof(r->err));
+		if (ret == 0)
+			ret = prepare_certificates(r);
+	}
+	if (ret == 0)
+		ret = place_begin(&r->place, mode != MODE_MANUFACTURE, r->err,
+				  sizeof(r->err));
+	if (ret == 0) {
+		slog("%s the TPM in %s.", mode == MODE_MANUFACTURE ? "Manufacturing" :
+		     mode == MODE_AMEND ? "Amending" : "Reading", r->place.tmp);
+		ret = fill(r, mode == MODE_MANUFACTURE);
+	}
+	if (ret == 0)
+		ret = stage_ek_pub(r);
+	if (ret == 0 && mode != MODE_EXPORT) {
+		r->err[0] = '\0';
+		ret = place_commit(&r->place, r->err, sizeof(r->err));
+		if (ret == 0 && r->err[0]) {
+			/* placed; only the old state could not be removed */
+			log_make_printable(r->err, strlen(r->err));
+			fprintf(stderr, "vtpm-setup: warning: %s\n", r->err);
+			slog("Warning: %s", r->err);
+		}
+	}
+	if (ret == 0) {
+		ret = files_stage_commit(&r->ek_pub);
+		if (ret < 0)
+			snprintf(r->err, sizeof(r->err), "--ek-pub %s could not be "
+				 "written: %s", r->o->ek_pub, strerror(-ret));
+	}
+	files_stage_abort(&r->ek_pub);
+	place_end(&r->place);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct setup_options o;
+	struct run r = { .o = &o };
+	char err[ERR_MAX];
+	int ret;
+
+	if (setup_opts_parse(&o, argc, argv, err, sizeof(err)) < 0)
+		return failure(err);
+	switch (o.action) {
+	case SETUP_HELP:
+		setup_opts_usage(stdout, "vtpm-setup");
+		return 0;
+	case SETUP_VERSION:
+		return print_version();
+	case SETUP_PRINT_CAPABILITIES:
+		return print_capabilities();
+	case SETUP_RUN:
+		break;
+	}
+	if (o.logfile && (ret = slog_open(o.logfile)) < 0) {
+		snprintf(err, sizeof(err), "--logfile %s: %s", o.logfile, strerror(-ret));
+		return failure(err);
+	}
+	setup_tpm_log_to(slog_fd());
+	slog("vtpm-setup %s: TPM 2.0 state in %s", VTPMD_VERSION, o.state_dir);
+
+	ret = run_setup(&r);
+	setup_eks_free(&r.eks);
+	if (r.ca_open)
+		setup_ca_close(&r.ca);
+	if (ret < 0) {
+		failure(r.err);
+		slog_close();
+		return 1;
+	}
+	slog("Successfully authored the TPM state in %s.", o.state_dir);
+	slog_close();
+	return 0;
+}

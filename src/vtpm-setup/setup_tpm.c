@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * setup_tpm.c - the glue between vtpm-setup and the project's TPM (which
+ * owns the store), key and log layers (see setup_tpm.h). Every call
+ * vtpm-setup makes into those APIs is in this file, so that a change of
+ * theirs is ported here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtpms/tpm_error.h>
+#include <openssl/crypto.h>
+
+#include "os/log.h"
+#include "store/key.h"
+#include "store/store.h"
+#include "tpm/tpm.h"
+#include "vtpm-setup/setup_tpm.h"
+
+static struct {
+	struct tpm tpm;
+	bool open;
+	uint8_t *resp;          /* libtpms' response buffer, grown by it */
+	uint32_t resp_cap;
+} g;
+
+void setup_tpm_log_to(int fd)
+{
+	static int devnull = -1;
+
+	if (fd < 0) {
+		/* libtpms writes its failure-mode lines to stderr unless told
+		 * otherwise; a failure must stay one line of vtpm-setup's own */
+		log_disable();
+		if (devnull < 0)
+			devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (devnull >= 0)
+			tpm_lib_log_to(devnull, 0, NULL);
+		return;
+	}
+	if (log_set_fd(fd) == 0) {
+		log_set_level(LOG_LEVEL_ERROR);
+		tpm_lib_log_to(fd, 0, NULL);
+	}
+}
+
+static int load_state_key(const struct setup_state_key *key,
+			  struct state_key *file_key, char *err, size_t errlen)
+{
+	struct key_source src = {
+		.given = true,
+		.passphrase = key->passphrase,
+		.file = (char *)key->file,
+		.fd = key->fd,
+		.cipher = key->aes256 ? KEY_AES_256_CBC : KEY_AES_128_CBC,
+		.format = KEY_FORMAT_HEX,
+		.kdf = KEY_KDF_PBKDF2,
+		.remove = false,
+	};
+	char why[256];
+	int ret = key_load(&src, file_key, why, sizeof(why));
+
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", key->passphrase ? "--pwdfile" : "--keyfile",
+			 why);
+	return ret;
+}
+
+int setup_tpm_open(const char *dir, const struct setup_state_key *key,
+		   char *err, size_t errlen)
+{
+	struct state_key file_key = { .len = 0 };
+	struct tpm_options topt = {
+		.version = TPM_VERSION_2,
+		.auto_shutdown = false,  /* vtpm-setup sends its own Shutdown */
+		.store = {
+			.dir = dir,
+			.file_mode = STORE_MODE_DEFAULT,
+		},
+	};
+	int ret;
+
+	if (g.open) {
+		snprintf(err, errlen, "internal error: the TPM is already open");
+		return -EBUSY;
+	}
+	if (key && key->given) {
+		ret = load_state_key(key, &file_key, err, errlen);
+		if (ret < 0)
+			return ret;
+		topt.store.file_key = &file_key;        /* the store copies it */
+	}
+	ret = tpm_open(&g.tpm, &topt);
+	key_wipe(&file_key);
+	if (ret < 0) {
+		snprintf(err, errlen, "state directory %s: %s", dir,
+			 ret == -EAGAIN ? "in use by another process" : strerror(-ret));
+		return ret;
+	}
+	g.open = true;
+	return 0;
+}
+
+int setup_tpm_power_on(char *err, size_t errlen)
+{
+	TPM_RESULT rc = tpm_start(&g.tpm);
+
+	if (rc != TPM_SUCCESS) {
+		snprintf(err, errlen, "the TPM did not start: libtpms could not load "
+			 "the state (0x%x; wrong key or damaged state?)", rc);
+		return -EIO;
+	}
+	return 0;
+}
+
+void setup_tpm_power_off(void)
+{
+	if (g.open)
+		tpm_stop(&g.tpm);
+}
+
+void setup_tpm_close(void)
+{
+	if (g.open)
+		tpm_close(&g.tpm);
+	g.open = false;
+	if (g.resp)
+		OPENSSL_cleanse(g.resp, g.resp_cap);
+	free(g.resp);
+	g.resp = NULL;
+	g.resp_cap = 0;
+}
+
+int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+		       size_t resp_cap, size_t *resp_len)
+{
+	uint8_t copy[TPM_MAX_COMMAND_SIZE];
+	uint32_t len = 0;
+
+	*resp_len = 0;
+	if (!g.open || cmd_len < TPM_HEADER_SIZE || cmd_len > sizeof(copy))
+		return -EINVAL;
+	/* tpm_execute() may look at (and libtpms work in) the command buffer */
+	memcpy(copy, cmd, cmd_len);
+	if (tpm_execute(&g.tpm, copy, (uint32_t)cmd_len, &g.resp, &len, &g.resp_cap) < 0 ||
+	    !g.resp || len < TPM_HEADER_SIZE)
+		return -EIO;
+	if (len > resp_cap)
+		return -EMSGSIZE;
+	memcpy(resp, g.resp, len);
+	*resp_len = len;
+	return 0;
+}
+
+char *setup_tpm_info(unsigned flags)
+{
+	return tpm_lib_info(TPM_VERSION_2, flags);
+}
+
+void setup_tpm_lib_version(char *buf, size_t len)
+{
+	uint32_t v = tpm_lib_version();
+
+	snprintf(buf, len, "%u.%u.%u", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_config_cdi.c - vtpmd --cdi: its three spellings, defaults and refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cli/config.h"
+
+#define MAX_ARGS 16
+
+static char errbuf[512];
+
+static int parse_args(struct vtpmd_config *cfg, const char *const *args)
+{
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+
+	while (args[argc]) {
+		assert_true(argc < MAX_ARGS);
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	memset(errbuf, 'x', sizeof(errbuf));
+	return config_parse(cfg, argc, argv, errbuf, sizeof(errbuf));
+}
+
+#define PARSE(cfg, ...) \
+	parse_args((cfg), (const char *const[]){ "vtpmd", "--tpmstate", "dir=/s", __VA_ARGS__, NULL })
+
+static void ok(struct vtpmd_config *cfg, int rc)
+{
+	if (rc != 0)
+		fail_msg("unexpected error: %s", errbuf);
+	(void)cfg;
+}
+
+#define ERR(needle, ...) do { \
+	struct vtpmd_config c_; \
+	assert_int_equal(PARSE(&c_, __VA_ARGS__), -1); \
+	if (!strstr(errbuf, (needle))) \
+		fail_msg("'%s' not in '%s'", (needle), errbuf); \
+	assert_null(strchr(errbuf, '\n')); \
+	assert_null(c_.cdi_dir); \
+	assert_null(c_.cdi_kind); \
+	assert_null(c_.cdi_path); \
+	config_free(&c_); \
+} while (0)
+
+static void test_absent(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	ok(&c, PARSE(&c, "-n", "vtpm0"));
+	assert_null(c.cdi_dir);
+	assert_null(c.cdi_kind);
+	assert_null(c.cdi_path);
+	config_free(&c);
+}
+
+static void test_spellings(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "/run/cdi"));
+	assert_string_equal(c.cdi_dir, "/run/cdi");
+	assert_null(c.cdi_kind);        /* main.c applies the defaults */
+	assert_null(c.cdi_path);
+	config_free(&c);
+
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "dir=rel/dir,kind=example.com/tpm,path=/dev/tpmrm0"));
+	assert_string_equal(c.cdi_dir, "rel/dir");
+	assert_string_equal(c.cdi_kind, "example.com/tpm");
+	assert_string_equal(c.cdi_path, "/dev/tpmrm0");
+	config_free(&c);
+
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "/etc/cdi,path=/dev/tpm1"));
+	assert_string_equal(c.cdi_dir, "/etc/cdi");
+	assert_string_equal(c.cdi_path, "/dev/tpm1");
+	config_free(&c);
+
+	/* Without a directory: the dynamic one CDI runtimes read. */
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "kind=ab/cd"));
+	assert_string_equal(c.cdi_dir, "/var/run/cdi");
+	config_free(&c);
+
+	/* The last --cdi wins as a whole, as for every option. */
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "/a,kind=ab/cd", "--cdi", "/b"));
+	assert_string_equal(c.cdi_dir, "/b");
+	assert_null(c.cdi_kind);
+	config_free(&c);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	ERR("needs a value", "-n", "vtpm0", "--cdi");
+	ERR("empty value", "-n", "vtpm0", "--cdi", "");
+	ERR("unknown parameter 'cdi'", "-n", "vtpm0", "--cdi", "cdi");
+	ERR("unknown parameter 'mode'", "-n", "vtpm0", "--cdi", "/a,mode=1");
+	ERR("directory is given twice", "-n", "vtpm0", "--cdi", "/a,dir=/b");
+	ERR("empty parameter", "-n", "vtpm0", "--cdi", "/a,");
+	ERR("empty value for 'dir'", "-n", "vtpm0", "--cdi", "dir=");
+	ERR("'kind' given more than once", "-n", "vtpm0", "--cdi", "kind=ab/cd,kind=ab/ce");
+	ERR("not VENDOR/CLASS", "-n", "vtpm0", "--cdi", "kind=tpm");
+	ERR("the vendor must be", "-n", "vtpm0", "--cdi", "kind=v/tpm");
+	ERR("the class must be", "-n", "vtpm0", "--cdi", "kind=vtpmd.io/t.pm");
+	ERR("not an absolute path", "-n", "vtpm0", "--cdi", "path=dev/tpm0");
+	ERR("'..' component", "-n", "vtpm0", "--cdi", "path=/dev/../tpm0");
+	/* The device is asked for by its own name, which must be a CDI name. */
+	ERR("is not a CDI device name", "-n", "vtpm0.", "--cdi", "/run/cdi");
+	ERR("is not a CDI device name", "-n", "_vtpm", "--cdi", "/run/cdi");
+	ERR("is not a CDI device name", "-n", "vtpm+1", "--cdi", "/run/cdi");
+}
+
+/* Such a name is fine without --cdi. */
+static void test_name_checked_only_with_cdi(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	ok(&c, PARSE(&c, "-n", "vtpm+1"));
+	config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_absent),
+		cmocka_unit_test(test_spellings),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_name_checked_only_with_cdi),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
