@@ -5,8 +5,7 @@
 # runc: a new TPM per container, gone with it; a slot asked for twice fails
 # the second container with a clear error and leaves the first alone;
 # --persistent keeps a TPM's state under the container's vtpmd.io/state
-# annotation; --setup manufactures new state (Debian's swtpm_setup stands in
-# for vtpm-setup here, with the same options).
+# annotation; --setup manufactures new state with vtpm-setup.
 load lib
 load containers
 
@@ -156,13 +155,16 @@ hook_log() {
 }
 
 # bats test_tags=slow
-@test "--setup: each new state is manufactured first (swtpm_setup --createek stands in for vtpm-setup)" {
-	command -v swtpm_setup >/dev/null || skip "swtpm_setup is not installed"
-	pool made --slots 1 --first-minor 20 --setup "$(command -v swtpm_setup)" --setup-arg --createek
+@test "--setup: each new state is manufactured first by vtpm-setup (EK and its certificate)" {
+	local setup=${VTPMD%/*}/vtpm-setup
+	pool made --slots 1 --first-minor 20 --setup "$setup" --setup-arg --createek \
+		--setup-arg --create-ek-cert --setup-arg --ca-dir --setup-arg "$BATS_TEST_TMPDIR/ca"
 	run ct_run --device "$CT_KIND=made0" -- \
-		'tpm2_readpublic -T device:/dev/tpm0 -c 0x81010001 | grep -c "^name:"'
+		'tpm2_readpublic -T device:/dev/tpm0 -c 0x81010001 | grep -c "^name:";
+		 tpm2_nvreadpublic -T device:/dev/tpm0 0x1c00002 | grep -c "^0x1c00002:"'
 	assert_status 0
-	assert_eq "${lines[0]}" 1 "the EK at 0x81010001 that swtpm_setup made"
+	assert_eq "${lines[0]}" 1 "the EK at 0x81010001 that vtpm-setup made"
+	assert_eq "${lines[1]}" 1 "its certificate's NV index"
 	assert_no_vtpmd
 	"$VTPM_CDI" pool --remove --dir "$CT_CDI_DIR" --prefix made
 }
