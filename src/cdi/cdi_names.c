@@ -9,20 +9,6 @@
 #include "cdi/cdi_names.h"
 #include "os/log.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-		log_make_printable(err, strlen(err));
-	}
-	return -EINVAL;
-}
-
 /* ASCII only: the CDI library checks bytes, never the locale. */
 static bool is_letter(char c)
 {
@@ -58,18 +44,19 @@ int cdi_check_kind(const char *kind, char *err, size_t errlen)
 	size_t vlen, clen;
 
 	if (!slash)
-		return fail(err, errlen, "CDI kind '%s' is not VENDOR/CLASS (e.g. %s)",
-			    kind, CDI_KIND_DEFAULT);
+		return log_errline(err, errlen, -EINVAL,
+				   "CDI kind '%s' is not VENDOR/CLASS (e.g. %s)",
+				   kind, CDI_KIND_DEFAULT);
 	vlen = (size_t)(slash - kind);
 	clen = strlen(slash + 1);
 	if (vlen < 2 || vlen > 253 || !name_ok(kind, vlen, true, "_-."))
-		return fail(err, errlen,
-			    "CDI kind '%s': the vendor must be 2-253 letters, digits, '_', '-' or '.', starting with a letter and ending with a letter or digit",
-			    kind);
+		return log_errline(err, errlen, -EINVAL,
+				   "CDI kind '%s': the vendor must be 2-253 letters, digits, '_', '-' or '.', starting with a letter and ending with a letter or digit",
+				   kind);
 	if (clen < 2 || clen > 63 || !name_ok(slash + 1, clen, true, "_-"))
-		return fail(err, errlen,
-			    "CDI kind '%s': the class must be 2-63 letters, digits, '_' or '-', starting with a letter and ending with a letter or digit",
-			    kind);
+		return log_errline(err, errlen, -EINVAL,
+				   "CDI kind '%s': the class must be 2-63 letters, digits, '_' or '-', starting with a letter and ending with a letter or digit",
+				   kind);
 	return 0;
 }
 
@@ -78,9 +65,9 @@ int cdi_check_device_name(const char *name, char *err, size_t errlen)
 	size_t len = strlen(name);
 
 	if (len > 253 || !name_ok(name, len, false, "_-.:"))
-		return fail(err, errlen,
-			    "'%s' is not a CDI device name: letters, digits, '_', '-', '.' or ':', starting and ending with a letter or digit",
-			    name);
+		return log_errline(err, errlen, -EINVAL,
+				   "'%s' is not a CDI device name: letters, digits, '_', '-', '.' or ':', starting and ending with a letter or digit",
+				   name);
 	return 0;
 }
 
@@ -90,10 +77,12 @@ int cdi_check_container_path(const char *path, char *err, size_t errlen)
 	const char *p = path;
 
 	if (path[0] != '/' || len > 4095)
-		return fail(err, errlen, "container path '%s' is not an absolute path", path);
+		return log_errline(err, errlen, -EINVAL,
+				   "container path '%s' is not an absolute path", path);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
-			return fail(err, errlen, "container path '%s' holds a control character", path);
+			return log_errline(err, errlen, -EINVAL,
+					   "container path '%s' holds a control character", path);
 	while (*p) {
 		size_t n;
 
@@ -101,9 +90,9 @@ int cdi_check_container_path(const char *path, char *err, size_t errlen)
 		n = strcspn(p, "/");
 		if (n == 0 || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return fail(err, errlen,
-				    "container path '%s' has an empty, '.' or '..' component",
-				    path);
+			return log_errline(err, errlen, -EINVAL,
+					   "container path '%s' has an empty, '.' or '..' component",
+					   path);
 		p += n;
 	}
 	return 0;

@@ -15,18 +15,6 @@
 #include "cdi/cdi_spec.h"
 #include "os/log.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	log_make_printable(err, strlen(err));
-	return -1;
-}
-
 static void close_dirs(struct cdi_publisher *p)
 {
 	if (p->dir_fd >= 0)
@@ -51,27 +39,31 @@ int cdi_publisher_open(struct cdi_publisher *p, const char *dir, const char *dev
 	int ret;
 
 	if (cdi_file_name_device(p->file, sizeof(p->file), devname) < 0)
-		return fail(err, errlen, "--cdi: device name '%s' is too long", devname);
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: device name '%s' is too long", devname);
 	ret = cdi_dir_open(dir, &p->dir_fd);
 	if (ret < 0)
-		return fail(err, errlen, "--cdi: cannot open or create '%s': %s", dir,
-			    strerror(-ret));
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: cannot open or create '%s': %s", dir,
+				   strerror(-ret));
 	if (fstat(p->dir_fd, &st) < 0) {
 		ret = errno;
 		close_dirs(p);
-		return fail(err, errlen, "--cdi: '%s': %s", dir, strerror(ret));
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: '%s': %s", dir, strerror(ret));
 	}
 	if (st.st_uid != 0 || (st.st_mode & 0300) != 0300) {
 		close_dirs(p);
-		return fail(err, errlen,
-			    "--cdi: '%s' must belong to root and be writable by it (a spec directory anyone else may write lets them run hooks as root)",
-			    dir);
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: '%s' must belong to root and be writable by it (a spec directory anyone else may write lets them run hooks as root)",
+				   dir);
 	}
 	p->dev_fd = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (p->dev_fd < 0) {
 		ret = errno;
 		close_dirs(p);
-		return fail(err, errlen, "--cdi: cannot open /dev: %s", strerror(ret));
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: cannot open /dev: %s", strerror(ret));
 	}
 	return 0;
 }
@@ -93,8 +85,9 @@ int cdi_publish(struct cdi_publisher *p, const struct cdi_publish_args *a,
 	if (fstatat(p->dev_fd, a->devname, &st, 0) < 0 || !S_ISCHR(st.st_mode)) {
 		ret = errno ? errno : ENODEV;
 		close_dirs(p);
-		return fail(err, errlen, "--cdi: cannot read the numbers of /dev/%s: %s",
-			    a->devname, strerror(ret));
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: cannot read the numbers of /dev/%s: %s",
+				   a->devname, strerror(ret));
 	}
 	snprintf(host_path, sizeof(host_path), "/dev/%s", a->devname);
 	dev = (struct cdi_device){
@@ -108,21 +101,23 @@ int cdi_publish(struct cdi_publisher *p, const struct cdi_publish_args *a,
 	ret = cdi_spec_format(a->kind, &dev, 1, &json, &len, why, sizeof(why));
 	if (ret < 0) {
 		close_dirs(p);
-		return fail(err, errlen, "--cdi: %s", why);
+		return log_errline(err, errlen, -EIO, "--cdi: %s", why);
 	}
 	ret = cdi_file_write(p->dir_fd, p->file, json, len);
 	free(json);
 	if (ret < 0) {
 		close_dirs(p);
-		return fail(err, errlen, "--cdi: cannot write %s: %s", p->file, strerror(-ret));
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: cannot write %s: %s", p->file, strerror(-ret));
 	}
 	ret = cdi_janitor_start(&p->janitor, p->dir_fd, p->file, a->seccomp);
 	if (ret < 0) {
 		/* Still root here: take the file back ourselves. */
 		cdi_file_remove(p->dir_fd, p->file);
 		close_dirs(p);
-		return fail(err, errlen, "--cdi: cannot start the spec's remover: %s",
-			    strerror(-ret));
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: cannot start the spec's remover: %s",
+				   strerror(-ret));
 	}
 	p->published = true;
 	close_dirs(p);

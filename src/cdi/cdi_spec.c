@@ -15,20 +15,6 @@
 #define DEV_MAJOR_MAX 4095u
 #define DEV_MINOR_MAX 1048575u
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-		log_make_printable(err, strlen(err));
-	}
-	return -EINVAL;
-}
-
 /* The hook names CDI 0.5.0 accepts (the OCI runtime spec's). */
 static bool hook_name_ok(const char *name)
 {
@@ -47,17 +33,20 @@ static int check_hook(const struct cdi_device *d, const struct cdi_hook *h,
 		      char *err, size_t errlen)
 {
 	if (!h->hook_name || !hook_name_ok(h->hook_name))
-		return fail(err, errlen, "device %s: unknown hook '%s'", d->name,
-			    h->hook_name ? h->hook_name : "(none)");
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: unknown hook '%s'", d->name,
+				   h->hook_name ? h->hook_name : "(none)");
 	if (!h->path || h->path[0] != '/')
-		return fail(err, errlen, "device %s: hook %s needs an absolute path",
-			    d->name, h->hook_name);
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: hook %s needs an absolute path",
+				   d->name, h->hook_name);
 	for (size_t i = 0; i < h->nenv; i++) {
 		const char *eq = strchr(h->env[i], '=');
 
 		if (!eq || eq == h->env[i])
-			return fail(err, errlen, "device %s: hook environment entry '%s' is not NAME=VALUE",
-				    d->name, h->env[i]);
+			return log_errline(err, errlen, -EINVAL,
+					   "device %s: hook environment entry '%s' is not NAME=VALUE",
+					   d->name, h->env[i]);
 	}
 	return 0;
 }
@@ -67,19 +56,23 @@ static int check_device(const struct cdi_device *d, char *err, size_t errlen)
 	char why[256];
 
 	if (!d->name || cdi_check_device_name(d->name, why, sizeof(why)) < 0)
-		return fail(err, errlen, "%s", d->name ? why : "a device has no name");
+		return log_errline(err, errlen, -EINVAL,
+				   "%s", d->name ? why : "a device has no name");
 	if (!d->path || cdi_check_container_path(d->path, why, sizeof(why)) < 0)
-		return fail(err, errlen, "device %s: %s", d->name,
-			    d->path ? why : "no container path");
+		return log_errline(err, errlen, -EINVAL, "device %s: %s", d->name,
+				   d->path ? why : "no container path");
 	if (!d->host_path || d->host_path[0] != '/')
-		return fail(err, errlen, "device %s: the host path must be absolute", d->name);
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: the host path must be absolute", d->name);
 	/* Major 0 would make the runtime look the numbers up on the host. */
 	if (d->major == 0 || d->major > DEV_MAJOR_MAX || d->minor > DEV_MINOR_MAX)
-		return fail(err, errlen, "device %s: %u:%u is not a character device number",
-			    d->name, d->major, d->minor);
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: %u:%u is not a character device number",
+				   d->name, d->major, d->minor);
 	if (d->file_mode > 0777)
-		return fail(err, errlen, "device %s: file mode 0%o has more than permission bits",
-			    d->name, d->file_mode);
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: file mode 0%o has more than permission bits",
+				   d->name, d->file_mode);
 	for (size_t i = 0; i < d->nhooks; i++) {
 		int ret = check_hook(d, &d->hooks[i], err, errlen);
 
@@ -97,15 +90,17 @@ static int check_all(const char *kind, const struct cdi_device *devs, size_t nde
 	if ((ret = cdi_check_kind(kind, err, errlen)) < 0)
 		return ret;
 	if (ndevs == 0)
-		return fail(err, errlen, "a CDI spec needs at least one device");
+		return log_errline(err, errlen, -EINVAL,
+				   "a CDI spec needs at least one device");
 	for (size_t i = 0; i < ndevs; i++) {
 		if ((ret = check_device(&devs[i], err, errlen)) < 0)
 			return ret;
 		/* A runtime drops every device of a name given twice. */
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(devs[i].name, devs[j].name) == 0)
-				return fail(err, errlen, "device name %s is given twice",
-					    devs[i].name);
+				return log_errline(err, errlen, -EINVAL,
+						   "device name %s is given twice",
+						   devs[i].name);
 	}
 	return 0;
 }
@@ -184,8 +179,10 @@ int cdi_spec_format(const char *kind, const struct cdi_device *devs, size_t ndev
 	json_object_end(&w);
 	ret = json_finish(&w, out, len);
 	if (ret == -EILSEQ)
-		fail(err, errlen, "a name, path or hook argument is not valid UTF-8");
+		log_errline(err, errlen, -EINVAL,
+			    "a name, path or hook argument is not valid UTF-8");
 	else if (ret < 0)
-		fail(err, errlen, "cannot format the CDI spec: %s", strerror(-ret));
+		log_errline(err, errlen, -EINVAL,
+			    "cannot format the CDI spec: %s", strerror(-ret));
 	return ret;
 }

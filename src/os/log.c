@@ -159,6 +159,19 @@ void log_make_printable(char *s, size_t len)
 			s[i] = '?';
 }
 
+int log_errline(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return ret;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	log_make_printable(err, strlen(err));
+	return ret;
+}
+
 static void line_add(char *line, size_t *len, const char *fmt, ...)
 {
 	va_list ap;

@@ -33,6 +33,14 @@ void log_close(void);
  * sequence in one must not forge a line or drive a terminal. */
 void log_make_printable(char *s, size_t len);
 
+/*
+ * For functions that report a failure as a value and the why as text:
+ * write one line (printf FMT) into ERR, ERRLEN bytes (nothing if ERR is
+ * NULL), control bytes made printable as above, and return RET.
+ */
+int log_errline(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -25,20 +25,6 @@
 /* swtpm warns about passphrases this short. */
 #define KEY_SHORT_PASSPHRASE 6
 
-static int key_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int key_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 size_t key_cipher_len(enum key_cipher cipher)
 {
 	return cipher == KEY_AES_256_CBC ? 32 : 16;
@@ -74,20 +60,21 @@ int key_from_hex(const uint8_t *in, size_t len, size_t keylen,
 
 	key_wipe(key);
 	if (keylen != 16 && keylen != 32)
-		return key_fail(err, errlen, -EINVAL, "unsupported key length %zu", keylen);
+		return log_errline(err, errlen, -EINVAL,
+				   "unsupported key length %zu", keylen);
 	if (len >= 2 && in[0] == '0' && in[1] == 'x')
 		i = 2;
 	for (end = i; end < len && !is_space(in[end]); end++) {
 		if (hex_value(in[end]) < 0)
-			return key_fail(err, errlen, -EINVAL,
-					"the key is not a hex string (a non-hex character at offset %zu)",
-					end);
+			return log_errline(err, errlen, -EINVAL,
+					   "the key is not a hex string (a non-hex character at offset %zu)",
+					   end);
 	}
 	digits = end - i;
 	if (digits != 2 * keylen)
-		return key_fail(err, errlen, -EINVAL,
-				"the key has %zu hex digits; this mode needs %zu",
-				digits, 2 * keylen);
+		return log_errline(err, errlen, -EINVAL,
+				   "the key has %zu hex digits; this mode needs %zu",
+				   digits, 2 * keylen);
 	for (; i < end; i += 2)
 		key->bytes[key->len++] = (uint8_t)(hex_value(in[i]) << 4 |
 						   hex_value(in[i + 1]));
@@ -104,9 +91,10 @@ int key_from_passphrase(const uint8_t *pass, size_t len, size_t keylen,
 
 	key_wipe(key);
 	if (keylen != 16 && keylen != 32)
-		return key_fail(err, errlen, -EINVAL, "unsupported key length %zu", keylen);
+		return log_errline(err, errlen, -EINVAL,
+				   "unsupported key length %zu", keylen);
 	if (len > INT32_MAX)
-		return key_fail(err, errlen, -EFBIG, "the passphrase is too long");
+		return log_errline(err, errlen, -EFBIG, "the passphrase is too long");
 	if (!pass)
 		pass = empty;
 
@@ -114,7 +102,8 @@ int key_from_passphrase(const uint8_t *pass, size_t len, size_t keylen,
 		if (EVP_Digest(pass, len, digest, &dlen, EVP_sha512(), NULL) != 1 ||
 		    dlen < keylen) {
 			secret_wipe(digest, sizeof(digest));
-			return key_fail(err, errlen, -EIO, "SHA-512 of the passphrase failed");
+			return log_errline(err, errlen, -EIO,
+					   "SHA-512 of the passphrase failed");
 		}
 		memcpy(key->bytes, digest, keylen);
 		secret_wipe(digest, sizeof(digest));
@@ -123,7 +112,7 @@ int key_from_passphrase(const uint8_t *pass, size_t len, size_t keylen,
 				     (int)strlen(KEY_SALT), KEY_PBKDF2_ROUNDS,
 				     EVP_sha512(), (int)keylen, key->bytes) != 1) {
 		key_wipe(key);
-		return key_fail(err, errlen, -EIO, "PBKDF2 of the passphrase failed");
+		return log_errline(err, errlen, -EIO, "PBKDF2 of the passphrase failed");
 	}
 	key->len = keylen;
 	return 0;
@@ -152,18 +141,18 @@ int key_load(const struct key_source *src, struct state_key *key,
 	if (src->file) {
 		fd = open(src->file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return key_fail(err, errlen, -errno, "cannot open %s: %s",
-					what, strerror(errno));
+			return log_errline(err, errlen, -errno, "cannot open %s: %s",
+					   what, strerror(errno));
 	} else if (src->fd >= 0) {
 		fd = src->fd;
 	} else {
-		return key_fail(err, errlen, -EINVAL, "no key file or fd given");
+		return log_errline(err, errlen, -EINVAL, "no key file or fd given");
 	}
 	ret = io_read_all(fd, KEY_INPUT_MAX, &in, &inlen);
 	close(fd);
 	if (ret < 0)
-		return key_fail(err, errlen, ret, "cannot read %s: %s", what,
-				ret == -EFBIG ? "larger than 64 KiB" : strerror(-ret));
+		return log_errline(err, errlen, ret, "cannot read %s: %s", what,
+				   ret == -EFBIG ? "larger than 64 KiB" : strerror(-ret));
 
 	why[0] = '\0';
 	if (src->passphrase) {
@@ -174,9 +163,9 @@ int key_load(const struct key_source *src, struct state_key *key,
 					  why, sizeof(why));
 	} else if (src->format == KEY_FORMAT_BINARY) {
 		if (inlen != keylen) {
-			ret = key_fail(why, sizeof(why), -EINVAL,
-				       "a binary key must be %zu bytes for this mode, it is %zu",
-				       keylen, inlen);
+			ret = log_errline(why, sizeof(why), -EINVAL,
+					  "a binary key must be %zu bytes for this mode, it is %zu",
+					  keylen, inlen);
 		} else {
 			memcpy(key->bytes, in, keylen);
 			key->len = keylen;
@@ -188,13 +177,13 @@ int key_load(const struct key_source *src, struct state_key *key,
 	secret_free(in, inlen);
 	if (ret < 0) {
 		key_wipe(key);
-		return key_fail(err, errlen, ret, "%s: %s", what, why);
+		return log_errline(err, errlen, ret, "%s: %s", what, why);
 	}
 	if (src->remove && src->file && unlink(src->file) < 0) {
 		int e = errno;
 
 		key_wipe(key);
-		return key_fail(err, errlen, -e, "cannot remove %s: %s", what, strerror(e));
+		return log_errline(err, errlen, -e, "cannot remove %s: %s", what, strerror(e));
 	}
 	return 0;
 }

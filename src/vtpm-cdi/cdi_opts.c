@@ -40,18 +40,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	log_make_printable(err, strlen(err));
-	return -1;
-}
-
 /* Digits only, at most MAX. */
 static int number(const char *s, unsigned long max, unsigned *out)
 {
@@ -72,7 +60,8 @@ static int set_absolute(const char **out, const char *opt, const char *v,
 			char *err, size_t errlen)
 {
 	if (v[0] != '/')
-		return fail(err, errlen, "--%s: '%s' is not an absolute path", opt, v);
+		return log_errline(err, errlen, -EINVAL,
+				   "--%s: '%s' is not an absolute path", opt, v);
 	*out = v;
 	return 0;
 }
@@ -113,29 +102,34 @@ static int check(struct cdi_opts *o, char *err, size_t errlen)
 	if (o->cmd == CMD_POOL && o->remove)
 		return 0;
 	if (o->cmd == CMD_POOL && (o->slots == 0 || o->major == 0))
-		return fail(err, errlen, "pool: --slots N and --major M are required");
+		return log_errline(err, errlen, -EINVAL,
+				   "pool: --slots N and --major M are required");
 	if ((o->cmd == CMD_HOOK_CREATE || o->cmd == CMD_HOOK_POSTSTOP) &&
 	    (!o->slot_given || o->major == 0 || !o->vtpmd))
-		return fail(err, errlen, "hook: --slot, --major and --vtpmd are required");
+		return log_errline(err, errlen, -EINVAL,
+				   "hook: --slot, --major and --vtpmd are required");
 	last = o->cmd == CMD_POOL ? o->slots - 1 : o->slot;
 	if (o->first_minor + last > 65535)
-		return fail(err, errlen, "--first-minor %u with slot %u goes past minor 65535",
-			    o->first_minor, last);
+		return log_errline(err, errlen, -EINVAL,
+				   "--first-minor %u with slot %u goes past minor 65535",
+				   o->first_minor, last);
 	/* They end up in vtpmd's DIR=... sub-options, which split at ','. */
 	if (strchr(o->run_dir, ',') || strchr(o->state_dir, ','))
-		return fail(err, errlen, "--run-dir and --state-dir may not contain ','");
+		return log_errline(err, errlen, -EINVAL,
+				   "--run-dir and --state-dir may not contain ','");
 	if (cdi_check_kind(o->kind, why, sizeof(why)) < 0)
-		return fail(err, errlen, "--kind: %s", why);
+		return log_errline(err, errlen, -EINVAL, "--kind: %s", why);
 	if (cdi_check_container_path(o->path, why, sizeof(why)) < 0)
-		return fail(err, errlen, "--path: %s", why);
+		return log_errline(err, errlen, -EINVAL, "--path: %s", why);
 	if (cdi_slot_name(o, last, name, sizeof(name)) < 0 ||
 	    cdi_slot_devname(o, last, name, sizeof(name)) < 0)
-		return fail(err, errlen, "--prefix: '%s' is too long", o->prefix);
+		return log_errline(err, errlen, -EINVAL,
+				   "--prefix: '%s' is too long", o->prefix);
 	cdi_slot_name(o, 0, name, sizeof(name));
 	if (strchr(o->prefix, ':') || cdi_check_device_name(name, why, sizeof(why)) < 0)
-		return fail(err, errlen,
-			    "--prefix: '%s' must start with a letter or digit and hold only letters, digits, '_', '-' or '.'",
-			    o->prefix);
+		return log_errline(err, errlen, -EINVAL,
+				   "--prefix: '%s' must start with a letter or digit and hold only letters, digits, '_', '-' or '.'",
+				   o->prefix);
 	return 0;
 }
 
@@ -149,25 +143,30 @@ static int parse_one(struct cdi_opts *o, int c, const char *arg, char *err, size
 	switch (c) {
 	case OPT_SLOTS:
 		if (number(arg, CDI_POOL_SLOTS_MAX, &o->slots) < 0 || o->slots == 0)
-			return fail(err, errlen, "--slots: '%s' is not a number from 1 to %u", arg,
-				    CDI_POOL_SLOTS_MAX);
+			return log_errline(err, errlen, -EINVAL,
+					   "--slots: '%s' is not a number from 1 to %u", arg,
+					   CDI_POOL_SLOTS_MAX);
 		return 0;
 	case OPT_MAJOR:
 		if (number(arg, 4095, &o->major) < 0 || o->major == 0)
-			return fail(err, errlen, "--major: '%s' is not a major from 1 to 4095", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--major: '%s' is not a major from 1 to 4095", arg);
 		return 0;
 	case OPT_FIRST_MINOR:
 		if (number(arg, 65535, &o->first_minor) < 0)
-			return fail(err, errlen, "--first-minor: '%s' is not a number from 0 to 65535", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--first-minor: '%s' is not a number from 0 to 65535", arg);
 		return 0;
 	case OPT_SLOT:
 		if (number(arg, CDI_POOL_SLOTS_MAX - 1, &o->slot) < 0)
-			return fail(err, errlen, "--slot: '%s' is not a slot number", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--slot: '%s' is not a slot number", arg);
 		o->slot_given = true;
 		return 0;
 	case OPT_TIMEOUT:
 		if (number(arg, 86400, &o->timeout) < 0 || o->timeout == 0)
-			return fail(err, errlen, "--timeout: '%s' is not a number of seconds (1-86400)", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--timeout: '%s' is not a number of seconds (1-86400)", arg);
 		return 0;
 	case OPT_PERSISTENT:
 		o->persistent = true;
@@ -177,7 +176,7 @@ static int parse_one(struct cdi_opts *o, int c, const char *arg, char *err, size
 		return 0;
 	}
 	if (!*arg)
-		return fail(err, errlen, "--%s: empty value", opt);
+		return log_errline(err, errlen, -EINVAL, "--%s: empty value", opt);
 	switch (c) {
 	case OPT_PREFIX: o->prefix = arg; break;
 	case OPT_KIND: o->kind = arg; break;
@@ -192,7 +191,7 @@ static int parse_one(struct cdi_opts *o, int c, const char *arg, char *err, size
 		const char **v = realloc(o->setup_args, (o->nsetup_args + 1) * sizeof(*v));
 
 		if (!v)
-			return fail(err, errlen, "out of memory");
+			return log_errline(err, errlen, -EINVAL, "out of memory");
 		v[o->nsetup_args++] = arg;
 		o->setup_args = v;
 		break;
@@ -204,7 +203,8 @@ static int parse_one(struct cdi_opts *o, int c, const char *arg, char *err, size
 static int parse_command(struct cdi_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	if (argc < 2)
-		return fail(err, errlen, "no command: give pool or hook (see vtpm-cdi --help)");
+		return log_errline(err, errlen, -EINVAL,
+				   "no command: give pool or hook (see vtpm-cdi --help)");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		o->cmd = CMD_HELP;
 		return 1;
@@ -226,8 +226,9 @@ static int parse_command(struct cdi_opts *o, int argc, char **argv, char *err, s
 		return 3;
 	}
 	if (strcmp(argv[1], "hook") == 0)
-		return fail(err, errlen, "hook: give create or poststop");
-	return fail(err, errlen, "unknown command '%s': give pool or hook", argv[1]);
+		return log_errline(err, errlen, -EINVAL, "hook: give create or poststop");
+	return log_errline(err, errlen, -EINVAL,
+			   "unknown command '%s': give pool or hook", argv[1]);
 }
 
 int cdi_opts_parse(struct cdi_opts *o, int argc, char **argv, char *err, size_t errlen)
@@ -237,7 +238,7 @@ int cdi_opts_parse(struct cdi_opts *o, int argc, char **argv, char *err, size_t 
 	defaults(o);
 	first = parse_command(o, argc, argv, err, errlen);
 	if (first < 0)
-		return -1;
+		return -EINVAL;
 	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
 		return 0;
 	/* getopt sees the subcommand's words as its program name. */
@@ -254,24 +255,26 @@ int cdi_opts_parse(struct cdi_opts *o, int argc, char **argv, char *err, size_t 
 			const char *a = argv[optind - 1];
 
 			cdi_opts_free(o);
-			return fail(err, errlen, c == ':' ? "option '%s' needs a value"
-							  : "unknown option '%s'", a);
+			return log_errline(err, errlen, -EINVAL,
+					   c == ':' ? "option '%s' needs a value"
+					   : "unknown option '%s'", a);
 		}
 		if (parse_one(o, c, optarg, err, errlen) < 0) {
 			cdi_opts_free(o);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
 		cdi_opts_free(o);
-		return fail(err, errlen, "unexpected argument '%s' (vtpmd options go after --)",
-			    argv[optind]);
+		return log_errline(err, errlen, -EINVAL,
+				   "unexpected argument '%s' (vtpmd options go after --)",
+				   argv[optind]);
 	}
 	o->vtpmd_args = argv + optind;
 	o->nvtpmd_args = (size_t)(argc - optind);
 	if (check(o, err, errlen) < 0) {
 		cdi_opts_free(o);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -55,7 +55,7 @@ struct cdi_opts {
 
 /*
  * Parse ARGV (ARGV[0] is the program; then "pool" or "hook create|poststop"
- * or -h/-V). Strings point into ARGV. Returns 0, or -1 with one line in ERR.
+ * or -h/-V). Strings point into ARGV. Returns 0, or -EINVAL with one line in ERR.
  * Everything is checked here: numbers, names, paths, the slot range.
  */
 int cdi_opts_parse(struct cdi_opts *o, int argc, char **argv, char *err, size_t errlen);

@@ -14,18 +14,6 @@
 #include "vtpm-cdi/cdi_opts.h"
 #include "vtpm-cdi/oci_state.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	log_make_printable(err, strlen(err));
-	return -EINVAL;
-}
-
 static bool only_space(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -60,43 +48,49 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st,
 
 	memset(st, 0, sizeof(*st));
 	if (len > OCI_STATE_MAX)
-		return fail(err, errlen, "the container state on stdin is larger than %d bytes",
-			    OCI_STATE_MAX);
+		return log_errline(err, errlen, -EINVAL,
+				   "the container state on stdin is larger than %d bytes",
+				   OCI_STATE_MAX);
 	if (memchr(buf, '\0', len))
-		return fail(err, errlen, "the container state on stdin holds a NUL byte");
+		return log_errline(err, errlen, -EINVAL,
+				   "the container state on stdin holds a NUL byte");
 	tok = json_tokener_new();
 	if (!tok)
-		return fail(err, errlen, "out of memory");
+		return log_errline(err, errlen, -EINVAL, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, buf, (int)len);
 	if (!root || !only_space(buf + json_tokener_get_parse_end(tok),
 				 len - json_tokener_get_parse_end(tok))) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
 
-		ret = fail(err, errlen, "the container state on stdin is not JSON: %s",
-			   !root && e == json_tokener_continue ? "it ends early" :
-			   !root ? json_tokener_error_desc(e) : "more follows the object");
+		ret = log_errline(err, errlen, -EINVAL,
+				  "the container state on stdin is not JSON: %s",
+				  !root && e == json_tokener_continue ? "it ends early" :
+				  !root ? json_tokener_error_desc(e) : "more follows the object");
 		json_object_put(root);
 		json_tokener_free(tok);
 		return ret;
 	}
 	json_tokener_free(tok);
 	if (!json_object_is_type(root, json_type_object))
-		ret = fail(err, errlen, "the container state on stdin is not a JSON object");
+		ret = log_errline(err, errlen, -EINVAL,
+				  "the container state on stdin is not a JSON object");
 	else if (!json_object_object_get_ex(root, "id", &v) ||
 		 !json_object_is_type(v, json_type_string))
-		ret = fail(err, errlen, "the container state on stdin has no \"id\"");
+		ret = log_errline(err, errlen, -EINVAL,
+				  "the container state on stdin has no \"id\"");
 	else if (!oci_id_valid(id = json_object_get_string(v)))
-		ret = fail(err, errlen, "container id '%.64s' is not 1-255 letters, digits, '_', '+', '-' or '.'",
-			   id);
+		ret = log_errline(err, errlen, -EINVAL,
+				  "container id '%.64s' is not 1-255 letters, digits, '_', '+', '-' or '.'",
+				  id);
 	if (ret == 0 && json_object_object_get_ex(root, "annotations", &ann) &&
 	    json_object_is_type(ann, json_type_object) &&
 	    json_object_object_get_ex(ann, CDI_STATE_ANNOTATION, &v)) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    !oci_id_valid(name = json_object_get_string(v)))
-			ret = fail(err, errlen,
-				   "annotation " CDI_STATE_ANNOTATION " '%.64s' is not 1-255 letters, digits, '_', '+', '-' or '.'",
-				   json_object_is_type(v, json_type_string) ? name : "(not a string)");
+			ret = log_errline(err, errlen, -EINVAL,
+					  "annotation " CDI_STATE_ANNOTATION " '%.64s' is not 1-255 letters, digits, '_', '+', '-' or '.'",
+					  json_object_is_type(v, json_type_string) ? name : "(not a string)");
 	}
 	if (ret == 0) {
 		snprintf(st->id, sizeof(st->id), "%s", id);
@@ -113,7 +107,7 @@ int oci_state_read(int fd, struct oci_state *st, char *err, size_t errlen)
 	int ret;
 
 	if (!buf)
-		return fail(err, errlen, "out of memory");
+		return log_errline(err, errlen, -EINVAL, "out of memory");
 	for (;;) {
 		ssize_t n;
 
@@ -122,13 +116,14 @@ int oci_state_read(int fd, struct oci_state *st, char *err, size_t errlen)
 
 			if (cap > OCI_STATE_MAX) {
 				free(buf);
-				return fail(err, errlen, "the container state on stdin is larger than %d bytes",
-					    OCI_STATE_MAX);
+				return log_errline(err, errlen, -EINVAL,
+						   "the container state on stdin is larger than %d bytes",
+						   OCI_STATE_MAX);
 			}
 			p = realloc(buf, cap * 2);
 			if (!p) {
 				free(buf);
-				return fail(err, errlen, "out of memory");
+				return log_errline(err, errlen, -EINVAL, "out of memory");
 			}
 			buf = p;
 			cap *= 2;
@@ -139,8 +134,9 @@ int oci_state_read(int fd, struct oci_state *st, char *err, size_t errlen)
 		if (n < 0) {
 			ret = errno;
 			free(buf);
-			return fail(err, errlen, "cannot read the container state on stdin: %s",
-				    strerror(ret));
+			return log_errline(err, errlen, -EINVAL,
+					   "cannot read the container state on stdin: %s",
+					   strerror(ret));
 		}
 		if (n == 0)
 			break;

@@ -82,20 +82,6 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int refuse(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	/* one line, whatever the quoted argument holds */
-	log_make_printable(err, strlen(err));
-	return -1;
-}
-
 /* A decimal integer in [MIN, MAX], nothing else. */
 static bool parse_int(const char *s, long min, long max, long *out)
 {
@@ -131,8 +117,9 @@ static int add_banks(struct setup_options *o, const char *list, char *err,
 		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (len == 0 || len >= sizeof(name))
-			return refuse(err, errlen, "--pcr-banks: empty or overlong bank "
-				      "name in '%s'", list);
+			return log_errline(err, errlen, -EINVAL,
+					   "--pcr-banks: empty or overlong bank "
+					   "name in '%s'", list);
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if (strcmp(name, "-") == 0) {
@@ -140,14 +127,16 @@ static int add_banks(struct setup_options *o, const char *list, char *err,
 		} else {
 			alg = tpm2_bank_alg(name);
 			if (!alg)
-				return refuse(err, errlen, "--pcr-banks: unknown PCR bank "
-					      "'%s' (known: sha1, sha256, sha384, sha512, "
-					      "sm3-256, sha3-256, sha3-384, sha3-512)", name);
+				return log_errline(err, errlen, -EINVAL,
+						   "--pcr-banks: unknown PCR bank "
+						   "'%s' (known: sha1, sha256, sha384, sha512, "
+						   "sm3-256, sha3-256, sha3-384, sha3-512)", name);
 			for (i = 0; i < o->n_pcr_banks && o->pcr_banks[i] != alg; i++)
 				;
 			if (i == o->n_pcr_banks) {
 				if (o->n_pcr_banks == SETUP_MAX_BANKS)
-					return refuse(err, errlen, "--pcr-banks: too many banks");
+					return log_errline(err, errlen, -EINVAL,
+							   "--pcr-banks: too many banks");
 				o->pcr_banks[o->n_pcr_banks++] = alg;
 			}
 		}
@@ -156,8 +145,9 @@ static int add_banks(struct setup_options *o, const char *list, char *err,
 		p = end + 1;
 	}
 	if (o->pcr_banks_keep && o->n_pcr_banks)
-		return refuse(err, errlen, "--pcr-banks: '-' (leave the banks as "
-			      "they are) cannot be combined with bank names");
+		return log_errline(err, errlen, -EINVAL,
+				   "--pcr-banks: '-' (leave the banks as "
+				   "they are) cannot be combined with bank names");
 	return 0;
 }
 
@@ -167,20 +157,22 @@ static int set_key_source(struct setup_options *o, int opt, const char *arg,
 	long fd;
 
 	if (++*sources > 1)
-		return refuse(err, errlen, "give only one of --keyfile, --keyfile-fd, "
-			      "--pwdfile and --pwdfile-fd");
+		return log_errline(err, errlen, -EINVAL,
+				   "give only one of --keyfile, --keyfile-fd, "
+				   "--pwdfile and --pwdfile-fd");
 	o->key.given = true;
 	o->key.passphrase = opt == OPT_PWDFILE || opt == OPT_PWDFILE_FD;
 	if (opt == OPT_KEYFILE || opt == OPT_PWDFILE) {
 		if (!*arg)
-			return refuse(err, errlen, "%s: empty file name",
-				      opt == OPT_KEYFILE ? "--keyfile" : "--pwdfile");
+			return log_errline(err, errlen, -EINVAL, "%s: empty file name",
+					   opt == OPT_KEYFILE ? "--keyfile" : "--pwdfile");
 		o->key.file = arg;
 		return 0;
 	}
 	if (!parse_int(arg, 0, INT_MAX, &fd))
-		return refuse(err, errlen, "%s: '%s' is not a file descriptor",
-			      opt == OPT_KEYFILE_FD ? "--keyfile-fd" : "--pwdfile-fd", arg);
+		return log_errline(err, errlen, -EINVAL,
+				   "%s: '%s' is not a file descriptor",
+				   opt == OPT_KEYFILE_FD ? "--keyfile-fd" : "--pwdfile-fd", arg);
 	o->key.fd = (int)fd;
 	return 0;
 }
@@ -191,11 +183,13 @@ static int set_string(const char **dst, const char *arg, const char *name,
 	size_t len = strlen(arg), i;
 
 	if (len == 0 || len > max)
-		return refuse(err, errlen, "%s: must be 1 to %zu bytes", name, max);
+		return log_errline(err, errlen, -EINVAL,
+				   "%s: must be 1 to %zu bytes", name, max);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)arg[i] < 0x20 || arg[i] == 0x7f)
-			return refuse(err, errlen, "%s: control characters are not allowed",
-				      name);
+			return log_errline(err, errlen, -EINVAL,
+					   "%s: control characters are not allowed",
+					   name);
 	*dst = arg;
 	return 0;
 }
@@ -220,12 +214,14 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		break;
 	case OPT_TPMSTATE:
 		if (strncmp(arg, "file://", 7) == 0)
-			return refuse(err, errlen, "--tpmstate: file:// state is not "
-				      "supported; give a directory");
+			return log_errline(err, errlen, -EINVAL,
+					   "--tpmstate: file:// state is not "
+					   "supported; give a directory");
 		if (strncmp(arg, "dir://", 6) == 0)
 			arg += 6;
 		if (!*arg)
-			return refuse(err, errlen, "--tpmstate: empty directory name");
+			return log_errline(err, errlen, -EINVAL,
+					   "--tpmstate: empty directory name");
 		o->state_dir = arg;
 		break;
 	case OPT_CREATEEK:
@@ -249,8 +245,9 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		else if (strcmp(arg, "3072") == 0 || strcmp(arg, "max") == 0)
 			o->rsa_bits = 3072;
 		else
-			return refuse(err, errlen, "--rsa-keysize: '%s' is not 2048, "
-				      "3072 or max", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--rsa-keysize: '%s' is not 2048, "
+					   "3072 or max", arg);
 		break;
 	case OPT_LOCK_NVRAM:
 		o->lock_nvram = true;
@@ -262,8 +259,9 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 	case OPT_NOT_OVERWRITE:
 		if (o->existing != EXISTING_REFUSE &&
 		    o->existing != (c == OPT_OVERWRITE ? EXISTING_OVERWRITE : EXISTING_KEEP))
-			return refuse(err, errlen, "--overwrite and --not-overwrite "
-				      "contradict each other");
+			return log_errline(err, errlen, -EINVAL,
+					   "--overwrite and --not-overwrite "
+					   "contradict each other");
 		o->existing = c == OPT_OVERWRITE ? EXISTING_OVERWRITE : EXISTING_KEEP;
 		break;
 	case OPT_KEYFILE:
@@ -277,15 +275,17 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		else if (strcmp(arg, "aes-256-cbc") == 0)
 			o->key.aes256 = true;
 		else
-			return refuse(err, errlen, "--cipher: '%s' is not aes-128-cbc "
-				      "or aes-256-cbc", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--cipher: '%s' is not aes-128-cbc "
+					   "or aes-256-cbc", arg);
 		*cipher_given = true;
 		break;
 	case OPT_VMID:
 		return set_string(&o->vmid, arg, "--vmid", SETUP_VMID_MAX, err, errlen);
 	case OPT_LOGFILE:
 		if (!*arg)
-			return refuse(err, errlen, "--logfile: empty file name");
+			return log_errline(err, errlen, -EINVAL,
+					   "--logfile: empty file name");
 		o->logfile = arg;
 		break;
 	case OPT_PRINT_CAPS:
@@ -299,16 +299,17 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		break;
 	case OPT_CA_DIR:
 		if (!*arg)
-			return refuse(err, errlen, "--ca-dir: empty directory name");
+			return log_errline(err, errlen, -EINVAL,
+					   "--ca-dir: empty directory name");
 		o->ca.dir = arg;
 		break;
 	case OPT_CA_KEY:
 	case OPT_CA_CERT:
 	case OPT_CA_PWDFILE:
 		if (!*arg)
-			return refuse(err, errlen, "%s: empty file name",
-				      c == OPT_CA_KEY ? "--ca-key" :
-				      c == OPT_CA_CERT ? "--ca-cert" : "--ca-pwdfile");
+			return log_errline(err, errlen, -EINVAL, "%s: empty file name",
+					   c == OPT_CA_KEY ? "--ca-key" :
+					   c == OPT_CA_CERT ? "--ca-cert" : "--ca-pwdfile");
 		if (c == OPT_CA_KEY)
 			o->ca.key_file = arg;
 		else if (c == OPT_CA_CERT)
@@ -318,27 +319,32 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		break;
 	case OPT_CA_PWDFILE_FD:
 		if (!parse_int(arg, 0, INT_MAX, &n))
-			return refuse(err, errlen, "--ca-pwdfile-fd: '%s' is not a file "
-				      "descriptor", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--ca-pwdfile-fd: '%s' is not a file "
+					   "descriptor", arg);
 		o->ca.pwd_fd = (int)n;
 		break;
 	case OPT_DAYS:
 		if (!parse_int(arg, -1, 36500, &n) || n == 0)
-			return refuse(err, errlen, "--days: '%s' is not 1 to 36500, or "
-				      "-1 for no expiry", arg);
+			return log_errline(err, errlen, -EINVAL,
+					   "--days: '%s' is not 1 to 36500, or "
+					   "-1 for no expiry", arg);
 		o->days = (int)n;
 		break;
 	case OPT_EK_PUB:
 		if (!*arg)
-			return refuse(err, errlen, "--ek-pub: empty file name");
+			return log_errline(err, errlen, -EINVAL,
+					   "--ek-pub: empty file name");
 		o->ek_pub = arg;
 		break;
 	case OPT_EK_CERT:
 		if (!*arg)
-			return refuse(err, errlen, "--ek-cert: empty file name");
+			return log_errline(err, errlen, -EINVAL,
+					   "--ek-cert: empty file name");
 		if (o->n_ek_cert == SETUP_MAX_EK_CERTS)
-			return refuse(err, errlen, "--ek-cert: at most %d certificates "
-				      "(one RSA, one ECC)", SETUP_MAX_EK_CERTS);
+			return log_errline(err, errlen, -EINVAL,
+					   "--ek-cert: at most %d certificates "
+					   "(one RSA, one ECC)", SETUP_MAX_EK_CERTS);
 		o->ek_cert[o->n_ek_cert++] = arg;
 		break;
 	case OPT_PLATFORM_MANUFACTURER:
@@ -351,7 +357,7 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		return set_string(&o->platform_version, arg, "--platform-version",
 				  PLATFORM_STR_MAX, err, errlen);
 	default:
-		return refuse(err, errlen, "internal error: option %d", c);
+		return log_errline(err, errlen, -EINVAL, "internal error: option %d", c);
 	}
 	return 0;
 }
@@ -361,19 +367,24 @@ static int check_combinations(struct setup_options *o, bool cipher_given,
 			      bool banks_given, char *err, size_t errlen)
 {
 	if (!o->state_dir)
-		return refuse(err, errlen, "--tpmstate DIR is required");
+		return log_errline(err, errlen, -EINVAL, "--tpmstate DIR is required");
 	if (cipher_given && !o->key.given)
-		return refuse(err, errlen, "--cipher needs --keyfile, --keyfile-fd, "
-			      "--pwdfile or --pwdfile-fd");
+		return log_errline(err, errlen, -EINVAL,
+				   "--cipher needs --keyfile, --keyfile-fd, "
+				   "--pwdfile or --pwdfile-fd");
 	if (!o->ca.key_file != !o->ca.cert_file)
-		return refuse(err, errlen, "--ca-key and --ca-cert go together");
+		return log_errline(err, errlen, -EINVAL,
+				   "--ca-key and --ca-cert go together");
 	if ((o->ca.pwd_file || o->ca.pwd_fd >= 0) && !o->ca.key_file)
-		return refuse(err, errlen, "--ca-pwdfile and --ca-pwdfile-fd need --ca-key");
+		return log_errline(err, errlen, -EINVAL,
+				   "--ca-pwdfile and --ca-pwdfile-fd need --ca-key");
 	if (o->ca.pwd_file && o->ca.pwd_fd >= 0)
-		return refuse(err, errlen, "give only one of --ca-pwdfile and --ca-pwdfile-fd");
+		return log_errline(err, errlen, -EINVAL,
+				   "give only one of --ca-pwdfile and --ca-pwdfile-fd");
 	if (o->ca.dir && o->ca.key_file)
-		return refuse(err, errlen, "--ca-dir (the local CA) and --ca-key/--ca-cert "
-			      "(your CA) are alternatives");
+		return log_errline(err, errlen, -EINVAL,
+				   "--ca-dir (the local CA) and --ca-key/--ca-cert "
+				   "(your CA) are alternatives");
 
 	if (o->create_platform_cert)
 		o->create_ek_cert = true;
@@ -383,14 +394,16 @@ static int check_combinations(struct setup_options *o, bool cipher_given,
 	if (o->n_ek_cert > 0) {
 		if (o->create_ek || o->create_spk || banks_given ||
 		    o->existing != EXISTING_REFUSE)
-			return refuse(err, errlen, "--ek-cert stores a certificate in an "
-				      "existing TPM; it does not go with --createek, "
-				      "--create-*, --pcr-banks, --overwrite or "
-				      "--not-overwrite");
+			return log_errline(err, errlen, -EINVAL,
+					   "--ek-cert stores a certificate in an "
+					   "existing TPM; it does not go with --createek, "
+					   "--create-*, --pcr-banks, --overwrite or "
+					   "--not-overwrite");
 		return 0;
 	}
 	if (o->ek_pub && !o->create_ek)
-		return refuse(err, errlen, "--ek-pub needs --createek (or --ek-cert)");
+		return log_errline(err, errlen, -EINVAL,
+				   "--ek-pub needs --createek (or --ek-cert)");
 	return 0;
 }
 
@@ -417,29 +430,35 @@ int setup_opts_parse(struct setup_options *o, int argc, char **argv,
 		switch (c) {
 		case '?':
 			if (optopt)
-				return refuse(err, errlen, "unknown option '-%c' (see --help)",
-					      optopt);
-			return refuse(err, errlen, "unknown option '%s' (see --help)",
-				      opt_text(argv, optind - 1, text, sizeof(text)));
+				return log_errline(err, errlen, -EINVAL,
+						   "unknown option '-%c' (see --help)",
+						   optopt);
+			return log_errline(err, errlen, -EINVAL,
+					   "unknown option '%s' (see --help)",
+					   opt_text(argv, optind - 1, text, sizeof(text)));
 		case ':':
-			return refuse(err, errlen, "option '%s' needs an argument",
-				      opt_text(argv, optind - 1, text, sizeof(text)));
+			return log_errline(err, errlen, -EINVAL,
+					   "option '%s' needs an argument",
+					   opt_text(argv, optind - 1, text, sizeof(text)));
 		case OPT_TPM12_ONLY:
-			return refuse(err, errlen, "%s: TPM 1.2 is not supported; "
-				      "vtpm-setup makes TPM 2.0 state (--tpm2)",
-				      opt_text(argv, optind - 1, text, sizeof(text)));
+			return log_errline(err, errlen, -EINVAL,
+					   "%s: TPM 1.2 is not supported; "
+					   "vtpm-setup makes TPM 2.0 state (--tpm2)",
+					   opt_text(argv, optind - 1, text, sizeof(text)));
 		case OPT_UNSUPPORTED:
-			return refuse(err, errlen, "%s: this swtpm_setup option is not "
-				      "supported by vtpm-setup (see --help)",
-				      opt_text(argv, optind - 1, text, sizeof(text)));
+			return log_errline(err, errlen, -EINVAL,
+					   "%s: this swtpm_setup option is not "
+					   "supported by vtpm-setup (see --help)",
+					   opt_text(argv, optind - 1, text, sizeof(text)));
 		default:
 			if (parse_one(o, c, optarg, &key_sources, &cipher_given,
 				      &banks_given, err, errlen) < 0)
-				return -1;
+				return -EINVAL;
 		}
 	}
 	if (optind < argc)
-		return refuse(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return log_errline(err, errlen, -EINVAL,
+				   "unexpected argument '%s'", argv[optind]);
 	if (o->action != SETUP_RUN)
 		return 0;
 	if (!banks_given) {

@@ -61,7 +61,7 @@ struct setup_options {
 };
 
 /*
- * Parse ARGV. Returns 0, or -1 with one line (no newline) in ERR saying
+ * Parse ARGV. Returns 0, or -EINVAL with one line (no newline) in ERR saying
  * what is wrong; nothing has been read or written then.
  */
 int setup_opts_parse(struct setup_options *o, int argc, char **argv,

@@ -262,12 +262,12 @@ static void test_directory_checks(void **state)
 
 	assert_int_equal(chown(sub, 65534, 65534), 0);
 	cdi_publisher_init(&p);
-	assert_int_equal(cdi_publisher_open(&p, sub, "null", err, sizeof(err)), -1);
+	assert_int_equal(cdi_publisher_open(&p, sub, "null", err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "must belong to root"));
 
 	snprintf(sub, sizeof(sub), "%s/no/such", dir);
 	cdi_publisher_init(&p);
-	assert_int_equal(cdi_publisher_open(&p, sub, "null", err, sizeof(err)), -1);
+	assert_int_equal(cdi_publisher_open(&p, sub, "null", err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "cannot open or create"));
 }
 
@@ -284,7 +284,7 @@ static void test_not_a_device(void **state)
 	skip_unless_root();
 	cdi_publisher_init(&p);
 	assert_int_equal(cdi_publisher_open(&p, dir, "shm", err, sizeof(err)), 0);
-	assert_int_equal(cdi_publish(&p, &args, err, sizeof(err)), -1);
+	assert_int_equal(cdi_publish(&p, &args, err, sizeof(err)), -EIO);
 	assert_non_null(strstr(err, "/dev/shm"));
 	snprintf(path, sizeof(path), "%s/vtpmd-dev-shm.json", dir);
 	assert_false(exists(path));

@@ -212,7 +212,7 @@ static void test_opts_refused(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
-		if (cdi_opts_parse(&o, cases[i].argc, cases[i].argv, err, sizeof(err)) != -1)
+		if (cdi_opts_parse(&o, cases[i].argc, cases[i].argv, err, sizeof(err)) != -EINVAL)
 			fail_msg("case %zu accepted", i);
 		if (!strstr(err, cases[i].why))
 			fail_msg("case %zu: '%s' not in '%s'", i, cases[i].why, err);

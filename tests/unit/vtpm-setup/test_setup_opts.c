@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ static void refused(const char *want, const char *first, ...)
 	va_start(ap, first);
 	ret = parse_v(first, ap);
 	va_end(ap);
-	assert_int_equal(ret, -1);
+	assert_int_equal(ret, -EINVAL);
 	if (!strstr(err, want))
 		fail_msg("error '%s' does not say '%s'", err, want);
 	assert_null(strchr(err, '\n'));
