@@ -11,34 +11,21 @@
 #include <string.h>
 
 #include "cli/config.h"
-
-#define MAX_ARGS 64
+#include "fuzz_argv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy = malloc(size + 1), *argv[MAX_ARGS + 2], err[512];
 	struct vtpmd_config cfg;
-	int argc = 1;
-	size_t start = 0;
+	struct fuzz_argv a;
+	char err[512];
 
-	if (!copy)
+	if (!fuzz_argv_split(&a, "vtpmd", data, size))
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[0] = "vtpmd";
-	for (size_t i = 0; i <= size && argc <= MAX_ARGS; i++) {
-		if (copy[i] == '\0') {
-			argv[argc++] = copy + start;
-			start = i + 1;
-		}
-	}
-	argv[argc] = NULL;
-
 	memset(&cfg, 0, sizeof(cfg));
 	err[0] = '\0';
-	if (config_parse(&cfg, argc, argv, err, sizeof(err)) < 0) {
+	if (config_parse(&cfg, a.argc, a.argv, err, sizeof(err)) < 0) {
 		/* always something, and no line break of its own (it may quote
 		 * an argument that holds one) */
 		size_t n = strlen(err);
@@ -47,6 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	config_free(&cfg);
-	free(copy);
+	fuzz_argv_free(&a);
 	return 0;
 }

@@ -10,39 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_argv.h"
 #include "vtpm-setup/setup_opts.h"
-
-#define MAX_ARGS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy = malloc(size + 1), *argv[MAX_ARGS + 2], err[512];
 	struct setup_options o;
-	int argc = 1;
-	size_t start = 0;
+	struct fuzz_argv a;
+	char err[512];
 
-	if (!copy)
+	if (!fuzz_argv_split(&a, "vtpm-setup", data, size))
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[0] = "vtpm-setup";
-	for (size_t i = 0; i <= size && argc <= MAX_ARGS; i++) {
-		if (copy[i] == '\0') {
-			argv[argc++] = copy + start;
-			start = i + 1;
-		}
-	}
-	argv[argc] = NULL;
-
 	err[0] = '\0';
-	if (setup_opts_parse(&o, argc, argv, err, sizeof(err)) < 0) {
+	if (setup_opts_parse(&o, a.argc, a.argv, err, sizeof(err)) < 0) {
 		size_t n = strlen(err);
 
 		if (!n || strchr(err, '\n'))
 			abort();
 	}
-	free(copy);
+	fuzz_argv_free(&a);
 	return 0;
 }

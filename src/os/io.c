@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* io.c - whole reads and writes (io.h). */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "os/io.h"
@@ -42,6 +45,30 @@ ssize_t io_read_full(int fd, void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int io_mkdir_p(const char *path, mode_t parent_mode, mode_t mode)
+{
+	char *p = strdup(path), *s;
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/' || s[-1] == '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, parent_mode) < 0 && errno != EEXIST)
+			err = -errno;
+		*s = '/';
+		if (err)
+			goto out;
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		err = -errno;
+out:
+	free(p);
+	return err;
 }
 
 int io_read_all(int fd, size_t max, uint8_t **out, size_t *outlen)

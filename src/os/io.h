@@ -24,4 +24,8 @@ ssize_t io_read_full(int fd, void *buf, size_t len);
  */
 int io_read_all(int fd, size_t max, uint8_t **buf, size_t *len);
 
+/* mkdir -p: PATH with MODE, its missing parents with PARENT_MODE (the
+ * umask applies). An existing directory is fine. 0 / -errno. */
+int io_mkdir_p(const char *path, mode_t parent_mode, mode_t mode);
+
 #endif

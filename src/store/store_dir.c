@@ -16,6 +16,7 @@
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_nvfilename.h>
 
+#include "os/io.h"
 #include "os/log.h"
 #include "os/secret.h"
 #include "store/blob.h"
@@ -70,7 +71,7 @@ int store_open(struct store *s, const struct store_options *opt)
 	if (!dir || !*dir)
 		return -EINVAL;
 
-	err = store_mkdir_p(dir, STORE_DIR_MODE);
+	err = io_mkdir_p(dir, STORE_DIR_MODE, STORE_DIR_MODE);
 	if (err) {
 		log_debug("store: creating %s: %s", dir, strerror(-err));
 		return err;

@@ -21,31 +21,6 @@
 #define STORE_MAX_FILE (16u << 20)      /* far above any libtpms state */
 #define STORE_TMP_PREFIX "TMP-"
 
-int store_mkdir_p(const char *path, mode_t mode)
-{
-	char *p, *s;
-	int err = 0;
-
-	p = strdup(path);
-	if (!p)
-		return -ENOMEM;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/' || s[-1] == '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			err = -errno;
-		*s = '/';
-		if (err)
-			goto out;
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		err = -errno;
-out:
-	free(p);
-	return err;
-}
-
 int store_file_exists(int dirfd, const char *name)
 {
 	struct stat sb;

@@ -11,8 +11,6 @@
 
 /* --- store_file.c: files in the open state directory ------------------- */
 
-/* mkdir -p PATH with MODE. 0 / -errno. */
-int store_mkdir_p(const char *path, mode_t mode);
 /* 1 if NAME exists in DIRFD, 0 if not, -errno if that cannot be told. */
 int store_file_exists(int dirfd, const char *name);
 /* fsync the directory (a no-op where the file system cannot). 0 / -errno. */

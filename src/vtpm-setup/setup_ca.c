@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "os/io.h"
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
 
@@ -273,7 +274,7 @@ static int open_local_ca(struct setup_ca *ca, const char *dir, size_t n,
 	char key_path[4096], cert_path[4096];
 	int dirfd = -1, lockfd = -1, ret;
 
-	ret = files_mkdir_p(dir, 0750);
+	ret = io_mkdir_p(dir, 0755, 0750);
 	if (ret == 0) {
 		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		ret = dirfd < 0 ? -errno : 0;

@@ -78,30 +78,6 @@ int files_write_atomic(int dirfd, const char *name, const void *data,
 	return 0;
 }
 
-int files_mkdir_p(const char *path, mode_t mode)
-{
-	char *p = strdup(path), *s;
-	int err = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/' || s[-1] == '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			err = -errno;
-		*s = '/';
-		if (err)
-			goto out;
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		err = -errno;
-out:
-	free(p);
-	return err;
-}
-
 int files_remove_dir(const char *dir)
 {
 	DIR *d = opendir(dir);

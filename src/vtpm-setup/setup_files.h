@@ -41,8 +41,6 @@ int files_stage(struct staged_file *f, const char *path, const void *data,
 int files_stage_commit(struct staged_file *f);
 void files_stage_abort(struct staged_file *f);
 
-/* mkdir -p PATH; the last component with MODE, missing parents 0755. */
-int files_mkdir_p(const char *path, mode_t mode);
 
 /* Remove DIR and what vtpm-setup may have put in it (regular files and
  * nothing deeper). */
