@@ -12,14 +12,6 @@ setup_file() {
 	command -v jq >/dev/null || skip "jq is not installed"
 }
 
-# lib.bash's teardown under another name, so this file's can wrap it.
-eval "$(declare -f teardown | sed '1s/^teardown /lib_teardown /')"
-teardown() {
-	local rc=0
-	lib_teardown || rc=$?
-	[[ -z "${RUNAS_BASE:-}" ]] || rm -rf "$RUNAS_BASE"
-	return "$rc"
-}
 
 spec_of() { # DIR NAME
 	echo "$1/vtpmd-dev-$2.json"
@@ -103,8 +95,7 @@ assert_spec() {
 }
 
 @test "--cdi kind=,path=, --runas inside --chroot: the spec lands in the host's directory and is removed" {
-	RUNAS_BASE=$(mktemp -d /tmp/vtpmd-cdi.XXXXXX)
-	chmod 0755 "$RUNAS_BASE"
+	runas_base
 	local root=$RUNAS_BASE/root dir=$RUNAS_BASE/cdi f
 	if [[ -n "${VTPMD_SANITIZER:-}" ]]; then
 		export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1

@@ -9,22 +9,6 @@ ZERO_CAPS=0000000000000000
 NR_GETPID=39
 NR_EXECVE=59
 
-# A directory the --runas user can reach (bats' own temp dirs are 0700):
-# removed after the test.
-runas_base() {
-	RUNAS_BASE=$(mktemp -d /tmp/vtpmd-hardening.XXXXXX)
-	chmod 0755 "$RUNAS_BASE"
-}
-
-# lib.bash's teardown under another name, so this file's can wrap it.
-eval "$(declare -f teardown | sed '1s/^teardown /lib_teardown /')"
-teardown() {
-	local rc=0
-	lib_teardown || rc=$?
-	[[ -z "${RUNAS_BASE:-}" ]] || rm -rf "$RUNAS_BASE"
-	return "$rc"
-}
-
 # status_field FILE KEY -> the value, whitespace squeezed to single spaces
 status_field() {
 	sed -n "s/^$2:[[:space:]]*//p" "$1" | tr -s '\t ' '  ' | sed 's/ $//'

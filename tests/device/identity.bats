@@ -80,24 +80,9 @@ active_banks() {
 # Debian's swtpm_setup; its swtpm_localca signs with vtpm-setup's local CA
 # (GnuTLS reads its keys), which spares certtool making a CA of its own.
 swtpm_setup_state() {
-	local dir=$1 t=$BATS_TEST_TMPDIR
+	local dir=$1
 	shift
-	mkdir -p "$dir"
-	cat >"$t/localca.conf" <<-EOF
-		statedir = $t
-		signingkey = $CA/signkey.pem
-		issuercert = $CA/issuercert.pem
-		certserial = $t/certserial
-	EOF
-	cat >"$t/swtpm_setup.conf" <<-EOF
-		create_certs_tool = /usr/bin/swtpm_localca
-		create_certs_tool_config = $t/localca.conf
-		create_certs_tool_options = /etc/swtpm-localca.options
-		active_pcr_banks = sha256
-	EOF
-	run timeout 600 swtpm_setup --tpm2 --tpmstate "$dir" --config "$t/swtpm_setup.conf" \
-		--logfile "$t/swtpm_setup.log" "$@"
-	[[ "$status" -eq 0 ]] || fail "swtpm_setup failed ($status): $(tail -5 "$t/swtpm_setup.log")"
+	run_swtpm_setup "$dir" "$BATS_TEST_TMPDIR" "$CA/signkey.pem" "$CA/issuercert.pem" "$@"
 }
 
 # Debian's swtpm in socket mode on DIR; tpm2-tools then talk to it.

@@ -17,26 +17,12 @@ PERSISTENT=0x81000002
 # tests: making its keys is the slow part under an emulated CPU.
 # Sets EK_MODULUS (hex, as swtpm_setup handed it to the CA).
 swtpm_setup_state() {
-	local dir=$1 t=$BATS_TEST_TMPDIR ca=$BATS_FILE_TMPDIR/ca
+	local dir=$1 ca=$BATS_FILE_TMPDIR/ca
 	shift
-	mkdir -p "$dir" "$ca"
-	cat >"$t/localca.conf" <<-EOF
-		statedir = $ca
-		signingkey = $ca/signkey.pem
-		issuercert = $ca/issuercert.pem
-		certserial = $ca/certserial
-	EOF
-	cat >"$t/swtpm_setup.conf" <<-EOF
-		create_certs_tool = /usr/bin/swtpm_localca
-		create_certs_tool_config = $t/localca.conf
-		create_certs_tool_options = /etc/swtpm-localca.options
-		active_pcr_banks = sha256
-	EOF
-	run timeout 600 swtpm_setup --tpm2 --tpmstate "$dir" --createek --create-ek-cert \
-		--create-platform-cert --config "$t/swtpm_setup.conf" \
-		--logfile "$t/swtpm_setup.log" "$@"
-	[[ "$status" -eq 0 ]] || fail "swtpm_setup failed ($status): $(tail -5 "$t/swtpm_setup.log")"
-	EK_MODULUS=$(sed -n 's/.*--type ek --ek \([0-9a-f]\{256,\}\) .*/\1/p' "$t/swtpm_setup.log" | head -n1)
+	run_swtpm_setup "$dir" "$ca" "$ca/signkey.pem" "$ca/issuercert.pem" \
+		--createek --create-ek-cert --create-platform-cert "$@"
+	EK_MODULUS=$(sed -n 's/.*--type ek --ek \([0-9a-f]\{256,\}\) .*/\1/p' \
+		"$BATS_TEST_TMPDIR/swtpm_setup.log" | head -n1)
 	[[ -n "$EK_MODULUS" ]] || fail "no RSA EK modulus in the swtpm_setup log"
 }
 

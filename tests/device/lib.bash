@@ -143,11 +143,19 @@ teardown() {
 	for p in "${VTPM_MOUNTS[@]}"; do
 		umount "$p" 2>/dev/null || true
 	done
+	[[ -z "${RUNAS_BASE:-}" ]] || rm -rf "$RUNAS_BASE"
 	if [[ -s "$VTPM_LOG" ]]; then
 		echo "--- $VTPM_LOG"
 		tail -n 40 "$VTPM_LOG"
 	fi
 	return "$rc"
+}
+
+# runas_base: a directory the --runas user can reach (bats' own temp dirs
+# are 0700), in RUNAS_BASE; teardown removes it.
+runas_base() {
+	RUNAS_BASE=$(mktemp -d /tmp/vtpmd-runas.XXXXXX)
+	chmod 0755 "$RUNAS_BASE"
 }
 
 # --- running vtpmd -------------------------------------------------------------
@@ -295,4 +303,29 @@ define_nv_and_key() {
 # ls -A of a directory as one line.
 dir_list() {
 	(cd "$1" && ls -A | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+}
+
+# run_swtpm_setup DIR CA_STATEDIR SIGNKEY ISSUERCERT [ARGS...]: Debian's
+# swtpm_setup on DIR, certificates signed offline by swtpm_localca with
+# SIGNKEY and ISSUERCERT (made there on first use if missing); its log is
+# $BATS_TEST_TMPDIR/swtpm_setup.log. Fails the test if swtpm_setup does.
+run_swtpm_setup() {
+	local dir=$1 castate=$2 key=$3 cert=$4 t=$BATS_TEST_TMPDIR
+	shift 4
+	mkdir -p "$dir" "$castate"
+	cat >"$t/localca.conf" <<-EOF
+		statedir = $castate
+		signingkey = $key
+		issuercert = $cert
+		certserial = $castate/certserial
+	EOF
+	cat >"$t/swtpm_setup.conf" <<-EOF
+		create_certs_tool = /usr/bin/swtpm_localca
+		create_certs_tool_config = $t/localca.conf
+		create_certs_tool_options = /etc/swtpm-localca.options
+		active_pcr_banks = sha256
+	EOF
+	run timeout 600 swtpm_setup --tpm2 --tpmstate "$dir" --config "$t/swtpm_setup.conf" \
+		--logfile "$t/swtpm_setup.log" "$@"
+	[[ "$status" -eq 0 ]] || fail "swtpm_setup failed ($status): $(tail -5 "$t/swtpm_setup.log")"
 }
