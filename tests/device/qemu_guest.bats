@@ -9,7 +9,7 @@
 # extended it and got random bytes through /dev/tpmrm0; once QEMU has ended,
 # that vtpmd holds the PCR value the guest made.
 #
-# Slow: one guest boot takes about 70 s on an idle machine (TCG inside TCG).
+# Slow: one guest boot takes one to three minutes (TCG inside TCG).
 load lib
 load qemu_guest
 
