@@ -5,13 +5,15 @@
 # and reset or stop the guest through QEMU's monitor.
 #
 # How the guest boots, and why:
-# - Kernel: the one the test VM runs (scripts/vm-run passes its image as
-#   VTPMD_VM_KERNEL), else /boot/vmlinuz-$(uname -r), or VTPMD_GUEST_KERNEL.
-#   Debian's kernel has the TPM drivers built in; the initramfs has none.
-# - Firmware: QEMU's default, SeaBIOS. It sends TPM2_Startup(CLEAR) and a full
-#   TPM2_SelfTest itself, so the TPM runs with --flags not-need-init and
-#   without startup-*: an already started TPM fails SeaBIOS's Startup with
-#   TPM_RC_INITIALIZE, and SeaBIOS then turns off the TPM's hierarchies.
+# - Kernel: VTPMD_GUEST_KERNEL if set, else the one the test VM runs
+#   (scripts/vm-run passes its image as VTPMD_VM_KERNEL), else
+#   /boot/vmlinuz-$(uname -r). Debian's kernel has the TPM drivers built in;
+#   the initramfs has none.
+# - Firmware: QEMU's default, SeaBIOS. Given a TPM that is powered on but not
+#   started, it sends TPM2_Startup(CLEAR) and a full TPM2_SelfTest, measures
+#   the boot and sets a random platform password; given a started TPM, its
+#   Startup gets TPM_RC_INITIALIZE and it tries to turn the hierarchies off.
+#   Which of the two happens is each test's choice.
 # - Initramfs: put into guest RAM by -device loader at GUEST_INITRD_ADDR and
 #   named on the kernel command line (initrdmem=, memmap= keeps that RAM out
 #   of the kernel's hands), not loaded with -initrd. QEMU 7.2 puts an -initrd
