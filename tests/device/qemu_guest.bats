@@ -4,10 +4,11 @@
 # kernel with the initramfs of tests/guest/, whose init uses the TPM through
 # the kernel's driver and reports on the serial console what it saw
 # (qemu_guest.bash says how the guest boots and why). From those reports the
-# test checks that the guest kernel's driver bound to a TPM 2.0, that the
-# firmware measured the boot, and that the guest read a PCR through sysfs,
-# extended it and got random bytes through /dev/tpmrm0; once QEMU has ended,
-# that vtpmd holds the PCR value the guest made.
+# test checks that the guest kernel's driver bound to a TPM 2.0 with its
+# hierarchies on, that the firmware measured the boot if it was the one that
+# started the TPM, and that the guest read a PCR through sysfs, extended it
+# and got random bytes through /dev/tpmrm0; once QEMU has ended, that vtpmd
+# holds the PCR value the guest made.
 #
 # Slow: one guest boot takes one to three minutes (TCG inside TCG).
 load lib
