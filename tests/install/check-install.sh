@@ -132,7 +132,7 @@ $left"
 # A system build (PREFIX=/usr) takes the udev and systemd directories from
 # udev.pc and systemd.pc where those exist.
 makevar() { # NAME: the value make gives it with PREFIX=/usr
-	make -s -C "$repo" PREFIX=/usr --eval "print-var: ; @echo \$($1)" print-var
+	make -s --no-print-directory -C "$repo" PREFIX=/usr --eval "print-var: ; @echo \$($1)" print-var
 }
 if want=$(pkg-config --variable=udevdir udev 2>/dev/null) && [[ -n $want ]]; then
 	[[ "$(makevar UDEVRULESDIR)" == "$want/rules.d" ]] ||
