@@ -225,19 +225,22 @@ static int scan_kb(const char *path, const char *const keys[], long *vals[], int
 
 int read_mem(pid_t pid, struct mem *m)
 {
-	static const char *const skeys[] = { "VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads" };
-	static const char *const rkeys[] = { "Pss" };
+	static const char *const skeys[] = { "VmHWM", "Threads" };
+	static const char *const rkeys[] = { "Rss", "Pss", "Anonymous" };
 	long threads = 0;
-	long *svals[] = { &m->rss, &m->hwm, &m->rss_anon, &m->rss_file, &threads };
-	long *rvals[] = { &m->pss };
+	long *svals[] = { &m->hwm, &threads };
+	long *rvals[] = { &m->rss, &m->pss, &m->rss_anon };
 	char path[64];
 	int ret;
 
 	memset(m, 0, sizeof(*m));
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((ret = scan_kb(path, skeys, svals, 5)) < 0)
+	if ((ret = scan_kb(path, skeys, svals, 2)) < 0)
 		return ret;
 	m->threads = (int)threads;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	return scan_kb(path, rkeys, rvals, 1);
+	if ((ret = scan_kb(path, rkeys, rvals, 3)) < 0)
+		return ret;
+	m->rss_file = m->rss - m->rss_anon;
+	return 0;
 }
