@@ -228,11 +228,13 @@ static int load_keys(struct vtpmd *d)
 }
 
 /* The parent waits until the device works. The child keeps the TPM and
- * the storage lock (an open file lock: store_lock.c). */
+ * the storage lock (an open file lock: store_lock.c), and libgcc_s,
+ * loaded here so that the child does not touch it until it exits. */
 static int go_background(const struct vtpmd_config *cfg)
 {
 	int ret = 0;
 
+	privs_preload_libs();
 	if (!cfg->foreground && (ret = daemon_start()) < 0)
 		startup_error("cannot go to the background: %s", strerror(-ret));
 	return ret;

@@ -112,14 +112,14 @@ void privs_user_free(struct privs_user *u)
  * library and the seccomp filter should see no library being mapped. Once
  * loaded (and never unloaded) glibc finds it by name without any I/O.
  */
-static void preload_libs(void)
+void privs_preload_libs(void)
 {
 	(void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
 }
 
 int privs_chroot(const char *dir)
 {
-	preload_libs();
+	privs_preload_libs();
 	if (chroot(dir) < 0)
 		return -errno;
 	if (chdir("/") < 0)
@@ -220,7 +220,6 @@ static int clear_capability_sets(void)
 
 int privs_drop(const struct privs_user *u)
 {
-	preload_libs();
 	errno = 0;
 	if (u) {
 		if (setgroups(u->ngroups, u->groups) < 0)
