@@ -64,6 +64,7 @@ struct counts {
 /* What versus.c measures on both daemons. */
 enum vs_op { VS_GETRANDOM, VS_PCR_EXTEND, VS_NV_INCREMENT, VS_IOCTL, VS_COUNT };
 enum vs_side { VS_VTPMD, VS_SWTPM, VS_SIDES };
+#define VS_PARTS 24     /* mappings listed per daemon */
 
 enum path { P_FLOOR, P_FLOOR_MT, P_LIBTPMS, P_SUM, P_VTPMD, P_COUNT };
 extern const char *const path_names[P_COUNT];
@@ -97,6 +98,8 @@ struct results {
 	size_t vs_start_runs;
 	double vs_start_ms[VS_SIDES];   /* medians */
 	struct mem vs_m_start[VS_SIDES], vs_m_10k[VS_SIDES];
+	struct mem_part vs_parts[VS_SIDES][VS_PARTS]; /* after 10,000 commands */
+	int vs_nparts[VS_SIDES];
 	struct summary vs_lat[VS_COUNT][VS_SIDES];
 	double vs_ratio[VS_COUNT];      /* median over rounds of p50 vtpmd / swtpm */
 	long rss_growth;

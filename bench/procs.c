@@ -244,3 +244,75 @@ int read_mem(pid_t pid, struct mem *m)
 	m->rss_file = m->rss - m->rss_anon;
 	return 0;
 }
+
+/* The part a smaps header line (address range, perms, offset, device,
+ * inode, path) belongs to. */
+static void part_name(const char *header, char *name, size_t size)
+{
+	const char *path = header;
+	const char *slash;
+	size_t len;
+	int field;
+
+	for (field = 0; field < 5 && path; field++) {
+		path = strchr(path, ' ');
+		if (path)
+			path += strspn(path, " ");
+	}
+	if (!path || *path == '\n' || *path == '\0') {
+		snprintf(name, size, "[anonymous]");
+		return;
+	}
+	slash = strrchr(path, '/');
+	if (slash && path[0] == '/')
+		path = slash + 1;
+	len = strcspn(path, " \n");
+	snprintf(name, size, "%.*s", (int)len, path);
+}
+
+static int by_rss(const void *a, const void *b)
+{
+	const struct mem_part *x = a, *y = b;
+
+	return (y->rss > x->rss) - (y->rss < x->rss);
+}
+
+int read_mem_parts(pid_t pid, struct mem_part parts[], int max)
+{
+	struct mem_part all[64];
+	char path[64], line[512], name[48] = "";
+	int n = 0, cur = -1, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long from, to;
+		char perms[8];
+		long kb;
+
+		if (sscanf(line, "%lx-%lx %7s", &from, &to, perms) == 3) {
+			part_name(line, name, sizeof(name));
+			for (cur = 0; cur < n && strcmp(all[cur].name, name) != 0; cur++)
+				;
+			if (cur == n && n < (int)(sizeof(all) / sizeof(all[0]))) {
+				snprintf(all[n].name, sizeof(all[n].name), "%s", name);
+				all[n].rss = all[n].anon = 0;
+				n++;
+			}
+			if (cur == n)
+				cur = -1;
+		} else if (cur >= 0 && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+			all[cur].rss += kb;
+		} else if (cur >= 0 && sscanf(line, "Anonymous: %ld kB", &kb) == 1) {
+			all[cur].anon += kb;
+		}
+	}
+	fclose(f);
+	qsort(all, (size_t)n, sizeof(all[0]), by_rss);
+	for (i = 0; i < n && i < max; i++)
+		parts[i] = all[i];
+	return i;
+}

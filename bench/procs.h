@@ -58,4 +58,17 @@ struct mem {
 };
 int read_mem(pid_t pid, struct mem *m);
 
+/*
+ * Where a process' resident pages are: Rss and Anonymous (KiB) summed per
+ * mapped file (its base name, e.g. "libcrypto.so.3"; the executable too),
+ * "[heap]", "[stack]", or "[anonymous]" (other anonymous mappings: thread
+ * stacks, large allocations), from /proc/PID/smaps. At most MAX parts,
+ * largest Rss first; the number found, or -errno.
+ */
+struct mem_part {
+	char name[48];
+	long rss, anon;
+};
+int read_mem_parts(pid_t pid, struct mem_part parts[], int max);
+
 #endif

@@ -266,10 +266,14 @@ static int measure_running(void)
 		for (k = 0; k < VS_SIDES; k++)
 			if (workload_mix(&sides[k].x, MIX_BATCH) < 0)
 				return -1;
-	for (k = 0; k < VS_SIDES; k++)
+	for (k = 0; k < VS_SIDES; k++) {
 		if (read_mem(sides[k].pid, &res.vs_m_10k[k]) < 0 ||
 		    workload_prepare(&sides[k].x) < 0)
 			return -1;
+		res.vs_nparts[k] = read_mem_parts(sides[k].pid, res.vs_parts[k], VS_PARTS);
+		if (res.vs_nparts[k] < 0)
+			return -1;
+	}
 	for (op = 0; op < VS_COUNT; op++)
 		if (measure_op_both((enum vs_op)op, *count[op], cnt.budget_cheap_s) < 0)
 			return -1;
@@ -293,6 +297,39 @@ static void mem_rows(const char *when, const struct mem m[VS_SIDES])
 	for (k = 0; k < VS_SIDES; k++)
 		report_row("%s, %s | %ld | %ld | %ld | %ld | %d", sides[k].what, when,
 			   m[k].rss, m[k].rss_anon, m[k].rss_file, m[k].pss, m[k].threads);
+}
+
+/* The part named NAME of side K, or NULL. */
+static const struct mem_part *find_part(int k, const char *name)
+{
+	int i;
+
+	for (i = 0; i < res.vs_nparts[k]; i++)
+		if (strcmp(res.vs_parts[k][i].name, name) == 0)
+			return &res.vs_parts[k][i];
+	return NULL;
+}
+
+static void part_row(const char *name)
+{
+	const struct mem_part *v = find_part(VS_VTPMD, name), *s = find_part(VS_SWTPM, name);
+
+	report_row("%s | %ld | %ld | %ld | %ld", name, v ? v->rss : 0, v ? v->anon : 0,
+		   s ? s->rss : 0, s ? s->anon : 0);
+}
+
+/* Where the resident pages are, per mapping: vtpmd's parts in its order,
+ * then those only swtpm has. */
+static void report_parts(void)
+{
+	int k, i;
+
+	report_table("mapping, after 10,000 commands | vtpmd Rss | vtpmd anon | "
+		     "swtpm Rss | swtpm anon");
+	for (k = 0; k < VS_SIDES; k++)
+		for (i = 0; i < res.vs_nparts[k]; i++)
+			if (k == VS_VTPMD || !find_part(VS_VTPMD, res.vs_parts[k][i].name))
+				part_row(res.vs_parts[k][i].name);
 }
 
 static void report_versus(void)
@@ -329,6 +366,7 @@ static void report_versus(void)
 	report_table("process, when | VmRSS | RssAnon | RssFile | Pss | threads");
 	mem_rows("after start", res.vs_m_start);
 	mem_rows("after 10,000 commands", res.vs_m_10k);
+	report_parts();
 
 	report_table("command | daemon | n | mean | p50 | p99 | ops/s");
 	for (op = 0; op < VS_COUNT; op++)
