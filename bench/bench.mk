@@ -25,12 +25,13 @@ $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
 
 bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
 
-bench: bench-build
+bench: bench-build $(BUILD)/vtpm-setup
 	bench/run $(BUILD)
 
 .PHONY: bench bench-build
 
-# vtpm-setup beside Debian's swtpm_setup doing the same job (in the test VM).
+# vtpm-setup beside Debian's swtpm_setup doing the same job (in the test VM);
+# `make bench` runs it too and adds it to bench/RESULTS.md.
 bench-setup: $(BUILD)/vtpm-setup
 	bench/setup_bench.sh $(BUILD)
 
