@@ -37,7 +37,7 @@ UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 endif
 
-PKGS           := libtpms fuse3 libcrypto libcap-ng libseccomp
+PKGS           := libtpms fuse3 libcrypto libseccomp
 PKG_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
 

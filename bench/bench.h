@@ -35,6 +35,7 @@
 
 struct cfg {
 	const char *vtpmd, *floor, *work;
+	const char *swtpm_cuse;  /* --swtpm-cuse: upstream swtpm with CUSE, or NULL */
 	bool quick;
 	unsigned density;
 	char *extra[16];        /* --vtpmd-arg: appended to every vtpmd */
@@ -60,6 +61,11 @@ struct counts {
  * vtpmd pays too (its own path, measured with libtpms stubbed out, is
  * within the noise of the floor; see bench/NOTES.md).
  */
+/* What versus.c measures on both daemons. */
+enum vs_op { VS_GETRANDOM, VS_PCR_EXTEND, VS_NV_INCREMENT, VS_IOCTL, VS_COUNT };
+enum vs_side { VS_VTPMD, VS_SWTPM, VS_SIDES };
+#define VS_PARTS 24     /* mappings listed per daemon */
+
 enum path { P_FLOOR, P_FLOOR_MT, P_LIBTPMS, P_SUM, P_VTPMD, P_COUNT };
 extern const char *const path_names[P_COUNT];
 
@@ -86,6 +92,16 @@ struct results {
 	char swtpm_version[128];
 	double start_swtpm_ms;
 	struct mem m_swtpm_start, m_swtpm_1k, m_swtpm_10k;
+	/* Side by side with upstream swtpm in CUSE mode (versus.c); [side]. */
+	bool vs;                        /* measured */
+	char vs_version[128];
+	size_t vs_start_runs;
+	double vs_start_ms[VS_SIDES];   /* medians */
+	struct mem vs_m_start[VS_SIDES], vs_m_10k[VS_SIDES];
+	struct mem_part vs_parts[VS_SIDES][VS_PARTS]; /* after 10,000 commands */
+	int vs_nparts[VS_SIDES];
+	struct summary vs_lat[VS_COUNT][VS_SIDES];
+	double vs_ratio[VS_COUNT];      /* median over rounds of p50 vtpmd / swtpm */
 	long rss_growth;
 	bool density_ok;
 	double density_s;
@@ -133,6 +149,12 @@ void report_memory(void);
 /* startup.c: start-up of vtpmd (EXISTING_DIR and fresh), the floor and
  * the swtpm reference (SWTPM_DIR), timed and reported. */
 int measure_startup(const char *existing_dir, const char *swtpm_dir);
+
+/* versus.c: vtpmd and cfg.swtpm_cuse side by side (start-up, memory,
+ * latency), reported with their targets; without cfg.swtpm_cuse, a note
+ * that says so. report_versus_targets() adds its rows to the targets. */
+int measure_versus(void);
+void report_versus_targets(void);
 
 /* density.c: cfg.density devices started at once, timed, weighed and
  * reported. */

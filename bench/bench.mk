@@ -7,12 +7,14 @@
 # numbers depend on the machine.
 
 # vtpmbench.c runs the phases (latency.c, migration.c, memory.c, startup.c,
-# density.c), which share bench.h and its helpers in bench.c.
+# versus.c, density.c), which share bench.h and its helpers in bench.c.
+# SWTPM_CUSE=/path/to/swtpm (upstream swtpm built with CUSE; see
+# bench/NOTES.md) adds the side by side with it (versus.c).
 BENCH_SRC := bench/vtpmbench.c bench/bench.c bench/latency.c bench/migration.c \
              bench/memory.c bench/startup.c bench/density.c \
              bench/workload.c bench/tpm_cmds.c bench/stats.c \
              bench/inproc.c bench/procs.c bench/devctl.c bench/report.c \
-             bench/swtpm_ref.c
+             bench/swtpm_ref.c bench/swtpm_cuse.c bench/versus.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a
@@ -23,12 +25,13 @@ $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
 
 bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
 
-bench: bench-build
+bench: bench-build $(BUILD)/vtpm-setup
 	bench/run $(BUILD)
 
 .PHONY: bench bench-build
 
-# vtpm-setup beside Debian's swtpm_setup doing the same job (in the test VM).
+# vtpm-setup beside Debian's swtpm_setup doing the same job (in the test VM);
+# `make bench` runs it too and adds it to bench/RESULTS.md.
 bench-setup: $(BUILD)/vtpm-setup
 	bench/setup_bench.sh $(BUILD)
 

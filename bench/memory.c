@@ -70,7 +70,9 @@ void report_memory(void)
 	report_note("Growth of VmRSS from 1,000 to 10,000 commands: %+ld KiB (target: none). "
 		    "VmRSS after 10,000 commands: %ld KiB (target ≤ %d KiB): %s. "
 		    "RssFile is shared library text, shared by every vtpmd on the host; "
-		    "Pss splits shared pages among the processes using them.",
+		    "Pss splits shared pages among the processes using them. VmRSS, "
+		    "RssAnon and RssFile are counted from the page tables (smaps_rollup); "
+		    "VmHWM is the kernel's own counter, which lags behind on this kernel.",
 		    res.rss_growth, res.m_10k.rss, TARGET_RSS_KIB,
 		    res.m_10k.rss <= TARGET_RSS_KIB && res.rss_growth <= 0 ? "met" : "**missed**");
 }

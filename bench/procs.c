@@ -225,19 +225,94 @@ static int scan_kb(const char *path, const char *const keys[], long *vals[], int
 
 int read_mem(pid_t pid, struct mem *m)
 {
-	static const char *const skeys[] = { "VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads" };
-	static const char *const rkeys[] = { "Pss" };
+	static const char *const skeys[] = { "VmHWM", "Threads" };
+	static const char *const rkeys[] = { "Rss", "Pss", "Anonymous" };
 	long threads = 0;
-	long *svals[] = { &m->rss, &m->hwm, &m->rss_anon, &m->rss_file, &threads };
-	long *rvals[] = { &m->pss };
+	long *svals[] = { &m->hwm, &threads };
+	long *rvals[] = { &m->rss, &m->pss, &m->rss_anon };
 	char path[64];
 	int ret;
 
 	memset(m, 0, sizeof(*m));
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((ret = scan_kb(path, skeys, svals, 5)) < 0)
+	if ((ret = scan_kb(path, skeys, svals, 2)) < 0)
 		return ret;
 	m->threads = (int)threads;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	return scan_kb(path, rkeys, rvals, 1);
+	if ((ret = scan_kb(path, rkeys, rvals, 3)) < 0)
+		return ret;
+	m->rss_file = m->rss - m->rss_anon;
+	return 0;
+}
+
+/* The part a smaps header line (address range, perms, offset, device,
+ * inode, path) belongs to. */
+static void part_name(const char *header, char *name, size_t size)
+{
+	const char *path = header;
+	const char *slash;
+	size_t len;
+	int field;
+
+	for (field = 0; field < 5 && path; field++) {
+		path = strchr(path, ' ');
+		if (path)
+			path += strspn(path, " ");
+	}
+	if (!path || *path == '\n' || *path == '\0') {
+		snprintf(name, size, "[anonymous]");
+		return;
+	}
+	slash = strrchr(path, '/');
+	if (slash && path[0] == '/')
+		path = slash + 1;
+	len = strcspn(path, " \n");
+	snprintf(name, size, "%.*s", (int)len, path);
+}
+
+static int by_rss(const void *a, const void *b)
+{
+	const struct mem_part *x = a, *y = b;
+
+	return (y->rss > x->rss) - (y->rss < x->rss);
+}
+
+int read_mem_parts(pid_t pid, struct mem_part parts[], int max)
+{
+	struct mem_part all[64];
+	char path[64], line[512], name[48] = "";
+	int n = 0, cur = -1, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long from, to;
+		char perms[8];
+		long kb;
+
+		if (sscanf(line, "%lx-%lx %7s", &from, &to, perms) == 3) {
+			part_name(line, name, sizeof(name));
+			for (cur = 0; cur < n && strcmp(all[cur].name, name) != 0; cur++)
+				;
+			if (cur == n && n < (int)(sizeof(all) / sizeof(all[0]))) {
+				snprintf(all[n].name, sizeof(all[n].name), "%s", name);
+				all[n].rss = all[n].anon = 0;
+				n++;
+			}
+			if (cur == n)
+				cur = -1;
+		} else if (cur >= 0 && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+			all[cur].rss += kb;
+		} else if (cur >= 0 && sscanf(line, "Anonymous: %ld kB", &kb) == 1) {
+			all[cur].anon += kb;
+		}
+	}
+	fclose(f);
+	qsort(all, (size_t)n, sizeof(all[0]), by_rss);
+	for (i = 0; i < n && i < max; i++)
+		parts[i] = all[i];
+	return i;
 }

@@ -44,11 +44,31 @@ int answer_getrandom(int fd);
  * SIGKILL after TIMEOUT_MS. Reaps PID if it is our child. */
 int stop_pid(pid_t pid, const char *name, unsigned timeout_ms);
 
-/* What a process costs, in KiB, from /proc/PID/status and smaps_rollup. */
+/*
+ * What a process costs, in KiB. VmRSS, RssAnon and RssFile are counted from
+ * its page tables (/proc/PID/smaps_rollup: Rss, Anonymous, the difference),
+ * not taken from /proc/PID/status, whose counters lag behind on Linux
+ * before 6.2: each thread keeps its own count of recent faults and adds
+ * it in only now and then (a daemon that just served 10,000 commands
+ * showed the VmRSS of its start). VmHWM and the thread count are status'.
+ */
 struct mem {
 	long rss, hwm, rss_anon, rss_file, pss;
 	int threads;
 };
 int read_mem(pid_t pid, struct mem *m);
+
+/*
+ * Where a process' resident pages are: Rss and Anonymous (KiB) summed per
+ * mapped file (its base name, e.g. "libcrypto.so.3"; the executable too),
+ * "[heap]", "[stack]", or "[anonymous]" (other anonymous mappings: thread
+ * stacks, large allocations), from /proc/PID/smaps. At most MAX parts,
+ * largest Rss first; the number found, or -errno.
+ */
+struct mem_part {
+	char name[48];
+	long rss, anon;
+};
+int read_mem_parts(pid_t pid, struct mem_part parts[], int max);
 
 #endif

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* swtpm_ref.c - the distribution's swtpm as a reference (see swtpm_ref.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,24 +18,45 @@
 #define SWTPM "/usr/bin/swtpm"
 #define ANSWER_TIMEOUT_NS (60ull * 1000000000ull)
 
-bool swtpm_ref_available(char *version, size_t len)
+bool swtpm_version(const char *path, char *version, size_t len)
 {
-	char line[256], *v;
-	FILE *p;
+	char line[256] = "", *v;
+	int fds[2], status;
+	ssize_t n = 0, r;
+	pid_t pid;
 
-	if (access(SWTPM, X_OK) != 0)
+	if (access(path, X_OK) != 0 || pipe2(fds, O_CLOEXEC) < 0)
 		return false;
-	p = popen(SWTPM " --version 2>/dev/null", "r");
-	if (!p)
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(fds[1], STDOUT_FILENO);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		execl(path, path, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && n < (ssize_t)sizeof(line) - 1 &&
+	       (r = read(fds[0], line + n, sizeof(line) - 1 - (size_t)n)) > 0)
+		n += r;
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
 		return false;
 	/* "TPM emulator version 0.7.1, Copyright ..." */
-	if (!fgets(line, sizeof(line), p))
-		line[0] = '\0';
+	line[n] = '\0';
 	v = strstr(line, "version ");
 	v = v ? v + strlen("version ") : line;
 	v[strcspn(v, ", \n")] = '\0';
 	snprintf(version, len, "swtpm %s", v);
-	return pclose(p) == 0;
+	return true;
+}
+
+bool swtpm_ref_available(char *version, size_t len)
+{
+	return swtpm_version(SWTPM, version, len);
 }
 
 int swtpm_ref_connect(const char *dir)

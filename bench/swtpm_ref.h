@@ -14,7 +14,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* swtpm's first --version line in VERSION; false if swtpm is not
+/* "swtpm X.Y.Z" from `PATH --version` in VERSION; false if PATH does not
+ * run (or fails). */
+bool swtpm_version(const char *path, char *version, size_t len);
+/* swtpm_version() of the distribution's swtpm; false if it is not
  * installed (the reference rows are then left out). */
 bool swtpm_ref_available(char *version, size_t len);
 

@@ -6,7 +6,7 @@
  * Markdown report on stdout; progress goes to stderr.
  *
  * usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick]
- *                  [--density N] [--vtpmd-arg ARG]...
+ *                  [--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]
  * Needs root and /dev/cuse (bench/run starts a VM where there is none).
  *
  * Latencies are measured in interleaved rounds (floor, libtpms, vtpmd,
@@ -98,6 +98,7 @@ static void report_targets(void)
 		   res.m_10k.rss <= TARGET_RSS_KIB ? "met" : "**missed**", sw_rss);
 	report_row("no VmRSS growth 1,000 → 10,000 commands | %+ld KiB | %s | %s",
 		   res.rss_growth, res.rss_growth <= 0 ? "met" : "**missed**", sw_growth);
+	report_versus_targets();
 	if (cfg.density)
 		report_row("%u devices answering ≤ 30 s, ≤ 2 MiB VmRSS each | %.2f s, %ld KiB "
 			   "(Pss %ld KiB) | %s | -", cfg.density, res.density_s,
@@ -200,6 +201,8 @@ static int run(void)
 
 	if (measure_startup(main_dir, swtpm_dir) < 0)
 		return -1;
+	if (measure_versus() < 0)
+		return -1;
 	if (cfg.density) {
 		path_in_work(path, sizeof(path), "density");
 		mkdir(path, 0700);
@@ -213,7 +216,7 @@ static int run(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
-			"[--density N] [--vtpmd-arg ARG]...\n");
+			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]\n");
 	exit(2);
 }
 
@@ -235,6 +238,8 @@ int main(int argc, char **argv)
 			cfg.work = argv[++i];
 		else if (strcmp(argv[i], "--vtpmd-arg") == 0 && cfg.nextra < 16)
 			cfg.extra[cfg.nextra++] = argv[++i];
+		else if (strcmp(argv[i], "--swtpm-cuse") == 0)
+			cfg.swtpm_cuse = argv[++i];
 		else if (strcmp(argv[i], "--density") == 0)
 			cfg.density = (unsigned)strtoul(argv[++i], NULL, 10);
 		else

@@ -7,13 +7,18 @@
  *   as root      parse options; look up the --runas user; open /dev/cuse
  *                (first: a start that cannot have a device creates nothing);
  *                open the --cdi directory; --chroot; logging; read the
- *                keys; go to the background; open the --pcap file
+ *                keys; open the --pcap file
  *   as the user  open and lock the state directory, start the TPM: every
  *                state file is made by, and checked against, the user that
  *                will write it later
- *   as root      the kernel creates the node; then, in on_device_ready(),
- *                the pid file, the CDI spec, the drop of every privilege,
- *                seccomp, and the parent and the service manager are told
+ *   as root      go to the background; the kernel creates the node; then,
+ *                in on_device_ready(), the pid file, the CDI spec, the drop
+ *                of every privilege, seccomp, and the parent and the service
+ *                manager are told
+ *
+ * The TPM starts before the fork, as in swtpm's CUSE mode: the daemon then
+ * never runs (nor keeps resident) the code of the TPM's start and of
+ * OpenSSL's set-up, and the storage lock, an open file lock, goes with it.
  *
  * On the way out the TPM gets its orderly shutdown and the state is written.
  */
@@ -222,12 +227,14 @@ static int load_keys(struct vtpmd *d)
 	return 0;
 }
 
-/* The parent waits until the device works; the storage lock is taken
- * after this, since a forked child does not inherit it. */
+/* The parent waits until the device works. The child keeps the TPM and
+ * the storage lock (an open file lock: store_lock.c), and libgcc_s,
+ * loaded here so that the child does not touch it until it exits. */
 static int go_background(const struct vtpmd_config *cfg)
 {
 	int ret = 0;
 
+	privs_preload_libs();
 	if (!cfg->foreground && (ret = daemon_start()) < 0)
 		startup_error("cannot go to the background: %s", strerror(-ret));
 	return ret;
@@ -449,8 +456,8 @@ static int run(struct vtpmd *d)
 	    (ret = open_cuse(d)) < 0 || (ret = open_cdi(d)) < 0 ||
 	    (ret = enter_chroot(&d->cfg)) < 0 ||
 	    (ret = setup_logging(&d->cfg)) < 0 || (ret = load_keys(d)) < 0 ||
-	    (ret = go_background(&d->cfg)) < 0 || (ret = open_pcap(d)) < 0 ||
-	    (ret = start_tpm_as_user(d)) < 0)
+	    (ret = open_pcap(d)) < 0 || (ret = start_tpm_as_user(d)) < 0 ||
+	    (ret = go_background(&d->cfg)) < 0)
 		goto out;
 	ret = serve(d);
 out:

@@ -13,8 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
-
 #include "os/log.h"
 #include "os/privs.h"
 
@@ -114,14 +112,14 @@ void privs_user_free(struct privs_user *u)
  * library and the seccomp filter should see no library being mapped. Once
  * loaded (and never unloaded) glibc finds it by name without any I/O.
  */
-static void preload_libs(void)
+void privs_preload_libs(void)
 {
 	(void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
 }
 
 int privs_chroot(const char *dir)
 {
-	preload_libs();
+	privs_preload_libs();
 	if (chroot(dir) < 0)
 		return -errno;
 	if (chdir("/") < 0)
@@ -196,9 +194,32 @@ static int verify(const struct privs_user *u)
 	return 0;
 }
 
+/* Every capability out of the bounding set, up to the kernel's last one
+ * (past it, PR_CAPBSET_DROP fails with EINVAL). Needs CAP_SETPCAP. */
+static int clear_bounding_set(void)
+{
+	int cap;
+
+	for (cap = 0; prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0; cap++)
+		;
+	return cap > 0 && errno == EINVAL ? 0 : -1;
+}
+
+/* Effective, permitted and inheritable emptied; then ambient, which
+ * cannot hold what permitted and inheritable do not. */
+static int clear_capability_sets(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
 int privs_drop(const struct privs_user *u)
 {
-	preload_libs();
 	errno = 0;
 	if (u) {
 		if (setgroups(u->ngroups, u->groups) < 0)
@@ -208,18 +229,14 @@ int privs_drop(const struct privs_user *u)
 	}
 	/* Bounding set first: dropping from it needs CAP_SETPCAP, which the
 	 * capset below takes away. */
-	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+	if (clear_bounding_set() < 0)
 		return fail("clearing the bounding set");
 	if (u && setresuid(u->uid, u->uid, u->uid) < 0)
 		return fail("setresuid");
 	/* Leaving uid 0 already emptied effective and permitted; this also
 	 * covers inheritable, ambient, and staying uid 0. */
-	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+	if (clear_capability_sets() < 0)
 		return fail("clearing the capability sets");
-	if (capng_apply(CAPNG_SELECT_AMBIENT) < 0)
-		return fail("clearing the ambient set");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail("PR_SET_NO_NEW_PRIVS");
 	return verify(u);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * store_lock.c - the storage lock: a POSIX write lock on the whole of
- * <statedir>/.lock, as swtpm takes it, so swtpm and vtpmd exclude each other
- * on one state directory.
+ * store_lock.c - the storage lock: a write lock on the whole of
+ * <statedir>/.lock, the range swtpm locks, so swtpm and vtpmd exclude each
+ * other on one state directory.
  *
- * POSIX record locks belong to the process: a forked child does not inherit
- * them, and closing ANY descriptor of the file drops them. So the file is
- * opened once, here, and never anywhere else.
+ * It is an open file description lock (F_OFD_SETLK), which conflicts with
+ * swtpm's POSIX lock like another POSIX lock would, but belongs to the
+ * open file rather than to the process: a daemon keeps it when it forks
+ * into the background after starting its TPM, and it goes only with the
+ * last descriptor of that open file (or an unlock).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,7 +74,7 @@ int store_lock(struct store *s, unsigned retries)
 		return 0;
 
 	for (attempt = 0; ; attempt++) {
-		if (fcntl(s->lock.fd, F_SETLK, &fl) == 0) {
+		if (fcntl(s->lock.fd, F_OFD_SETLK, &fl) == 0) {
 			s->lock.held = true;
 			s->lock.deferred = false;
 			s->lock.lazy_retries = 0;
@@ -80,7 +82,7 @@ int store_lock(struct store *s, unsigned retries)
 		}
 		if (errno == EINTR)
 			continue;
-		/* POSIX allows either for "held by another process" */
+		/* either means "held by another open file" */
 		if (errno != EAGAIN && errno != EACCES) {
 			int err = errno;
 
@@ -105,7 +107,7 @@ void store_unlock(struct store *s)
 	if (!s->lock.open || !s->lock.held)
 		return;
 	/* F_UNLCK cannot conflict; a failure leaves nothing to do anyway */
-	(void)fcntl(s->lock.fd, F_SETLK, &fl);
+	(void)fcntl(s->lock.fd, F_OFD_SETLK, &fl);
 	s->lock.held = false;
 }
 

@@ -24,6 +24,10 @@ int tpm_open(struct tpm *t, const struct tpm_options *opt)
 
 	memset(t, 0, sizeof(*t));
 	t->opt = *opt;
+	if ((ret = tpm_entropy_from_kernel()) < 0) {
+		log_error("OpenSSL refused the kernel as its source of randomness");
+		return ret;
+	}
 	ret = tpm_callbacks_bind(t);
 	if (ret < 0)
 		return ret;

@@ -17,6 +17,11 @@ uint32_t tpm_run_internal(struct tpm *t, uint8_t *cmd, uint32_t len);
 /* The shutdown-before-reset rule, see tpm_shutdown.c. */
 void tpm_auto_shutdown(struct tpm *t);
 
+/* libtpms' entropy (OpenSSL's RAND_bytes) read from getrandom(2), for
+ * the whole process, once (tpm_entropy.c): 0, or -EIO if OpenSSL refused. */
+int tpm_entropy_from_kernel(void);
+bool tpm_entropy_is_kernel(void);
+
 /* libtpms' name for a version. */
 int tpm_lib_choose(enum tpm_version v);
 

@@ -34,6 +34,39 @@ nv_expect() { # VALUE WHAT
 	assert_status 0
 }
 
+@test "storage: vtpmd and Debian's swtpm exclude each other on one directory" {
+	local sock="$BATS_TEST_TMPDIR/swtpm.sock" swlog="$BATS_TEST_TMPDIR/swtpm.log" swpid
+	# vtpmd (gone to the background after starting its TPM) holds the lock:
+	# swtpm cannot start its TPM there
+	vtpm_start_ready
+	run timeout 60 swtpm socket --tpm2 --tpmstate "dir=$VTPM_STATE" \
+		--server "type=unixio,path=$sock" --ctrl "type=unixio,path=$sock.ctrl" \
+		--flags not-need-init --log "file=$swlog" 3>&-
+	assert_failed
+	grep -q "lock" "$swlog" || fail "swtpm failed, but not on the lock: $(cat "$swlog")"
+	vtpm_stop
+
+	# swtpm holds it: vtpmd refuses with its one-line error
+	timeout 60 swtpm socket --tpm2 --tpmstate "dir=$VTPM_STATE" \
+		--server "type=unixio,path=$sock" --ctrl "type=unixio,path=$sock.ctrl" \
+		--flags not-need-init --pid "file=$BATS_TEST_TMPDIR/swtpm.pid" -d 3>&-
+	swpid=$(cat "$BATS_TEST_TMPDIR/swtpm.pid")
+	VTPM_PIDS+=("$swpid")       # teardown stops it if the test fails
+	wait_until 10 test -S "$sock.ctrl"
+	vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --flags not-need-init,startup-clear
+	assert_one_line_error
+	assert_match "$stderr" "state directory $VTPM_STATE is in use by another process"
+	[[ ! -e "$VTPM_DEV" ]] || fail "$VTPM_DEV was created"
+	run timeout 30 swtpm_ioctl -s --unix "$sock.ctrl"
+	assert_status 0
+	wait_until 30 pid_gone "$swpid"
+
+	# and once swtpm is gone, vtpmd starts there
+	vtpm_start_ready
+	run tpm2 getrandom 8 --hex
+	assert_status 0
+}
+
 @test "storage: --print-states prints swtpm's JSON, takes no lock, creates nothing" {
 	local d=$BATS_TEST_TMPDIR out=$BATS_TEST_TMPDIR/states
 	# nothing there (and the directory is not created)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_store_lock.c - the storage lock between processes: taken at open,
- * excluding every other process, retried, deferred for an incoming
- * migration, released for an outgoing one, and no write without it.
+ * excluding every other process, kept by a forked child (a daemon going to
+ * the background), retried, deferred for an incoming migration, released
+ * for an outgoing one, and no write without it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,6 +55,33 @@ static void test_lock_excludes_other_process(void **state)
 	assert_int_equal(in_child(lock_taken_child), 1);
 	assert_int_equal(store_lock(&S, 0), 0);
 	assert_int_equal(in_child(lock_taken_child), 0);
+}
+
+/* What a daemon does: lock, fork, and the parent goes away. The child
+ * holds the lock on, and it goes only when the child does. */
+static void test_lock_kept_by_forked_child(void **state)
+{
+	int to_child[2];
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(open_store(sdir, false, STORE_MODE_DEFAULT), 0);
+	assert_int_equal(pipe(to_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(to_child[1]);
+		alarm(30);      /* never outlive a failed test for long */
+		_exit(read(to_child[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(to_child[0]);
+	store_close(&S);        /* the parent's descriptor is gone */
+	assert_int_equal(in_child(lock_taken_child), 0);
+	assert_int_equal(write(to_child[1], "G", 1), 1);
+	close(to_child[1]);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(in_child(lock_taken_child), 1);
 }
 
 /* A child that takes the lock and holds it until a byte arrives on
@@ -190,6 +218,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_lock_excludes_other_process),
+		T(test_lock_kept_by_forked_child),
 		T(test_no_writes_without_lock),
 		T(test_deferred_lock),
 		T(test_lock_retries),
