@@ -9,24 +9,13 @@
 #include <cmocka.h>
 
 #include "cli/config.h"
-
-#define MAX_ARGS 16
+#include "config_args.h"
 
 static char errbuf[512];
 
 static int parse_args(struct vtpmd_config *cfg, const char *const *args)
 {
-	char *argv[MAX_ARGS + 1];
-	int argc = 0;
-
-	while (args[argc]) {
-		assert_true(argc < MAX_ARGS);
-		argv[argc] = (char *)args[argc];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(errbuf, 'x', sizeof(errbuf));
-	return config_parse(cfg, argc, argv, errbuf, sizeof(errbuf));
+	return config_parse_args(cfg, args, errbuf, sizeof(errbuf));
 }
 
 #define PARSE(cfg, ...) \
