@@ -31,28 +31,19 @@
 #include "vtpm-setup/setup_place.h"
 #include "vtpm-setup/setup_tpm.h"
 #include "test_files.h"
+#include "state_dir.h"
 
-static char base[256];
-static char dir[300];
-
+/* DIR is state_dir.h's sdir, inside the per-test base. */
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof(base), "/tmp/vtpmd-test-place.XXXXXX");
-	if (!mkdtemp(base))
-		return -1;
-	path_in(dir, sizeof(dir), base, "state");
-	umask(022);
-	return 0;
+	return state_dir_setup();
 }
 
 static int teardown(void **state)
 {
-	char cmd[2 * sizeof(base) + 32];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	return system(cmd) == 0 ? 0 : -1;
+	return state_dir_teardown();
 }
 
 /* Everything about PATH a user could notice, as one string: the
@@ -117,10 +108,10 @@ static void make_old_state(void)
 {
 	char p[400];
 
-	assert_int_equal(mkdir(dir, 0700), 0);
-	path_in(p, sizeof(p), dir, "tpm2-00.permall");
+	assert_int_equal(mkdir(sdir, 0700), 0);
+	path_in(p, sizeof(p), sdir, "tpm2-00.permall");
 	write_file_at(p, "old permanent state", 19, 0640);
-	path_in(p, sizeof(p), dir, ".lock");
+	path_in(p, sizeof(p), sdir, ".lock");
 	write_file_at(p, "", 0, 0640);
 }
 
@@ -142,7 +133,7 @@ static int inject_cb(enum place_step s, void *ctx)
 static int run_flow(struct placement *p, bool copy, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
-	int ret = place_inspect(p, dir, err, errlen);
+	int ret = place_inspect(p, sdir, err, errlen);
 
 	if (ret == 0)
 		ret = place_begin(p, copy, err, errlen);
@@ -171,18 +162,18 @@ static void each_step_fails_cleanly(bool dir_exists, bool copy)
 
 		if (s == PLACE_COPY && !copy)
 			continue;
-		before = snapshot(dir);
+		before = snapshot(sdir);
 		ret = run_flow(&p, copy, err, sizeof(err));
-		after = snapshot(dir);
+		after = snapshot(sdir);
 		if (ret != -EIO)
 			fail_msg("step %d: expected -EIO, got %d (%s)", s, ret, err);
 		assert_true(in.seen & (1u << s));
 		assert_true(err[0] && !strchr(err, '\n'));
 		if (strcmp(before, after) != 0)
-			fail_msg("step %d changed %s:\n--- before\n%s--- after\n%s", s, dir,
+			fail_msg("step %d changed %s:\n--- before\n%s--- after\n%s", s, sdir,
 				 before, after);
 		if (others_in_base())
-			fail_msg("step %d left something beside %s", s, dir);
+			fail_msg("step %d left something beside %s", s, sdir);
 		free(before);
 		free(after);
 	}
@@ -201,7 +192,7 @@ static void test_failures_missing_dir(void **state)
 {
 	(void)state;
 	each_step_fails_cleanly(false, false);
-	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(access(sdir, F_OK), -1);
 }
 
 static void test_replaces_existing(void **state)
@@ -214,16 +205,16 @@ static void test_replaces_existing(void **state)
 
 	(void)state;
 	make_old_state();
-	assert_int_equal(chmod(dir, 0710), 0);
+	assert_int_equal(chmod(sdir, 0710), 0);
 	assert_int_equal(run_flow(&p, false, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
-	path_in(path, sizeof(path), dir, "tpm2-00.permall");
+	path_in(path, sizeof(path), sdir, "tpm2-00.permall");
 	data = read_file_at(path, &len);
 	assert_int_equal(len, 19);
 	assert_memory_equal(data, "new permanent state", 19);
 	free(data);
 	/* the directory keeps its mode; the old state is gone */
-	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(stat(sdir, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0710);
 	assert_int_equal(others_in_base(), 0);
 	assert_true(p.has_state);
@@ -238,7 +229,7 @@ static void test_amend_copies_state(void **state)
 
 	(void)state;
 	make_old_state();
-	assert_int_equal(place_inspect(&p, dir, err, sizeof(err)), 0);
+	assert_int_equal(place_inspect(&p, sdir, err, sizeof(err)), 0);
 	assert_int_equal(place_begin(&p, true, err, sizeof(err)), 0);
 	path_in(path, sizeof(path), p.tmp, "tpm2-00.permall");
 	data = read_file_at(path, &len);
@@ -259,7 +250,7 @@ static void test_creates_missing(void **state)
 	umask(027);
 	assert_int_equal(run_flow(&p, false, err, sizeof(err)), 0);
 	umask(022);
-	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(stat(sdir, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_equal(sb.st_mode & 07777, 0750);
 	assert_false(p.dir_exists);
@@ -280,7 +271,7 @@ static void test_cleanup_failure_is_reported(void **state)
 	make_old_state();
 	assert_int_equal(run_flow(&p, false, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "the old state of"));
-	path_in(path, sizeof(path), dir, "tpm2-00.permall");
+	path_in(path, sizeof(path), sdir, "tpm2-00.permall");
 	data = read_file_at(path, &len);
 	assert_memory_equal(data, "new permanent state", 19);
 	free(data);
@@ -295,16 +286,16 @@ static void test_refusals(void **state)
 	(void)state;
 	/* a directory holding other things is not a state directory */
 	make_old_state();
-	path_in(path, sizeof(path), dir, "notes.txt");
+	path_in(path, sizeof(path), sdir, "notes.txt");
 	write_file_at(path, "mine", 4, 0644);
-	before = snapshot(dir);
-	assert_int_equal(place_inspect(&p, dir, err, sizeof(err)), -ENOTEMPTY);
+	before = snapshot(sdir);
+	assert_int_equal(place_inspect(&p, sdir, err, sizeof(err)), -ENOTEMPTY);
 	assert_non_null(strstr(err, "holds 'notes.txt', which is not TPM state"));
 	assert_int_equal(unlink(path), 0);
 
 	/* a symbolic link, and a file */
 	path_in(path, sizeof(path), base, "outside");
-	assert_int_equal(symlink(dir, path), 0);
+	assert_int_equal(symlink(sdir, path), 0);
 	assert_int_equal(place_inspect(&p, path, err, sizeof(err)), -ELOOP);
 	assert_non_null(strstr(err, "is a symbolic link"));
 	assert_int_equal(unlink(path), 0);
@@ -325,7 +316,7 @@ static void test_locked_dir(void **state)
 
 	(void)state;
 	make_old_state();
-	path_in(path, sizeof(path), dir, ".lock");
+	path_in(path, sizeof(path), sdir, ".lock");
 	assert_int_equal(pipe(sync_pipe), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -342,10 +333,10 @@ static void test_locked_dir(void **state)
 	}
 	close(sync_pipe[1]);
 	assert_int_equal(read(sync_pipe[0], &c, 1), 1);
-	before = snapshot(dir);
+	before = snapshot(sdir);
 	assert_int_equal(run_flow(&p, false, err, sizeof(err)), -EAGAIN);
 	assert_non_null(strstr(err, "is in use by another process"));
-	after = snapshot(dir);
+	after = snapshot(sdir);
 	assert_string_equal(before, after);
 	assert_int_equal(others_in_base(), 0);
 	kill(pid, SIGKILL);
@@ -368,7 +359,7 @@ static void test_concurrent_setups(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(mkdir(dir, 0750), 0);  /* empty, as StateDirectory= */
+	assert_int_equal(mkdir(sdir, 0750), 0);  /* empty, as StateDirectory= */
 	assert_int_equal(pipe(go), 0);
 	for (i = 0; i < CHILDREN; i++) {
 		pid_t pid = fork();
@@ -382,7 +373,7 @@ static void test_concurrent_setups(void **state)
 			close(go[1]);
 			if (read(go[0], &c, 1) < 0)    /* start together (EOF) */
 				_exit(98);
-			ret = place_inspect(&p, dir, err, sizeof(err));
+			ret = place_inspect(&p, sdir, err, sizeof(err));
 			if (ret == 0 && p.has_state) {
 				place_end(&p);
 				_exit(10);
@@ -417,7 +408,7 @@ static void test_concurrent_setups(void **state)
 	}
 	assert_int_equal(made, 1);
 	assert_int_equal(kept, CHILDREN - 1);
-	path_in(path, sizeof(path), dir, "tpm2-00.permall");
+	path_in(path, sizeof(path), sdir, "tpm2-00.permall");
 	data = read_file_at(path, &len);
 	snprintf(want, sizeof(want), "child %d", winner);
 	assert_int_equal(len, strlen(want));
@@ -430,7 +421,7 @@ static void test_concurrent_setups(void **state)
 static int manufacture_in(struct placement *p, struct setup_eks *eks,
 			  char *err, size_t errlen)
 {
-	char *argv[] = { "vtpm-setup", "--tpmstate", dir, "--createek", "--pcr-banks",
+	char *argv[] = { "vtpm-setup", "--tpmstate", sdir, "--createek", "--pcr-banks",
 			 "sha1,sha256", NULL };
 	struct setup_options o;
 	const struct manufacture_env env = { .ca = NULL, .now = time(NULL) };
@@ -457,27 +448,27 @@ static void test_real_tpm(void **state)
 
 	(void)state;
 	make_old_state();
-	before = snapshot(dir);
+	before = snapshot(sdir);
 	/* manufactured, then a failure: DIR keeps the old state */
-	assert_int_equal(place_inspect(&p, dir, err, sizeof(err)), 0);
+	assert_int_equal(place_inspect(&p, sdir, err, sizeof(err)), 0);
 	assert_int_equal(place_begin(&p, false, err, sizeof(err)), 0);
 	assert_int_equal(manufacture_in(&p, &eks, err, sizeof(err)), -ENOSPC);
 	place_end(&p);
-	after = snapshot(dir);
+	after = snapshot(sdir);
 	assert_string_equal(before, after);
 	assert_int_equal(others_in_base(), 0);
 	setup_eks_free(&eks);
 
 	/* manufactured and placed: the TPM in DIR has the EK we were told of */
 	p.inject = NULL;
-	assert_int_equal(place_inspect(&p, dir, err, sizeof(err)), 0);
+	assert_int_equal(place_inspect(&p, sdir, err, sizeof(err)), 0);
 	assert_int_equal(place_begin(&p, false, err, sizeof(err)), 0);
 	if (manufacture_in(&p, &eks, err, sizeof(err)) != 0)
 		fail_msg("manufacture: %s", err);
 	assert_int_equal(place_commit(&p, err, sizeof(err)), 0);
 	place_end(&p);
 	assert_int_equal(eks.n, 2);
-	assert_int_equal(setup_tpm_open(dir, NULL, err, sizeof(err)), 0);
+	assert_int_equal(setup_tpm_open(sdir, NULL, err, sizeof(err)), 0);
 	assert_int_equal(setup_tpm_power_on(err, sizeof(err)), 0);
 	assert_int_equal(tpm2cmd_startup(0), 0);
 	assert_int_equal(tpm2cmd_read_public(0x81010001, &pub), 0);
