@@ -6,7 +6,6 @@
 #include "vtpm-setup/setup_tpm.h"
 #include "vtpm-setup/setup_wire.h"
 
-#define TPM2_ST_NO_SESSIONS 0x8001
 #define TPM2_ST_SESSIONS    0x8002
 #define TPM2_RS_PW          0x40000009u
 #define TPM2_CAP_PCRS       0x00000005u
@@ -18,8 +17,6 @@
 #define CC_CREATE_PRIMARY    0x00000131u
 #define CC_NV_WRITE          0x00000137u
 #define CC_NV_WRITE_LOCK     0x00000138u
-#define CC_STARTUP           0x00000144u
-#define CC_SHUTDOWN          0x00000145u
 #define CC_FLUSH_CONTEXT     0x00000165u
 #define CC_NV_READ_PUBLIC    0x00000169u
 #define CC_READ_PUBLIC       0x00000173u
@@ -86,7 +83,7 @@ uint32_t tpm2cmd_startup(uint16_t type)
 	uint8_t buf[BUF_SIZE];
 	struct wire_out w;
 
-	begin(&w, buf, TPM2_ST_NO_SESSIONS, CC_STARTUP);
+	begin(&w, buf, TPM2_ST_NO_SESSIONS, TPM2_CC_STARTUP);
 	wo_u16(&w, type);
 	return run_plain(&w);
 }
@@ -96,7 +93,7 @@ uint32_t tpm2cmd_shutdown(uint16_t type)
 	uint8_t buf[BUF_SIZE];
 	struct wire_out w;
 
-	begin(&w, buf, TPM2_ST_NO_SESSIONS, CC_SHUTDOWN);
+	begin(&w, buf, TPM2_ST_NO_SESSIONS, TPM2_CC_SHUTDOWN);
 	wo_u16(&w, type);
 	return run_plain(&w);
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tpm/tpm_wire.h"
+
 #define TPM2_RH_OWNER        0x40000001u
 #define TPM2_RH_ENDORSEMENT  0x4000000bu
 #define TPM2_RH_PLATFORM     0x4000000cu
@@ -36,9 +38,7 @@
 #define TPM2_ALG_CFB      0x0043
 #define TPM2_ECC_NIST_P384 0x0004
 
-#define TPM2_SU_CLEAR 0x0000
-
-#define TPM2_RC_SUCCESS 0x000
+/* TPM2_SU_CLEAR, TPM2_RC_SUCCESS and the header: tpm/tpm_wire.h */
 #define SETUP_RC_LOCAL  0x80000000u
 
 /* The public part of a key the TPM made, as far as certificates need it. */
