@@ -85,29 +85,6 @@ swtpm_setup_state() {
 	run_swtpm_setup "$dir" "$BATS_TEST_TMPDIR" "$CA/signkey.pem" "$CA/issuercert.pem" "$@"
 }
 
-# Debian's swtpm in socket mode on DIR; tpm2-tools then talk to it.
-swtpm_serve() {
-	local dir=$1
-	shift
-	SW_PORT=$((22000 + BATS_SUITE_TEST_NUMBER * 10))
-	timeout 60 swtpm socket --tpm2 --tpmstate "dir=$dir" \
-		--server "type=tcp,port=$SW_PORT" --ctrl "type=tcp,port=$((SW_PORT + 1))" \
-		--flags not-need-init,startup-clear --pid "file=$BATS_TEST_TMPDIR/swtpm.pid" \
-		--log "file=$BATS_TEST_TMPDIR/swtpm.log" -d "$@" 3>&- ||
-		fail "swtpm did not start on $dir: $(tail -3 "$BATS_TEST_TMPDIR/swtpm.log")"
-	SW_PID=$(cat "$BATS_TEST_TMPDIR/swtpm.pid")
-	VTPM_PIDS+=("$SW_PID")
-	TPM2_TCTI_OVERRIDE="swtpm:port=$SW_PORT"
-}
-
-swtpm_end() {
-	unset TPM2_TCTI_OVERRIDE
-	run timeout 30 swtpm_ioctl -s --tcp ":$((SW_PORT + 1))"
-	assert_status 0
-	wait_until 30 pid_gone "$SW_PID" || fail "swtpm did not exit"
-	_vtpm_forget_pid "$SW_PID"
-}
-
 # The key in the certificate at INDEX is the EK at HANDLE and the key
 # --ek-pub wrote under NAME; with ALG, also the EK tpm2_createek derives,
 # and the certificate verifies against the local CA.
@@ -187,7 +164,7 @@ check_ek() { # HANDLE INDEX NAME [ALG]
 @test "identity: Debian's swtpm serves vtpm-setup's state, plain and aes-256-cbc, with the same EK" {
 	local t=$BATS_TEST_TMPDIR key=$BATS_TEST_TMPDIR/state.key
 	use_std_state
-	swtpm_serve "$VTPM_STATE"
+	swtpm_run "$VTPM_STATE"
 	check_ek "$RSA_EK" "$RSA_EK_CERT" rsa2048
 	check_ek "$ECC_EK" "$ECC_EK_CERT" secp384r1
 	swtpm_end
@@ -196,7 +173,7 @@ check_ek() { # HANDLE INDEX NAME [ALG]
 	manufacture "$t/enc" --keyfile "$key" --cipher aes-256-cbc --ek-pub "$t/ek.pub"
 	# swtpm's header: flags 0009 = encrypted with a 256-bit key
 	assert_eq "$(od -An -tx1 -j4 -N2 "$t/enc/tpm2-00.permall" | tr -d ' \n')" "0009" "header flags"
-	swtpm_serve "$t/enc" --key "file=$key,mode=aes-256-cbc"
+	swtpm_run "$t/enc" --key "file=$key,mode=aes-256-cbc"
 	check_ek "$RSA_EK" "$RSA_EK_CERT" rsa2048
 	swtpm_end
 	# and vtpmd with the same key, through its device

@@ -62,30 +62,6 @@ check_objects() {
 		"persistent key name"
 }
 
-# swtpm_run DIR [ARGS...]: Debian's swtpm in socket mode on DIR, TCP ports of
-# its own; TPM2_TCTI_OVERRIDE then points tpm2-tools at it.
-swtpm_run() {
-	local dir=$1
-	shift
-	SW_PORT=$((21000 + BATS_SUITE_TEST_NUMBER * 10))
-	timeout 60 swtpm socket --tpm2 --tpmstate "dir=$dir" \
-		--server "type=tcp,port=$SW_PORT" --ctrl "type=tcp,port=$((SW_PORT + 1))" \
-		--flags not-need-init,startup-clear --pid "file=$BATS_TEST_TMPDIR/swtpm.pid" \
-		--log "file=$BATS_TEST_TMPDIR/swtpm.log" -d "$@" 3>&- ||
-		fail "swtpm did not start on $dir: $(tail -3 "$BATS_TEST_TMPDIR/swtpm.log")"
-	SW_PID=$(cat "$BATS_TEST_TMPDIR/swtpm.pid")
-	VTPM_PIDS+=("$SW_PID")          # teardown stops it if the test fails
-	TPM2_TCTI_OVERRIDE="swtpm:port=$SW_PORT"
-}
-
-swtpm_end() {
-	unset TPM2_TCTI_OVERRIDE
-	run timeout 30 swtpm_ioctl -s --tcp ":$((SW_PORT + 1))"
-	assert_status 0
-	wait_until 30 pid_gone "$SW_PID" || fail "swtpm did not exit"
-	_vtpm_forget_pid "$SW_PID"
-}
-
 # header_flags FILE -> the blob header's flags field, e.g. 0009
 header_flags() {
 	od -An -tx1 -j4 -N2 "$1" | tr -d ' \n'
