@@ -65,18 +65,18 @@ ALL_CFLAGS      = $(STD) $(WARNINGS) $(HARDEN_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS     = $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
 LDLIBS         := $(PKG_LIBS) -lpthread
 
-# The daemon's layers, and cdi/ (which vtpmd --cdi and vtpm-cdi share), go
+# The daemon's layers, and cdispec/ (which vtpmd --cdi and vtpm-cdi share), go
 # into one static library; each program is its main plus what it uses of it.
-LIB_SRC        := $(sort $(wildcard src/os/*.c src/store/*.c src/tpm/*.c \
-                                    src/device/*.c src/cuse/*.c src/cdi/*.c src/cli/*.c))
-LIB_SRC        := $(filter-out src/cli/main.c,$(LIB_SRC))
+LIB_SRC        := $(sort $(wildcard src/mem/*.c src/os/*.c src/store/*.c src/tpm/*.c \
+                                    src/device/*.c src/cuse/*.c src/cdispec/*.c src/vtpmd/*.c))
+LIB_SRC        := $(filter-out src/vtpmd/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
 JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
 # vtpmctl is a small client: its own modules and the I/O helpers only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
-CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/os/secret.o
+CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o
 CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 # vtpm-setup manufactures a TPM in-process through tpm/ and store/.
 SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
@@ -101,7 +101,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libvtpmd.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/vtpmd: $(BUILD)/src/cli/main.o $(BUILD)/libvtpmd.a
+$(BUILD)/vtpmd: $(BUILD)/src/vtpmd/main.o $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/vtpmctl: $(CTL_OBJ)
@@ -126,7 +126,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvtpmd.a
 $(filter $(BUILD)/tests/unit/vtpmctl/%,$(UNIT_BIN)): $(CTL_MODS)
 UNIT_SETUP     := $(filter $(BUILD)/tests/unit/vtpm-setup/%,$(UNIT_BIN))
 UNIT_CDI_TOOL  := $(filter $(BUILD)/tests/unit/vtpm-cdi/%,$(UNIT_BIN))
-UNIT_JSONC     := $(UNIT_SETUP) $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdi/%,$(UNIT_BIN))
+UNIT_JSONC     := $(UNIT_SETUP) $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
 $(UNIT_JSONC:%=%.o): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 $(UNIT_JSONC): LDLIBS += $(JSONC_LIBS)
 $(UNIT_SETUP): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a

@@ -8,9 +8,9 @@
 #include <libtpms/tpm_error.h>
 
 #include "device/device_internal.h"
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "os/log.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "tpm/tpm_wire.h"
 
 /* Largest state blob accepted through write(); real ones are ~100 KiB. */

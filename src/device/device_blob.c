@@ -18,7 +18,7 @@
 
 #include "device/device_internal.h"
 #include "os/log.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 
 void vtpm_blob_reset(struct vtpm *v)
 {

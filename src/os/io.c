@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "os/io.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 
 int io_write_full(int fd, const void *buf, size_t len)
 {

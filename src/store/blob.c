@@ -21,8 +21,8 @@
 
 #include <libtpms/tpm_error.h>
 
-#include "os/bytes.h"
-#include "os/secret.h"
+#include "mem/bytes.h"
+#include "mem/secret.h"
 #include "store/blob_internal.h"
 
 #define BLOB_MIN_VERSION  1     /* the min_version we write, as swtpm does */

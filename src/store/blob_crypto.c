@@ -22,7 +22,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "store/blob_internal.h"
 
 /* HMAC-SHA256 keyed with KEY over DATA || IV (IV may be absent). */

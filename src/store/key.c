@@ -15,7 +15,7 @@
 
 #include "os/io.h"
 #include "os/log.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "store/key.h"
 
 #define KEY_SALT          "swtpm"

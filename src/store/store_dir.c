@@ -18,7 +18,7 @@
 
 #include "os/io.h"
 #include "os/log.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "store/blob.h"
 #include "store/store_internal.h"
 

@@ -15,7 +15,7 @@
 
 #include "os/io.h"
 #include "os/log.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "store/store_internal.h"
 
 #define STORE_MAX_FILE (16u << 20)      /* far above any libtpms state */

@@ -7,7 +7,7 @@
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_library.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "os/log.h"
 #include "tpm/tpm_internal.h"
 #include "tpm/tpm_wire.h"

@@ -11,7 +11,7 @@
 #include <libtpms/tpm_nvfilename.h>
 
 #include "os/log.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "tpm/tpm_internal.h"
 
 TPM_RESULT tpm_store_volatile(struct tpm *t)

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 
 #define TPM2_ST_NO_SESSIONS  0x8001
 #define TPM2_CC_SHUTDOWN     0x00000145

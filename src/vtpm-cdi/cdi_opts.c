@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdi/cdi_names.h"
+#include "cdispec/cdi_names.h"
 #include "os/log.h"
 #include "vtpm-cdi/cdi_opts.h"
 

@@ -7,9 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cdi/cdi_file.h"
-#include "cdi/cdi_publish.h"
-#include "cdi/cdi_spec.h"
+#include "cdispec/cdi_file.h"
+#include "cdispec/cdi_spec.h"
 #include "vtpm-cdi/pool.h"
 
 static const char *const hook_env[] = {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "os/io.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "vtpm-setup/setup_files.h"
 
 void files_free(uint8_t *buf, size_t len)

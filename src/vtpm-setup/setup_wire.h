@@ -6,7 +6,7 @@
  * Both keep their buffer's length next to it and a sticky error flag: a
  * write past the end or a read past the data sets it and does nothing else,
  * so a builder or parser runs to its end and checks once. The byte order
- * itself is os/bytes.h's.
+ * itself is mem/bytes.h's.
  */
 #ifndef VTPMD_SETUP_WIRE_H
 #define VTPMD_SETUP_WIRE_H
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 
 struct wire_out {
 	uint8_t *buf;

@@ -14,7 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "vtpmctl/ctl_args.h"
 #include "vtpmctl/ctl_bios.h"
 #include "vtpmctl/ctl_dev.h"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "os/io.h"
-#include "os/secret.h"
+#include "mem/secret.h"
 #include "vtpm/ioctl.h"
 #include "vtpmctl/ctl_dev.h"
 #include "vtpmctl/ctl_state.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "os/io.h"
 #include "vtpmctl/ctl_dev.h"
 #include "vtpmctl/ctl_tpm2.h"

@@ -19,7 +19,7 @@
 #include <libtpms/tpm_error.h>
 
 #include "device/device.h"
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "vtpm/ioctl.h"
 #include "vtpm_options.h"
 

@@ -26,7 +26,7 @@
 #include <libtpms/tpm_library.h>
 #include <openssl/rand.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "tpm/tpm_internal.h"
 #include "test_files.h"
 #include "state_dir.h"

@@ -31,7 +31,7 @@
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_nvfilename.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "store/blob.h"
 #include "tpm/tpm.h"
 #include "state_fixtures.h"

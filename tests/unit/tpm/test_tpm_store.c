@@ -24,7 +24,7 @@
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_nvfilename.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "tpm/tpm.h"
 #include "test_files.h"
 #include "state_dir.h"

@@ -21,11 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cdi/cdi_janitor.h"
-
-/* The container's node: rw for its owner and group (0660), as the kernel's
- * tpmrm0; runtimes make it owned by the container's user. */
-#define CDI_NODE_MODE 0660
+#include "cdispec/cdi_spec.h"
+#include "vtpmd/cdi_janitor.h"
 
 struct cdi_publisher {
 	int dir_fd;             /* the spec directory, until published */

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdi/cdi_names.h"
-#include "cdi/cdi_spec.h"
-#include "cdi/json_writer.h"
+#include "cdispec/cdi_names.h"
+#include "cdispec/cdi_spec.h"
+#include "cdispec/json_writer.h"
 #include "os/log.h"
 
 /* The kernel's largest character major and minor (12 and 20 bits). */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdi/json_writer.h"
+#include "cdispec/json_writer.h"
 
 static void fail(struct json_writer *w, int err)
 {

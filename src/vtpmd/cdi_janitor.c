@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 
-#include "cdi/cdi_janitor.h"
+#include "vtpmd/cdi_janitor.h"
 #include "os/log.h"
 #include "os/privs.h"
 

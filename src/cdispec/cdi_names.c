@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdi/cdi_names.h"
+#include "cdispec/cdi_names.h"
 #include "os/log.h"
 
 /* ASCII only: the CDI library checks bytes, never the locale. */

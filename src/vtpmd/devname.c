@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "os/devname.h"
+#include "vtpmd/devname.h"
 #include "os/log.h"
 
 #define DEV_PREFIX "/dev/"

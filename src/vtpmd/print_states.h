@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "vtpmd/config.h"
 
 /*
  * Print swtpm's JSON (no trailing newline) listing the state files of

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cdi/cdi_file.h"
+#include "cdispec/cdi_file.h"
 #include "os/io.h"
 
 #define TMP_NAME_MAX 300

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "os/secret.h"
+#include "mem/secret.h"
 
 void secret_wipe(void *p, size_t len)
 {

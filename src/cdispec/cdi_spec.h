@@ -14,6 +14,10 @@
 
 #include <stddef.h>
 
+/* The container's node: rw for its owner and group (0660), as the kernel's
+ * tpmrm0; runtimes make it owned by the container's user. */
+#define CDI_NODE_MODE 0660
+
 struct cdi_hook {
 	const char *hook_name;          /* createRuntime, poststop, ... */
 	const char *path;               /* absolute, run by the runtime */

@@ -17,9 +17,9 @@
  *    checked once all options are read (only the last of each), as in swtpm.
  *  - Paths are kept as given (relative ones stay relative).
  */
-#include "cli/config.h"
-#include "cdi/cdi_names.h"
-#include "os/devname.h"
+#include "vtpmd/config.h"
+#include "cdispec/cdi_names.h"
+#include "vtpmd/devname.h"
 #include "os/log.h"
 
 #include <errno.h>
@@ -145,7 +145,7 @@ static int parse_devnum(struct errbuf *e, const char *opt, const char *s,
 	return 0;
 }
 
-/* -n NAME or -n /dev/NAME: the node is /dev/NAME (os/devname.h). */
+/* -n NAME or -n /dev/NAME: the node is /dev/NAME (vtpmd/devname.h). */
 static int parse_devname(struct errbuf *e, const char *arg, const char **name)
 {
 	char why[256];

@@ -26,8 +26,8 @@
 
 #include <json-c/json.h>
 
-#include "cdi/cdi_file.h"
-#include "cdi/cdi_publish.h"
+#include "cdispec/cdi_file.h"
+#include "vtpmd/cdi_publish.h"
 
 static char dir[64];
 static char spec_path[160];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/print_caps.h"
+#include "vtpmd/print_caps.h"
 
 /* Stands in the list for the "rsa-keysize-N" entries libtpms reports. */
 #define RSA_KEYSIZES "rsa-keysize-*"

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cli/print_states.h"
+#include "vtpmd/print_states.h"
 #include "store/store.h"
 
 int print_states(FILE *out, const struct vtpmd_config *cfg)

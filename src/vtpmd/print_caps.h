@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "vtpmd/config.h"
 
 /* swtpm's capabilities document: { "type": "swtpm", "features": [ ... ],
  * "version": "..." } on one line. VERSION picks the libtpms flavour whose

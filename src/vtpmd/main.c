@@ -30,17 +30,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cdi/cdi_names.h"
-#include "cdi/cdi_publish.h"
-#include "cli/config.h"
-#include "cli/print_caps.h"
-#include "cli/print_states.h"
+#include "cdispec/cdi_names.h"
+#include "vtpmd/cdi_publish.h"
+#include "vtpmd/config.h"
+#include "vtpmd/print_caps.h"
+#include "vtpmd/print_states.h"
 #include "cuse/cuse_dev.h"
 #include "device/device.h"
 #include "os/daemon.h"
 #include "os/log.h"
 #include "os/notify.h"
-#include "os/pcap.h"
+#include "vtpmd/pcap.h"
 #include "os/pidfile.h"
 #include "os/privs.h"
 #include "os/seccomp.h"

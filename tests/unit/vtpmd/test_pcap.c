@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "os/pcap.h"
+#include "vtpmd/pcap.h"
 
 static char dir[64];
 static char path[128];

@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "os/bytes.h"
+#include "mem/bytes.h"
 #include "os/io.h"
 #include "os/log.h"
-#include "os/pcap.h"
+#include "vtpmd/pcap.h"
 
 #define BLOCK_SHB 0x0a0d0d0au
 #define BLOCK_IDB 0x00000001u

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config_args.h - config_parse() on an argument list as a test writes it
- * (NULL-terminated). Include after cmocka.h and cli/config.h.
+ * (NULL-terminated). Include after cmocka.h and vtpmd/config.h.
  */
 #ifndef VTPMD_TEST_CONFIG_ARGS_H
 #define VTPMD_TEST_CONFIG_ARGS_H

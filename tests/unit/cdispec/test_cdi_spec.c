@@ -20,9 +20,9 @@
 
 #include <json-c/json.h>
 
-#include "cdi/cdi_names.h"
-#include "cdi/cdi_spec.h"
-#include "cdi/json_writer.h"
+#include "cdispec/cdi_names.h"
+#include "cdispec/cdi_spec.h"
+#include "cdispec/json_writer.h"
 
 /* --- a checker for the CDI 0.5.0 rules, on json-c's tree ------------------ */
 

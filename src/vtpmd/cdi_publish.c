@@ -10,9 +10,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cdi/cdi_file.h"
-#include "cdi/cdi_publish.h"
-#include "cdi/cdi_spec.h"
+#include "cdispec/cdi_file.h"
+#include "vtpmd/cdi_publish.h"
+#include "cdispec/cdi_spec.h"
 #include "os/log.h"
 
 static void close_dirs(struct cdi_publisher *p)

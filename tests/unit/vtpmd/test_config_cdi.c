@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cli/config.h"
+#include "vtpmd/config.h"
 #include "config_args.h"
 
 static char errbuf[512];
