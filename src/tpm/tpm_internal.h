@@ -22,7 +22,8 @@ void tpm_auto_shutdown(struct tpm *t);
 int tpm_entropy_from_kernel(void);
 bool tpm_entropy_is_kernel(void);
 
-/* libtpms' name for a version. */
+/* Make V the TPM libtpms runs (TPMLIB_ChooseTPMVersion): 0, or -ENOTSUP
+ * if this libtpms has no such TPM. */
 int tpm_lib_choose(enum tpm_version v);
 
 #endif

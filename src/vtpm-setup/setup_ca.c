@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "mem/secret.h"
 #include "os/io.h"
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
@@ -172,7 +173,7 @@ static int write_pem(int dirfd, const char *name, EVP_PKEY *key, X509 *cert)
 		len = BIO_get_mem_data(bio, &data);
 		ret = files_write_atomic(dirfd, name, data, (size_t)len,
 					 key ? 0600 : 0644);
-		OPENSSL_cleanse(data, (size_t)len);
+		secret_wipe(data, (size_t)len);
 	}
 	BIO_free(bio);
 	return ret;

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
-#include <openssl/crypto.h>
 
+#include "mem/secret.h"
 #include "os/log.h"
 #include "store/key.h"
 #include "store/store.h"
@@ -128,7 +128,7 @@ void setup_tpm_close(void)
 		tpm_close(&g.tpm);
 	g.open = false;
 	if (g.resp)
-		OPENSSL_cleanse(g.resp, g.resp_cap);
+		secret_wipe(g.resp, g.resp_cap);
 	free(g.resp);
 	g.resp = NULL;
 	g.resp_cap = 0;
