@@ -67,8 +67,9 @@ LDLIBS         := $(PKG_LIBS) -lpthread
 
 # The daemon's layers, and cdispec/ (which vtpmd --cdi and vtpm-cdi share), go
 # into one static library; each program is its main plus what it uses of it.
-LIB_SRC        := $(sort $(wildcard src/mem/*.c src/os/*.c src/store/*.c src/tpm/*.c \
-                                    src/device/*.c src/cuse/*.c src/cdispec/*.c src/vtpmd/*.c))
+LIB_SRC        := $(sort $(wildcard src/mem/*.c src/text/*.c src/os/*.c src/store/*.c \
+                                    src/tpm/*.c src/device/*.c src/cuse/*.c src/cdispec/*.c \
+                                    src/vtpmd/*.c))
 LIB_SRC        := $(filter-out src/vtpmd/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
@@ -76,7 +77,8 @@ JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
 # vtpmctl is a small client: its own modules and the I/O helpers only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
-CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o
+CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o \
+                  $(BUILD)/src/text/number.o
 CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 # vtpm-setup manufactures a TPM in-process through tpm/ and store/.
 SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
