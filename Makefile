@@ -72,7 +72,7 @@ LIB_SRC        := $(sort $(wildcard src/mem/*.c src/text/*.c src/os/*.c src/stor
                                     src/vtpmd/*.c))
 LIB_SRC        := $(filter-out src/vtpmd/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
-# json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
+# json-c: vtpm-cdi reads the runtime's state (libtpms' info is tpm/'s to read).
 JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
 # vtpmctl is a small client: its own modules and the I/O helpers only.
@@ -109,10 +109,10 @@ $(BUILD)/vtpmd: $(BUILD)/src/vtpmd/main.o $(BUILD)/libvtpmd.a
 $(BUILD)/vtpmctl: $(CTL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(SETUP_OBJ) $(CDI_TOOL_OBJ): ALL_CPPFLAGS += $(JSONC_CFLAGS)
+$(CDI_TOOL_OBJ): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 
 $(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
@@ -128,7 +128,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvtpmd.a
 $(filter $(BUILD)/tests/unit/vtpmctl/%,$(UNIT_BIN)): $(CTL_MODS)
 UNIT_SETUP     := $(filter $(BUILD)/tests/unit/vtpm-setup/%,$(UNIT_BIN))
 UNIT_CDI_TOOL  := $(filter $(BUILD)/tests/unit/vtpm-cdi/%,$(UNIT_BIN))
-UNIT_JSONC     := $(UNIT_SETUP) $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
+UNIT_JSONC     := $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
 $(UNIT_JSONC:%=%.o): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 $(UNIT_JSONC): LDLIBS += $(JSONC_LIBS)
 $(UNIT_SETUP): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a

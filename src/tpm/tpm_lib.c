@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* tpm_lib.c - what is asked of libtpms itself, with no TPM open: its
- * version, which TPMs it has, its info documents, where it logs. */
+ * version, which TPMs it has, its info documents (read by tpm_info.c),
+ * where it logs. */
 #include <errno.h>
 
 #include <libtpms/tpm_error.h>
