@@ -115,7 +115,8 @@ void tpm_stop(struct tpm *t)
 	log_info("TPM stopped");
 }
 
-void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE])
+/* The 10-byte fatal-error response of this TPM version into OUT. */
+static void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE])
 {
 	if (v == TPM_VERSION_12)
 		wire_header(out, TPM12_TAG_RSP_COMMAND, TPM_HEADER_SIZE, TPM12_FAIL);

@@ -195,7 +195,4 @@ int tpm_lib_rsa_keysizes(enum tpm_version v, unsigned *sizes, size_t cap,
  * none) and each line after PREFIX (NULL: none). */
 void tpm_lib_log_to(int fd, unsigned level, const char *prefix);
 
-/* Build the 10-byte fatal-error response of this TPM version into OUT. */
-void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE]);
-
 #endif

@@ -25,7 +25,6 @@
 /* TPM2_NV_Write carries at most MAX_NV_BUFFER_SIZE (1024 in libtpms). */
 #define NV_WRITE_CHUNK 1024
 #define BUF_SIZE 4096
-#define HEADER_SIZE 10
 
 /* A command being built: header first, size patched in at the end. */
 static void begin(struct wire_out *w, uint8_t *buf, uint16_t tag, uint32_t cc)

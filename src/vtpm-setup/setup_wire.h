@@ -98,17 +98,8 @@ static inline void wo_tpm2b(struct wire_out *w, const void *p, size_t n)
 	wo_bytes(w, p, n);
 }
 
-/* Overwrite a 16- or 32-bit field written earlier at offset AT (sizes that
- * are known only once what follows them is written). */
-static inline void wo_patch_u16(struct wire_out *w, size_t at, uint16_t v)
-{
-	if (w->overflow || at > w->len || w->len - at < 2) {
-		w->overflow = true;
-		return;
-	}
-	put_be16(w->buf + at, v);
-}
-
+/* Overwrite a 32-bit field written earlier at offset AT (a size that is
+ * known only once what follows it is written). */
 static inline void wo_patch_u32(struct wire_out *w, size_t at, uint32_t v)
 {
 	if (w->overflow || at > w->len || w->len - at < 4) {

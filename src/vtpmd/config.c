@@ -426,14 +426,17 @@ static char *const migration_keys[] = {
 };
 KEYS_FIT(migration_keys);
 
+/* release-lock-outgoing is only checked: vtpmd always releases the lock
+ * once an outgoing migration has read the save state (tpm_state.c). */
 static int parse_migration(struct errbuf *e, struct vtpmd_config *cfg,
 			   struct subopts *so)
 {
+	bool release;
+
 	if (so->seen[MG_INCOMING] &&
 	    sub_bool(e, so, MG_INCOMING, &cfg->migration_incoming) < 0)
 		return -1;
-	if (so->seen[MG_RELEASE] &&
-	    sub_bool(e, so, MG_RELEASE, &cfg->migration_release_lock_outgoing) < 0)
+	if (so->seen[MG_RELEASE] && sub_bool(e, so, MG_RELEASE, &release) < 0)
 		return -1;
 	return 0;
 }
@@ -463,7 +466,6 @@ static int parse_pcap(struct errbuf *e, struct vtpmd_config *cfg,
 		if (sub_number(e, so, PC_MODE, NUMBER_OCT, 0777, &mode) < 0)
 			return -1;
 		cfg->pcap_mode = (mode_t)mode;
-		cfg->pcap_mode_given = true;
 	}
 	return 0;
 }

@@ -1,4 +1,4 @@
-# Hardened by default (issue 4): what a running vtpmd holds, read from
+# Hardened by default: what a running vtpmd holds, read from
 # /proc/PID/task/*/status (every thread), with and without --runas and
 # --chroot; start-up errors; and the seccomp filter denying a call made by
 # the running daemon itself (tests/tools/syscall_inject).
