@@ -62,6 +62,18 @@ apps_extend() {
 	tpm2 pcrextend "$pcr:$spec" || fail "tpm2_pcrextend $pcr:$spec failed"
 }
 
+# assert_openssl_verifies PUBKEY SIG DATA: plain OpenSSL (no provider, no
+# TPM) verifies SIG, a sha256 signature of the file DATA, with PUBKEY, and
+# rejects it once DATA is altered (the file is changed).
+assert_openssl_verifies() {
+	run openssl dgst -sha256 -verify "$1" -signature "$2" "$3"
+	assert_status 0
+	assert_eq "$output" "Verified OK" "openssl dgst -verify"
+	printf 'tampered\n' >>"$3"
+	run openssl dgst -sha256 -verify "$1" -signature "$2" "$3"
+	assert_failed
+}
+
 # --- tpm2-abrmd ------------------------------------------------------------------
 
 # tabrmd_start NODE: a D-Bus session bus of the test's own and Debian's

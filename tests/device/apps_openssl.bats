@@ -39,12 +39,7 @@ openssl_key_roundtrip() {
 	unset TPM2OPENSSL_TCTI
 
 	# Plain OpenSSL: no provider, no TPM.
-	run openssl dgst -sha256 -verify "$t/key.pub" -signature "$t/data.sig" "$t/data"
-	assert_status 0
-	assert_eq "$output" "Verified OK"
-	printf 'tampered\n' >>"$t/data"
-	run openssl dgst -sha256 -verify "$t/key.pub" -signature "$t/data.sig" "$t/data"
-	assert_failed
+	assert_openssl_verifies "$t/key.pub" "$t/data.sig" "$t/data"
 	# Without the provider, the private key is an opaque blob.
 	run openssl pkey -in "$t/key.priv" -noout
 	assert_failed
