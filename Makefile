@@ -74,9 +74,11 @@ LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
 JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
-# vtpmctl is a small client: its own modules and the I/O helpers only.
+# vtpmctl is a small client: its own modules, the I/O helpers and the TPM 2
+# marshalling only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
-CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o
+CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o \
+                  $(BUILD)/src/tpm/tpm2_marshal.o
 CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 # vtpm-setup manufactures a TPM in-process through tpm/ and store/.
 SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
