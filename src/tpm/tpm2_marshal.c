@@ -16,61 +16,69 @@ void tpm2w_init(struct tpm2_writer *w, uint8_t *buf, size_t cap)
 	w->failed = false;
 }
 
-/* Room for N more bytes, or the writer fails. */
-static bool room(struct tpm2_writer *w, size_t n)
+/* The next N bytes of the writer's buffer, now counted as written; NULL
+ * (and the writer failed) when they are not there. */
+static uint8_t *take_room(struct tpm2_writer *w, size_t n)
 {
+	uint8_t *p;
+
 	if (w->failed || n > w->cap - w->len) {
 		w->failed = true;
-		return false;
+		return NULL;
 	}
-	return true;
+	p = w->buf + w->len;
+	w->len += n;
+	return p;
 }
 
 void tpm2w_u8(struct tpm2_writer *w, uint8_t v)
 {
-	if (room(w, 1))
-		w->buf[w->len++] = v;
+	uint8_t *p = take_room(w, 1);
+
+	if (p)
+		*p = v;
 }
 
 void tpm2w_u16(struct tpm2_writer *w, uint16_t v)
 {
-	if (!room(w, 2))
-		return;
-	put_be16(w->buf + w->len, v);
-	w->len += 2;
+	uint8_t *p = take_room(w, 2);
+
+	if (p)
+		put_be16(p, v);
 }
 
 void tpm2w_u32(struct tpm2_writer *w, uint32_t v)
 {
-	if (!room(w, 4))
-		return;
-	put_be32(w->buf + w->len, v);
-	w->len += 4;
+	uint8_t *p = take_room(w, 4);
+
+	if (p)
+		put_be32(p, v);
 }
 
 void tpm2w_u64(struct tpm2_writer *w, uint64_t v)
 {
-	if (!room(w, 8))
-		return;
-	put_be32(w->buf + w->len, (uint32_t)(v >> 32));
-	put_be32(w->buf + w->len + 4, (uint32_t)v);
-	w->len += 8;
+	uint8_t *p = take_room(w, 8);
+
+	if (p) {
+		put_be32(p, (uint32_t)(v >> 32));
+		put_be32(p + 4, (uint32_t)v);
+	}
 }
 
-void tpm2w_bytes(struct tpm2_writer *w, const void *p, size_t n)
+void tpm2w_bytes(struct tpm2_writer *w, const void *src, size_t n)
 {
-	if (!room(w, n) || n == 0)
-		return;
-	memcpy(w->buf + w->len, p, n);
-	w->len += n;
+	uint8_t *p = take_room(w, n);
+
+	if (p && n)
+		memcpy(p, src, n);
 }
 
 void tpm2w_zeros(struct tpm2_writer *w, size_t n)
 {
-	if (!room(w, n) || n == 0)
-		return;
-	memset(w->buf + w->len, 0, n);
-	w->len += n;
+	uint8_t *p = take_room(w, n);
+
+	if (p && n)
+		memset(p, 0, n);
 }
 
 void tpm2w_tpm2b(struct tpm2_writer *w, const void *p, size_t n)
@@ -99,60 +107,55 @@ size_t tpm2w_size32_begin(struct tpm2_writer *w)
 	return at;
 }
 
-/* The bytes written after a size field of WIDTH bytes at AT, or fail. */
-static bool sized_len(struct tpm2_writer *w, size_t at, size_t width,
-		      size_t *n)
+/* The WIDTH bytes written earlier at AT, or NULL (and the writer failed). */
+static uint8_t *field_at(struct tpm2_writer *w, size_t at, size_t width)
 {
 	if (w->failed || at > w->len || w->len - at < width) {
 		w->failed = true;
-		return false;
+		return NULL;
 	}
-	*n = w->len - at - width;
-	return true;
-}
-
-void tpm2w_size16_end(struct tpm2_writer *w, size_t at)
-{
-	size_t n;
-
-	if (!sized_len(w, at, 2, &n))
-		return;
-	if (n > UINT16_MAX) {
-		w->failed = true;
-		return;
-	}
-	put_be16(w->buf + at, (uint16_t)n);
-}
-
-void tpm2w_size32_end(struct tpm2_writer *w, size_t at)
-{
-	size_t n;
-
-	if (!sized_len(w, at, 4, &n))
-		return;
-	if (n > UINT32_MAX) {
-		w->failed = true;
-		return;
-	}
-	put_be32(w->buf + at, (uint32_t)n);
+	return w->buf + at;
 }
 
 void tpm2w_patch_u16(struct tpm2_writer *w, size_t at, uint16_t v)
 {
-	if (w->failed || at > w->len || w->len - at < 2) {
-		w->failed = true;
-		return;
-	}
-	put_be16(w->buf + at, v);
+	uint8_t *p = field_at(w, at, 2);
+
+	if (p)
+		put_be16(p, v);
 }
 
 void tpm2w_patch_u32(struct tpm2_writer *w, size_t at, uint32_t v)
 {
-	if (w->failed || at > w->len || w->len - at < 4) {
+	uint8_t *p = field_at(w, at, 4);
+
+	if (p)
+		put_be32(p, v);
+}
+
+/* The bytes written after a size field of WIDTH bytes at AT (SIZE_MAX when
+ * there is no such field: the patch below then fails). */
+static size_t written_after(const struct tpm2_writer *w, size_t at, size_t width)
+{
+	return at > w->len || w->len - at < width ? SIZE_MAX : w->len - at - width;
+}
+
+void tpm2w_size16_end(struct tpm2_writer *w, size_t at)
+{
+	size_t n = written_after(w, at, 2);
+
+	if (n > UINT16_MAX)
 		w->failed = true;
-		return;
-	}
-	put_be32(w->buf + at, v);
+	tpm2w_patch_u16(w, at, (uint16_t)n);
+}
+
+void tpm2w_size32_end(struct tpm2_writer *w, size_t at)
+{
+	size_t n = written_after(w, at, 4);
+
+	if (n > UINT32_MAX)
+		w->failed = true;
+	tpm2w_patch_u32(w, at, (uint32_t)n);
 }
 
 bool tpm2w_failed(const struct tpm2_writer *w)
@@ -168,70 +171,57 @@ void tpm2r_init(struct tpm2_reader *r, const uint8_t *buf, size_t len)
 	r->failed = false;
 }
 
-/* N more bytes are there, or the reader fails. */
-static bool have(struct tpm2_reader *r, size_t n)
-{
-	if (r->failed || n > r->len - r->pos) {
-		r->failed = true;
-		return false;
-	}
-	return true;
-}
-
-uint8_t tpm2r_u8(struct tpm2_reader *r)
-{
-	return have(r, 1) ? r->buf[r->pos++] : 0;
-}
-
-uint16_t tpm2r_u16(struct tpm2_reader *r)
-{
-	uint16_t v;
-
-	if (!have(r, 2))
-		return 0;
-	v = get_be16(r->buf + r->pos);
-	r->pos += 2;
-	return v;
-}
-
-uint32_t tpm2r_u32(struct tpm2_reader *r)
-{
-	uint32_t v;
-
-	if (!have(r, 4))
-		return 0;
-	v = get_be32(r->buf + r->pos);
-	r->pos += 4;
-	return v;
-}
-
-uint64_t tpm2r_u64(struct tpm2_reader *r)
-{
-	uint64_t v;
-
-	if (!have(r, 8))
-		return 0;
-	v = (uint64_t)get_be32(r->buf + r->pos) << 32 |
-	    get_be32(r->buf + r->pos + 4);
-	r->pos += 8;
-	return v;
-}
-
-const uint8_t *tpm2r_bytes(struct tpm2_reader *r, size_t n)
+/* The next N bytes of the data, now counted as read; NULL (and the
+ * reader failed) when they are not there. */
+static const uint8_t *take_data(struct tpm2_reader *r, size_t n)
 {
 	const uint8_t *p;
 
-	if (!have(r, n))
+	if (r->failed || n > r->len - r->pos) {
+		r->failed = true;
 		return NULL;
+	}
 	p = r->buf + r->pos;
 	r->pos += n;
 	return p;
 }
 
+uint8_t tpm2r_u8(struct tpm2_reader *r)
+{
+	const uint8_t *p = take_data(r, 1);
+
+	return p ? *p : 0;
+}
+
+uint16_t tpm2r_u16(struct tpm2_reader *r)
+{
+	const uint8_t *p = take_data(r, 2);
+
+	return p ? get_be16(p) : 0;
+}
+
+uint32_t tpm2r_u32(struct tpm2_reader *r)
+{
+	const uint8_t *p = take_data(r, 4);
+
+	return p ? get_be32(p) : 0;
+}
+
+uint64_t tpm2r_u64(struct tpm2_reader *r)
+{
+	const uint8_t *p = take_data(r, 8);
+
+	return p ? (uint64_t)get_be32(p) << 32 | get_be32(p + 4) : 0;
+}
+
+const uint8_t *tpm2r_bytes(struct tpm2_reader *r, size_t n)
+{
+	return take_data(r, n);
+}
+
 void tpm2r_skip(struct tpm2_reader *r, size_t n)
 {
-	if (have(r, n))
-		r->pos += n;
+	(void)take_data(r, n);
 }
 
 const uint8_t *tpm2r_tpm2b(struct tpm2_reader *r, size_t *n)

@@ -24,6 +24,7 @@
 #include "tpm/tpm2_marshal.h"
 #include "test_files.h"
 #include "state_dir.h"
+#include "tpm_fixture.h"
 
 #define GUARD 0xa5
 
@@ -333,21 +334,6 @@ static void test_response_header(void **state)
 
 /* ---- against a real libtpms ---- */
 
-static struct tpm T;
-
-static int setup(void **state)
-{
-	(void)state;
-	return state_dir_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tpm_close(&T);
-	return state_dir_teardown();
-}
-
 /* Run the command in W on T; the response in RSP. */
 static uint32_t run(struct tpm2_writer *w, uint8_t **rsp, uint32_t *rsp_len,
 		    uint32_t *cap)
@@ -417,7 +403,7 @@ int main(void)
 		cmocka_unit_test(test_reader_oversized),
 		cmocka_unit_test(test_command_header),
 		cmocka_unit_test(test_response_header),
-		cmocka_unit_test_setup_teardown(test_real_tpm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_tpm, tpm_test_setup, tpm_test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
