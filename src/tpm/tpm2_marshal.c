@@ -13,7 +13,7 @@ void tpm2w_init(struct tpm2_writer *w, uint8_t *buf, size_t cap)
 	w->buf = buf;
 	w->cap = buf ? cap : 0;
 	w->len = 0;
-	w->failed = false;
+	w->failed = !buf;
 }
 
 /* The next N bytes of the writer's buffer, now counted as written; NULL
@@ -168,7 +168,7 @@ void tpm2r_init(struct tpm2_reader *r, const uint8_t *buf, size_t len)
 	r->buf = buf;
 	r->len = buf ? len : 0;
 	r->pos = 0;
-	r->failed = false;
+	r->failed = !buf;
 }
 
 /* The next N bytes of the data, now counted as read; NULL (and the
@@ -256,8 +256,7 @@ void tpm2r_sized(struct tpm2_reader *r, struct tpm2_reader *sub)
 	size_t size;
 	const uint8_t *p = tpm2r_tpm2b(r, &size);
 
-	tpm2r_init(sub, p, size);
-	sub->failed = !p;
+	tpm2r_init(sub, p, size);     /* p is NULL when the bytes are not there */
 }
 
 size_t tpm2r_remaining(const struct tpm2_reader *r)

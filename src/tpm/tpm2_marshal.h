@@ -9,7 +9,8 @@
  *
  * Contract:
  * - Every buffer is given with its length; nothing is read or written
- *   outside [buf, buf + length). Integers are big-endian (mem/bytes.h).
+ *   outside [buf, buf + length); a NULL buffer gives a cursor that has
+ *   failed already. Integers are big-endian (mem/bytes.h).
  * - Errors are sticky: a write that does not fit, or a read past the end of
  *   the data, sets the cursor's error and does nothing else (reads give 0 or
  *   NULL); every later call is then a no-op. A builder or a parser runs to

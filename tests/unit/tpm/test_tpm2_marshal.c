@@ -271,6 +271,11 @@ static void test_reader_oversized(void **state)
 	tpm2r_skip(&r, SIZE_MAX);
 	assert_true(tpm2r_failed(&r));
 	assert_null(tpm2r_bytes(&r, 0));
+
+	/* no buffer at all: failed from the start, for reads and writes */
+	tpm2r_init(&r, NULL, 4);
+	assert_true(tpm2r_failed(&r));
+	assert_int_equal(tpm2r_remaining(&r), 0);
 }
 
 static void test_command_header(void **state)
@@ -304,6 +309,9 @@ static void test_command_header(void **state)
 		assert_int_equal(tpm2_cmd_end(&w, &len), -EMSGSIZE);
 		assert_guards_intact(&g);
 	}
+	tpm2w_init(&w, NULL, 16);
+	tpm2w_zeros(&w, 0);
+	assert_true(tpm2w_failed(&w));
 	/* a writer without a header is no command */
 	tpm2w_init(&w, g.mem, 4);
 	tpm2w_u32(&w, 0);
