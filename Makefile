@@ -54,6 +54,9 @@ SETUP_PKGS     := libtpms libcrypto
 PKG_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(VTPMD_PKGS))
 VTPMD_LIBS     := $(shell $(PKG_CONFIG) --libs $(VTPMD_PKGS)) -lpthread
 SETUP_LIBS     := $(shell $(PKG_CONFIG) --libs $(SETUP_PKGS)) -lpthread
+# libcap-ng: only what links os/privs.o (vtpmd, vtpm-cdi, their tests).
+CAPNG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcap-ng)
+CAPNG_LIBS     := $(shell $(PKG_CONFIG) --libs libcap-ng)
 
 CFLAGS         ?= -O2 -g
 WERROR         ?= -Werror
@@ -90,10 +93,11 @@ LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # json-c: vtpm-cdi reads the runtime's state (libtpms' info is tpm/'s to read).
 JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
-# vtpmctl is a small client: its own modules and the I/O helpers only.
+# vtpmctl is a small client: its own modules, the I/O helpers and the TPM 2
+# marshalling only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
 CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o \
-                  $(BUILD)/src/text/number.o
+                  $(BUILD)/src/text/number.o $(BUILD)/src/tpm/tpm2_marshal.o
 CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 # vtpm-setup manufactures a TPM in-process through tpm/ and store/.
 SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
@@ -118,8 +122,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libvtpmd.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+$(BUILD)/src/os/privs.o: ALL_CPPFLAGS += $(CAPNG_CFLAGS)
+
 $(BUILD)/vtpmd: $(BUILD)/src/vtpmd/main.o $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VTPMD_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VTPMD_LIBS) $(CAPNG_LIBS)
 
 $(BUILD)/vtpmctl: $(CTL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -130,7 +136,7 @@ $(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SETUP_LIBS)
 
 $(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(CAPNG_LIBS)
 
 # Tests: the unit tests are laid out by layer (tests/unit/LAYER/test_*.c)
 # and may use the shared fixtures and headers in tests/unit/.
@@ -146,6 +152,9 @@ UNIT_CDI_TOOL  := $(filter $(BUILD)/tests/unit/vtpm-cdi/%,$(UNIT_BIN))
 UNIT_JSONC     := $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
 $(UNIT_JSONC:%=%.o): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 $(UNIT_JSONC): LDLIBS += $(JSONC_LIBS)
+# the tests whose code drops privileges (os/privs.o): libcap-ng
+UNIT_CAPNG     := $(filter $(BUILD)/tests/unit/os/test_privs $(BUILD)/tests/unit/vtpmd/test_cdi_publish,$(UNIT_BIN)) $(UNIT_CDI_TOOL)
+$(UNIT_CAPNG): LDLIBS += $(CAPNG_LIBS)
 $(UNIT_SETUP): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(UNIT_CDI_TOOL): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CDI_TOOL_MODS) $(BUILD)/libvtpmd.a

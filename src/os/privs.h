@@ -10,7 +10,7 @@
  *                        so every file is created by, and checked against,
  *                        the user the daemon will run as.
  *   device (root)        go to the background (privs_preload_libs() first),
- *                        the kernel creates /dev/NAME, the pid file and the
+ *                        the kernel creates the nodes, the pid file and the
  *                        CDI spec are written.
  *   serving (the user)   privs_drop(): the --runas uid, gid and groups (or
  *                        uid 0), no capabilities in any set, no_new_privs.

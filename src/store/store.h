@@ -5,9 +5,8 @@
  * the state blobs sealed with them.
  *
  * One struct store per open state directory. Threads: a store has no lock of
- * its own. Its one owner (struct tpm) calls it only while it runs libtpms or
- * a control operation, and the device lets one thread at a time do that, so
- * every call on a store is serialized by its caller.
+ * its own. Its one owner (struct tpm) calls it only under the TPM lock
+ * (tpm.h), so every call on a store is serialized by its caller.
  *
  * Conventions: functions returning int give 0 or a negative errno; functions
  * returning TPM_RESULT give a TPM result code that goes back to libtpms.
