@@ -199,8 +199,10 @@ static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		fuse_reply_err(req, (int)-got);
 		return;
 	}
-	fuse_reply_write(req, (size_t)got);
+	/* Before the reply: once the writer has its answer it may close, and
+	 * the release (another worker) frees CF. */
 	wake_poller(n, cf);
+	fuse_reply_write(req, (size_t)got);
 }
 
 static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
