@@ -158,6 +158,15 @@ runas_base() {
 	chmod 0755 "$RUNAS_BASE"
 }
 
+# The system user vtpm-cdi and vtpmd@.service run vtpmd as
+# (systemd/vtpmd.sysusers), made with systemd-sysusers where it is missing
+# (the test VM's /etc is a throw-away overlay).
+ensure_vtpmd_user() {
+	id vtpmd >/dev/null 2>&1 && return 0
+	systemd-sysusers "$BATS_TEST_DIRNAME/../../systemd/vtpmd.sysusers" >/dev/null 2>&1 ||
+		fail "cannot create the system user vtpmd"
+}
+
 # --- running vtpmd -------------------------------------------------------------
 
 # vtpmd_run ARGS...: run vtpmd to completion, like bats' run --separate-stderr,
