@@ -318,15 +318,15 @@ static int claim_slot(struct hook *h, const struct proc_id *init)
 	char why[384];
 	int state, ret;
 
-	state = slot_examine(&h->run, h->o->slot, h->st.id, &holder, why, sizeof(why));
+	state = slot_examine(&h->run, h->slot_name, h->st.id, &holder, why, sizeof(why));
 	switch (state) {
 	case SLOT_HELD:
 		report(h, true, "in use by container %.64s (its init, pid %d, still runs); give this container another slot",
 		       holder.id, (int)holder.init.pid);
 		return HOOK_EXIT_BUSY;
 	case SLOT_IN_DOUBT:
-		report(h, true, "not handed out: %s; once that container is gone, remove %s/slot-%u",
-		       why, h->o->run_dir, h->o->slot);
+		report(h, true, "not handed out: %s; once that container is gone, remove %s/claim-%s",
+		       why, h->o->run_dir, h->slot_name);
 		return HOOK_EXIT_BUSY;
 	case SLOT_ABANDONED:
 		if (take_over(h, &holder) < 0)
@@ -342,7 +342,7 @@ static int claim_slot(struct hook *h, const struct proc_id *init)
 		report(h, true, "cannot look at the claim on %s: %s", h->slot_name, strerror(-state));
 		return 1;
 	}
-	ret = slot_take(&h->run, h->o->slot, h->st.id, init);
+	ret = slot_take(&h->run, h->slot_name, h->st.id, init);
 	if (ret < 0) {
 		report(h, true, "cannot take %s: %s", h->slot_name, strerror(-ret));
 		return 1;
@@ -429,7 +429,7 @@ fail:
 		remove_persistent_state(&h);
 	dirtree_remove(h.run.fd, h.cdir);
 	if (claimed)
-		slot_release(&h.run, o->slot);
+		slot_release(&h.run, h.slot_name);
 	end(&h);
 	return 1;
 }
@@ -445,7 +445,7 @@ int hook_poststop(const struct cdi_opts *o, int state_fd)
 		end(&h);
 		return 1;
 	}
-	if (slot_owner(&h.run, o->slot, &holder) == 0 && strcmp(holder.id, h.st.id) == 0) {
+	if (slot_owner(&h.run, h.slot_name, &holder) == 0 && strcmp(holder.id, h.st.id) == 0) {
 		ret = stop_vtpmd_of(&h, h.st.id, &vid);
 		if (ret < 0) {
 			/* Keep the claim and the state under a daemon that may
@@ -464,7 +464,7 @@ int hook_poststop(const struct cdi_opts *o, int state_fd)
 			report(&h, false, "/dev/%s stopped%s", h.devname,
 			       ret == 0 ? " (it was not running)" : "");
 		}
-		slot_release(&h.run, o->slot);
+		slot_release(&h.run, h.slot_name);
 	}
 	/* Ours either way: the run directory and, without --persistent, the
 	 * TPM state inside it. */

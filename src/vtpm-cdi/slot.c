@@ -54,9 +54,12 @@ int container_dir_name(char *buf, size_t len, const char *id)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static void claim_name(char *buf, size_t len, unsigned n)
+/* "claim-SLOT"; SLOT is a CDI slot name (letters, digits, '_', '-', '.'). */
+static int claim_name(char *buf, size_t len, const char *slot)
 {
-	snprintf(buf, len, "slot-%u", n);
+	int n = snprintf(buf, len, "claim-%s", slot);
+
+	return n < 0 || (size_t)n >= len || strchr(slot, '/') ? -EINVAL : 0;
 }
 
 /* A claim's text: "ID PID START BOOT", or a bare "ID" (older vtpm-cdi). */
@@ -76,13 +79,14 @@ static int claim_parse(const char *text, struct slot_holder *h)
 	return 0;
 }
 
-int slot_owner(struct run_dir *r, unsigned n, struct slot_holder *h)
+int slot_owner(struct run_dir *r, const char *slot, struct slot_holder *h)
 {
-	char name[32], text[OCI_ID_MAX + 128];
+	char name[128], text[OCI_ID_MAX + 128];
 	ssize_t len;
 
 	memset(h, 0, sizeof(*h));
-	claim_name(name, sizeof(name), n);
+	if (claim_name(name, sizeof(name), slot) < 0)
+		return -EINVAL;
 	len = readlinkat(r->fd, name, text, sizeof(text) - 1);
 	if (len < 0)
 		return -errno;
@@ -90,17 +94,17 @@ int slot_owner(struct run_dir *r, unsigned n, struct slot_holder *h)
 	return claim_parse(text, h);
 }
 
-int slot_examine(struct run_dir *r, unsigned n, const char *id, struct slot_holder *h,
+int slot_examine(struct run_dir *r, const char *slot, const char *id, struct slot_holder *h,
 		 char *why, size_t whylen)
 {
-	int ret = slot_owner(r, n, h), alive;
+	int ret = slot_owner(r, slot, h), alive;
 
 	if (whylen)
 		why[0] = '\0';
 	if (ret == -ENOENT)
 		return SLOT_FREE;
 	if (ret == -EINVAL) {
-		snprintf(why, whylen, "its claim (RUN/slot-%u) names no valid container", n);
+		snprintf(why, whylen, "its claim (claim-%s) names no valid container", slot);
 		return SLOT_IN_DOUBT;
 	}
 	if (ret < 0)
@@ -121,16 +125,17 @@ int slot_examine(struct run_dir *r, unsigned n, const char *id, struct slot_hold
 	return alive ? SLOT_HELD : SLOT_ABANDONED;
 }
 
-int slot_take(struct run_dir *r, unsigned n, const char *id, const struct proc_id *init)
+int slot_take(struct run_dir *r, const char *slot, const char *id, const struct proc_id *init)
 {
-	char name[32], tmp[40], text[OCI_ID_MAX + 128], ident[96];
+	char name[128], tmp[136], text[OCI_ID_MAX + 128], ident[96];
 	int ret = proc_id_format(init, ident, sizeof(ident));
 
 	if (ret < 0)
 		return ret;
 	if (snprintf(text, sizeof(text), "%s %s", id, ident) >= (int)sizeof(text))
 		return -ENAMETOOLONG;
-	claim_name(name, sizeof(name), n);
+	if (claim_name(name, sizeof(name), slot) < 0)
+		return -EINVAL;
 	snprintf(tmp, sizeof(tmp), "%s.new", name);
 	/* One rename: the claim is the old one or the new one, never none. */
 	if (unlinkat(r->fd, tmp, 0) < 0 && errno != ENOENT)
@@ -145,11 +150,12 @@ int slot_take(struct run_dir *r, unsigned n, const char *id, const struct proc_i
 	return 0;
 }
 
-int slot_release(struct run_dir *r, unsigned n)
+int slot_release(struct run_dir *r, const char *slot)
 {
-	char name[32];
+	char name[128];
 
-	claim_name(name, sizeof(name), n);
+	if (claim_name(name, sizeof(name), slot) < 0)
+		return -EINVAL;
 	if (unlinkat(r->fd, name, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;

@@ -4,10 +4,12 @@
  *
  *   RUN/lock        flock()ed by a hook for all it does: hooks of one pool
  *                   run one at a time
- *   RUN/slot-N      the claim: a symlink whose target is "ID PID START
- *                   BOOT", the container's id and the identity of its init
- *                   process when it claimed the slot (proc.h); replaced in
- *                   one rename, so a claim is always whole
+ *   RUN/claim-SLOT  the claim on slot SLOT (its CDI name, e.g. slot3: pools
+ *                   with other prefixes may share RUN): a symlink whose
+ *                   target is "ID PID START BOOT", the container's id and
+ *                   the identity of its init process when it claimed the
+ *                   slot (proc.h); replaced in one rename, so a claim is
+ *                   always whole
  *   RUN/c-ID/       that container's vtpmd.pid (written by vtpmd),
  *                   vtpmd.id (the identity of that vtpmd, written by the
  *                   hook once it started), vtpmd.log, setup.log and,
@@ -63,20 +65,20 @@ enum slot_state {
 };
 
 /*
- * What slot N is to container ID. *H gets the holder (all but FREE; for
+ * What slot SLOT is to container ID. *H gets the holder (all but FREE; for
  * IN_DOUBT as much as could be read), WHY one line for IN_DOUBT. Returns
  * an enum slot_state, or -errno if the claim cannot be looked at.
  */
-int slot_examine(struct run_dir *r, unsigned n, const char *id, struct slot_holder *h,
+int slot_examine(struct run_dir *r, const char *slot, const char *id, struct slot_holder *h,
 		 char *why, size_t whylen);
 
-/* Claim slot N for ID, whose init is INIT, in place of any claim there. */
-int slot_take(struct run_dir *r, unsigned n, const char *id, const struct proc_id *init);
+/* Claim SLOT for ID, whose init is INIT, in place of any claim there. */
+int slot_take(struct run_dir *r, const char *slot, const char *id, const struct proc_id *init);
 
-/* The holder of slot N: -ENOENT if none, -EINVAL if the claim names no
+/* The holder of SLOT: -ENOENT if none, -EINVAL if the claim names no
  * valid container id. */
-int slot_owner(struct run_dir *r, unsigned n, struct slot_holder *h);
-int slot_release(struct run_dir *r, unsigned n);
+int slot_owner(struct run_dir *r, const char *slot, struct slot_holder *h);
+int slot_release(struct run_dir *r, const char *slot);
 
 /* The pid in c-ID/vtpmd.pid, or -errno. */
 pid_t container_vtpmd_pid(struct run_dir *r, const char *id);

@@ -100,7 +100,7 @@ extend16() {
 	assert_eq "$stderr" "vtpm-cdi: sl0: in use by container ctr-a (its init, pid ${INITS[0]}, still runs); give this container another slot"
 	[[ ! -e "$SLOT_DEV" ]] || fail "a vtpmd was started for ctr-b"
 	[[ -d "$RUN/c-ctr-a" && ! -e "$RUN/c-ctr-b" ]] || fail "run directory: $(dir_list "$RUN")"
-	assert_eq "$(readlink "$RUN/slot-0")" "ctr-a ${INITS[0]} $(awk '{print $22}' "/proc/${INITS[0]}/stat") $(cat /proc/sys/kernel/random/boot_id)" "the claim"
+	assert_eq "$(readlink "$RUN/claim-sl0")" "ctr-a ${INITS[0]} $(awk '{print $22}' "/proc/${INITS[0]}/stat") $(cat /proc/sys/kernel/random/boot_id)" "the claim"
 
 	# its poststop (its vtpmd already gone) frees the slot for the next one
 	hook poststop ctr-a 0
@@ -135,7 +135,7 @@ extend16() {
 	pid_gone "$pid" || fail "ctr-a's vtpmd $pid still runs"
 	[[ ! -e "$RUN/c-ctr-a" ]] || fail "ctr-a's run directory (its TPM state) is still there"
 	assert_eq "$(pcr16)" "0x$(printf '0%.0s' {1..64})" "PCR 16 of ctr-b's TPM"
-	assert_eq "$(readlink "$RUN/slot-0")" "ctr-b $INIT $(awk '{print $22}' "/proc/$INIT/stat") $(cat /proc/sys/kernel/random/boot_id)"
+	assert_eq "$(readlink "$RUN/claim-sl0")" "ctr-b $INIT $(awk '{print $22}' "/proc/$INIT/stat") $(cat /proc/sys/kernel/random/boot_id)"
 	hook poststop ctr-b 0
 	assert_status 0
 	[[ "$(hook_log)" != *"was killed"* ]] || fail "a vtpmd had to be killed: $(hook_log)"
@@ -163,21 +163,21 @@ extend16() {
 	   "$(hook_log)" != *"not running"* && "$(hook_log)" != *"was killed"* ]] ||
 		fail "hook log: $(hook_log)"
 	wait_until 30 pid_gone "$pid" || fail "the replaced vtpmd $pid still runs"
-	[[ ! -e "$RUN/c-ctr-a" && ! -e "$RUN/slot-0" ]] || fail "run directory: $(dir_list "$RUN")"
+	[[ ! -e "$RUN/c-ctr-a" && ! -e "$RUN/claim-sl0" ]] || fail "run directory: $(dir_list "$RUN")"
 }
 
 @test "slots: a claim in doubt is refused with a line that says why; a state without the init's pid too" {
 	start_init
-	ln -s ctr-old "$RUN/slot-0"
+	ln -s ctr-old "$RUN/claim-sl0"
 	hook create ctr-b "$INIT"
 	assert_status 16
-	assert_eq "$stderr" "vtpm-cdi: sl0: not handed out: container ctr-old claimed it without recording its init process; once that container is gone, remove $RUN/slot-0"
+	assert_eq "$stderr" "vtpm-cdi: sl0: not handed out: container ctr-old claimed it without recording its init process; once that container is gone, remove $RUN/claim-sl0"
 	[[ ! -e "$SLOT_DEV" ]] || fail "a vtpmd was started"
-	assert_eq "$(readlink "$RUN/slot-0")" ctr-old "the claim in doubt, untouched"
-	rm "$RUN/slot-0"
+	assert_eq "$(readlink "$RUN/claim-sl0")" ctr-old "the claim in doubt, untouched"
+	rm "$RUN/claim-sl0"
 
 	hook create ctr-b 0
 	assert_status 1
 	assert_eq "$stderr" "vtpm-cdi: sl0: the container state on stdin names no init process (pid 0): No such process"
-	[[ ! -e "$RUN/slot-0" ]] || fail "slot claimed without an init"
+	[[ ! -e "$RUN/claim-sl0" ]] || fail "slot claimed without an init"
 }

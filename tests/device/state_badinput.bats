@@ -155,3 +155,20 @@ place() { # FIXTURE [NAME]
 	run ptm_ioctl -g
 	assert_eq "$output" "ptm configuration flags: 0x1"
 }
+
+@test "bad state: a FIFO planted as a state file or as the lock fails the start at once, one line" {
+	local f
+	for f in tpm2-00.permall .lock; do
+		rm -rf "$VTPM_STATE"
+		mkdir -p "$VTPM_STATE"
+		mkfifo "$VTPM_STATE/$f"
+		SECONDS=0
+		vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --flags not-need-init,startup-clear \
+			--log "file=$VTPM_LOG,level=1,truncate"
+		assert_one_line_error
+		(( SECONDS < 30 )) || fail "$f: the start took $SECONDS s"
+		[[ ! -e "$VTPM_DEV" ]] || fail "$f: $VTPM_DEV exists"
+		[[ -p "$VTPM_STATE/$f" ]] || fail "$f: the FIFO was replaced"
+		grep -q -- "$f.*not a regular file" "$VTPM_LOG" || fail "$f: log: $(cat "$VTPM_LOG")"
+	done
+}

@@ -149,11 +149,11 @@ static void test_proc_id(void **state)
 	assert_int_equal(parsed.start, 5);
 }
 
-static void claim_link(unsigned n, const char *target)
+static void claim_link(const char *slot, const char *target)
 {
 	char name[32];
 
-	snprintf(name, sizeof(name), "slot-%u", n);
+	snprintf(name, sizeof(name), "claim-%s", slot);
 	unlinkat(run.fd, name, 0);
 	assert_int_equal(symlinkat(target, run.fd, name), 0);
 }
@@ -168,57 +168,59 @@ static void test_slot_states(void **state)
 
 	(void)state;
 	assert_int_equal(proc_id_of(getpid(), &me), 0);
-	assert_int_equal(slot_examine(&run, 0, "b", &h, why, sizeof(why)), SLOT_FREE);
-	assert_int_equal(slot_owner(&run, 0, &h), -ENOENT);
+	assert_int_equal(slot_examine(&run, "s0", "b", &h, why, sizeof(why)), SLOT_FREE);
+	assert_int_equal(slot_owner(&run, "s0", &h), -ENOENT);
 
 	/* A holds it while its init runs: B is refused, A's own create again
 	 * finds its claim */
 	holder = sleeper(NULL);
 	assert_int_equal(proc_id_of(holder, &holder_id), 0);
-	assert_int_equal(slot_take(&run, 0, "a", &holder_id), 0);
-	assert_int_equal(slot_owner(&run, 0, &h), 0);
+	assert_int_equal(slot_take(&run, "s0", "a", &holder_id), 0);
+	assert_int_equal(slot_owner(&run, "s0", &h), 0);
 	assert_string_equal(h.id, "a");
 	assert_true(h.has_init);
 	assert_memory_equal(&h.init, &holder_id, sizeof(holder_id));
-	assert_int_equal(slot_examine(&run, 0, "b", &h, why, sizeof(why)), SLOT_HELD);
+	assert_int_equal(slot_examine(&run, "s0", "b", &h, why, sizeof(why)), SLOT_HELD);
 	assert_string_equal(h.id, "a");
-	assert_int_equal(slot_examine(&run, 0, "a", &h, why, sizeof(why)), SLOT_OURS);
+	assert_int_equal(slot_examine(&run, "s0", "a", &h, why, sizeof(why)), SLOT_OURS);
+	/* a pool of another prefix in the same run directory: its own slots */
+	assert_int_equal(slot_examine(&run, "box0", "b", &h, why, sizeof(why)), SLOT_FREE);
 
 	/* whether A's vtpmd lives does not matter: only A's init does */
 	reap(holder);
-	assert_int_equal(slot_examine(&run, 0, "b", &h, why, sizeof(why)), SLOT_ABANDONED);
+	assert_int_equal(slot_examine(&run, "s0", "b", &h, why, sizeof(why)), SLOT_ABANDONED);
 	assert_string_equal(h.id, "a");
 
 	/* B takes over: one rename, no temp link left */
-	assert_int_equal(slot_take(&run, 0, "b", &me), 0);
-	assert_int_equal(slot_owner(&run, 0, &h), 0);
+	assert_int_equal(slot_take(&run, "s0", "b", &me), 0);
+	assert_int_equal(slot_owner(&run, "s0", &h), 0);
 	assert_string_equal(h.id, "b");
-	assert_int_equal(faccessat(run.fd, "slot-0.new", F_OK, AT_SYMLINK_NOFOLLOW), -1);
-	assert_int_equal(slot_release(&run, 0), 0);
-	assert_int_equal(slot_release(&run, 0), 0);
-	assert_int_equal(slot_examine(&run, 0, "b", &h, why, sizeof(why)), SLOT_FREE);
+	assert_int_equal(faccessat(run.fd, "claim-s0.new", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(slot_release(&run, "s0"), 0);
+	assert_int_equal(slot_release(&run, "s0"), 0);
+	assert_int_equal(slot_examine(&run, "s0", "b", &h, why, sizeof(why)), SLOT_FREE);
 
 	/* a recycled pid: the holder's pid runs, but it is another process */
 	gone = me;
 	gone.start += 1;
-	assert_int_equal(slot_take(&run, 1, "a", &gone), 0);
-	assert_int_equal(slot_examine(&run, 1, "b", &h, why, sizeof(why)), SLOT_ABANDONED);
+	assert_int_equal(slot_take(&run, "s1", "a", &gone), 0);
+	assert_int_equal(slot_examine(&run, "s1", "b", &h, why, sizeof(why)), SLOT_ABANDONED);
 	gone_id(&gone);
-	assert_int_equal(slot_take(&run, 1, "a", &gone), 0);
-	assert_int_equal(slot_examine(&run, 1, "b", &h, why, sizeof(why)), SLOT_ABANDONED);
+	assert_int_equal(slot_take(&run, "s1", "a", &gone), 0);
+	assert_int_equal(slot_examine(&run, "s1", "b", &h, why, sizeof(why)), SLOT_ABANDONED);
 
 	/* claims that say too little are in doubt, with a reason */
-	claim_link(2, "a");             /* an older vtpm-cdi's claim */
-	assert_int_equal(slot_examine(&run, 2, "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
+	claim_link("s2", "a");             /* an older vtpm-cdi's claim */
+	assert_int_equal(slot_examine(&run, "s2", "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
 	assert_non_null(strstr(why, "container a claimed it without recording its init"));
-	assert_int_equal(slot_examine(&run, 2, "a", &h, why, sizeof(why)), SLOT_OURS);
-	claim_link(2, "../etc 1 2 3");
-	assert_int_equal(slot_examine(&run, 2, "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
+	assert_int_equal(slot_examine(&run, "s2", "a", &h, why, sizeof(why)), SLOT_OURS);
+	claim_link("s2", "../etc 1 2 3");
+	assert_int_equal(slot_examine(&run, "s2", "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
 	assert_non_null(strstr(why, "names no valid container"));
-	claim_link(2, "a 12 x");
-	assert_int_equal(slot_examine(&run, 2, "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
-	claim_link(2, " 1 2 3");
-	assert_int_equal(slot_examine(&run, 2, "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
+	claim_link("s2", "a 12 x");
+	assert_int_equal(slot_examine(&run, "s2", "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
+	claim_link("s2", " 1 2 3");
+	assert_int_equal(slot_examine(&run, "s2", "b", &h, why, sizeof(why)), SLOT_IN_DOUBT);
 }
 
 /* c-ID/vtpmd.pid (as vtpmd writes it) -> c-ID/vtpmd.id -> a stop that
