@@ -182,7 +182,9 @@ TPM_RESULT tpm_state_may_import(struct tpm *t);
 TPM_RESULT tpm_state_import(struct tpm *t, enum tpm_state_type type,
 			    const uint8_t *blob, size_t len, bool encrypted);
 /* LOCK_STORAGE: take the lock with RETRIES more attempts 10 ms apart, at
- * most TPM_LOCK_STORAGE_MAX_RETRIES (5 s) whatever the client asks. */
+ * most TPM_LOCK_STORAGE_MAX_RETRIES (5 s) whatever the client asks. Call
+ * WITHOUT the TPM lock: it takes it for each attempt only, and sleeps
+ * between them without it. */
 #define TPM_LOCK_STORAGE_MAX_RETRIES 500
 TPM_RESULT tpm_lock_storage(struct tpm *t, unsigned retries);
 bool tpm_has_state_key(const struct tpm *t);

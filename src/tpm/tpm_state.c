@@ -129,8 +129,13 @@ TPM_RESULT tpm_lock_storage(struct tpm *t, unsigned retries)
 		retries = TPM_LOCK_STORAGE_MAX_RETRIES;
 	for (unsigned attempt = 0;; attempt++) {
 		struct timespec left = interval;
-		int ret = store_lock(&t->store, 0);
+		int ret;
 
+		/* The TPM lock for the attempt only: commands and the other
+		 * control requests go on while this waits. */
+		tpm_lock(t);
+		ret = store_lock(&t->store, 0);
+		tpm_unlock(t);
 		if (ret == 0)
 			return TPM_SUCCESS;
 		if (ret != -EAGAIN || attempt >= retries)
