@@ -99,6 +99,10 @@ int landlock_confine(const struct landlock_paths *p)
 	    (ret = allow_beneath(ruleset, "/", LANDLOCK_ACCESS_FS_READ_FILE |
 				 LANDLOCK_ACCESS_FS_READ_DIR, attr.handled_access_fs)) < 0)
 		log_error("Landlock: reading /: %s", strerror(-ret));
+	if (ret == 0 && p->report_dir &&
+	    (ret = allow_beneath(ruleset, p->report_dir, LANDLOCK_ACCESS_FS_MAKE_REG |
+				 LANDLOCK_ACCESS_FS_WRITE_FILE, attr.handled_access_fs)) < 0)
+		log_error("Landlock: the report directory %s: %s", p->report_dir, strerror(-ret));
 	if (ret == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		ret = -errno;
 	if (ret == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) {

@@ -27,6 +27,9 @@ struct landlock_paths {
 	bool read_anywhere;     /* read-only access to the whole tree, for a
 				 * sanitizer build (ASan and LSan read
 				 * /proc/self/maps and the binaries) */
+	const char *report_dir; /* NULL, or a directory where files may be
+				 * created and written: a sanitizer build's
+				 * reports (ASAN_OPTIONS log_path) */
 };
 
 /* The Landlock ABI version this kernel offers; 0 if it has none (not built

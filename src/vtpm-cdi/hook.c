@@ -192,6 +192,10 @@ static int start_vtpmd(struct hook *h)
 		h->o->vtpmd, "-n", h->devname, "-M", major, "-m", minor,
 		"--tpmstate", dir, "--pid", pid, "--log", logf,
 		"--flags", "not-need-init,startup-clear",
+		/* The container's node carries TPM commands and harmless
+		 * queries only; the control plane stays the host's, on
+		 * /dev/vtpm-NAME-ctl, which no container is given. */
+		"--control-node",
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
 	char **argv = calloc(nfixed + 2 + h->o->nvtpmd_args + 1, sizeof(*argv));

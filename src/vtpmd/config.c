@@ -50,6 +50,7 @@ enum {
 	OPT_PRINT_STATES,
 	OPT_PRINT_INFO,
 	OPT_CDI,
+	OPT_CONTROL_NODE,
 	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not */
 };
 
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "print-states",       no_argument,       NULL, OPT_PRINT_STATES },
 	{ "print-info",         required_argument, NULL, OPT_PRINT_INFO },
 	{ "cdi",                required_argument, NULL, OPT_CDI },
+	{ "control-node",       optional_argument, NULL, OPT_CONTROL_NODE },
 	/* Known so that users get "not supported", not "unknown option":
 	 * libtpms 0.9 has no profiles. */
 	{ "profile",            required_argument, NULL, OPT_UNSUPPORTED },
@@ -697,6 +699,31 @@ static int copy_path(struct errbuf *e, const char *opt, const char *arg, char **
 	return 0;
 }
 
+/*
+ * --control-node[=NAME] (implied by --cdi): /dev/NAME answers TPM commands
+ * and harmless queries only; every control request goes to the control
+ * node, NAME-ctl unless named. Checked once -n is known.
+ */
+static int set_control_node(struct errbuf *e, struct vtpmd_config *cfg, const char *arg)
+{
+	char why[256], def[DEVNAME_MAX + 8];
+	const char *name;
+
+	if (!arg) {
+		snprintf(def, sizeof(def), "%s" CONFIG_CONTROL_SUFFIX, cfg->name);
+		arg = def;
+	}
+	if (devname_parse(arg, &name, why, sizeof(why)) < 0)
+		return fail(e, "--control-node: %s", why);
+	if (strcmp(name, cfg->name) == 0)
+		return fail(e, "--control-node: '%s' is the device's own name", name);
+	cfg->control_name = strdup(name);
+	if (!cfg->control_name)
+		return fail(e, "--control-node: out of memory");
+	cfg->control_node = true;
+	return 0;
+}
+
 /* --- getopt errors -------------------------------------------------------- */
 
 static const struct option *longopt_by_val(int val)
@@ -761,8 +788,8 @@ static void config_init(struct vtpmd_config *cfg)
 struct raw_args {
 	const char *name, *tpmstate, *flags, *locality, *log, *pid;
 	const char *key, *migration_key, *seccomp, *migration, *pcap;
-	const char *runas, *chroot_dir, *print_info, *cdi;
-	bool tpm2, tpm12;
+	const char *runas, *chroot_dir, *print_info, *cdi, *control_name;
+	bool tpm2, tpm12, control_node;
 };
 
 int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
@@ -862,6 +889,10 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 		case OPT_CDI:
 			raw.cdi = optarg;
 			break;
+		case OPT_CONTROL_NODE:
+			raw.control_node = true;
+			raw.control_name = optarg;
+			break;
 		case OPT_UNSUPPORTED:
 			fail(&e, "option '--%s' is not supported",
 			     longindex >= 0 ? longopts[longindex].name
@@ -940,6 +971,9 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 			fail(&e, "out of memory");
 			goto fail;
 		}
+		if ((raw.control_node || cfg->cdi_dir) &&
+		    set_control_node(&e, cfg, raw.control_name) < 0)
+			goto fail;
 		/* The device's CDI name is its own name. */
 		if (cfg->cdi_dir) {
 			char why[256];
@@ -987,6 +1021,7 @@ void config_free(struct vtpmd_config *cfg)
 	free(cfg->cdi_dir);
 	free(cfg->cdi_kind);
 	free(cfg->cdi_path);
+	free(cfg->control_name);
 	config_init(cfg);
 }
 
@@ -1051,12 +1086,18 @@ void config_usage(const char *prog, FILE *out)
 "                       (default kill)\n"
 "  --pcap file=PATH|fd=N[,truncate][,mode=0NNN]\n"
 "                       record TPM commands and responses as pcapng\n"
+"  --control-node[=CTL] /dev/NAME answers TPM commands and harmless queries\n"
+"                       only (GET_CAPABILITY, GET_TPMESTABLISHED, GET_CONFIG,\n"
+"                       GET_INFO; anything else: EPERM); every control\n"
+"                       request goes to /dev/CTL (default NAME-ctl),\n"
+"                       root:root 0600, for the host's swtpm_ioctl/vtpmctl\n"
 "  --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH]\n"
 "                       once the device works, publish a Container Device\n"
 "                       Interface spec for it in DIR (default /var/run/cdi),\n"
 "                       so that containers ask for it as KIND=NAME (default\n"
 "                       kind vtpmd.io/tpm) and see it as PATH (default\n"
-"                       /dev/tpm0); removed again when vtpmd ends\n"
+"                       /dev/tpm0); removed again when vtpmd ends; implies\n"
+"                       --control-node\n"
 "  --print-capabilities print the supported features as JSON and exit\n"
 "  --print-states       print the state blobs in --tpmstate as JSON and exit\n"
 "  --print-info FLAGS   print libtpms' information for FLAGS as JSON and exit\n"
