@@ -19,6 +19,7 @@ setup_file() {
 	POOL_RUN=$(mktemp -d /run/vtpmtest-pool.XXXXXX)
 	chmod 0711 "$POOL_RUN"
 	POOL_STATE=$(mktemp -d /var/tmp/vtpmtest-pool-state.XXXXXX)
+	chmod 0711 "$POOL_STATE"        # the slots' vtpmd (user vtpmd) reach below it
 	export POOL_MAJOR VTPM_CDI POOL_RUN POOL_STATE
 	pool slot --slots 3 --first-minor 0 --runas tss
 	pool keep --slots 1 --first-minor 10 --persistent --state-dir "$POOL_STATE"
@@ -55,14 +56,19 @@ hook_log() {
 
 # bats test_tags=slow
 @test "podman --device vtpmd.io/tpm=slot1: a brand-new TPM starts with the container and ends with it (crun, runc)" {
-	run ct_run --device "$CT_KIND=slot1" -- "
+	run ct_run "${CT_PTMCTL[@]}" --device "$CT_KIND=slot1" -- "
 		stat -c '%F %a %t:%T' /dev/tpm0
 		$CT_GETRANDOM
-		$CT_EXTEND_AND_READ"
+		$CT_EXTEND_AND_READ
+		/ptmctl /dev/tpm0 sweep
+		$CT_READ_PCR16"
 	assert_status 0
 	assert_eq "${lines[0]}" "character special file 660 $(printf '%x:1' "$POOL_MAJOR")"
 	assert_match "${lines[1]}" '^[0-9a-f]{16}$' "tpm2_getrandom"
 	assert_eq "${lines[2]}" "pcr16: 0x$PCR_AFTER_AA"
+	# root in the container: of the control plane, the four queries only
+	assert_eq "$(printf '%s\n' "${lines[@]:3:20}")" "$CT_SWEEP_CLIENT" "control requests from the container"
+	assert_eq "${lines[23]}" "pcr16: 0x$PCR_AFTER_AA" "PCR 16 after the container's INIT"
 	# Gone with the container: the daemon, the node, the claim, the state.
 	assert_no_vtpmd
 	[[ ! -e /dev/vtpm-slot1 ]] || fail "/dev/vtpm-slot1 outlived the container"
@@ -158,9 +164,12 @@ hook_log() {
 
 # bats test_tags=slow
 @test "--setup: each new state is manufactured first by vtpm-setup (EK and its certificate)" {
-	local setup=${VTPMD%/*}/vtpm-setup
+	local setup=${VTPMD%/*}/vtpm-setup ca
+	# --setup runs as the pool's --runas user (vtpmd): its CA must be its
+	ca=$(mktemp -d /var/tmp/vtpmtest-ca.XXXXXX)
+	chown vtpmd "$ca"
 	pool made --slots 1 --first-minor 20 --setup "$setup" --setup-arg --createek \
-		--setup-arg --create-ek-cert --setup-arg --ca-dir --setup-arg "$BATS_TEST_TMPDIR/ca"
+		--setup-arg --create-ek-cert --setup-arg --ca-dir --setup-arg "$ca"
 	run ct_run --device "$CT_KIND=made0" -- \
 		'tpm2_readpublic -T device:/dev/tpm0 -c 0x81010001 | grep -c "^name:";
 		 tpm2_nvreadpublic -T device:/dev/tpm0 0x1c00002 | grep -c "^0x1c00002:"'
@@ -169,6 +178,7 @@ hook_log() {
 	assert_eq "${lines[1]}" 1 "its certificate's NV index"
 	assert_no_vtpmd
 	"$VTPM_CDI" pool --remove --dir "$CT_CDI_DIR" --prefix made
+	rm -rf "$ca"
 }
 
 # first_container X SLOT: a detached container on SLOT that extends PCR 16,
@@ -182,7 +192,7 @@ first_container() {
 		$CT_EXTEND_AND_READ >/x/out
 		touch /x/ready
 		while [ ! -e /x/go ]; do sleep 0.2; done
-		$CT_GETRANDOM >>/x/out 2>&1 || echo getrandom-failed >>/x/out" >/dev/null
+		{ $CT_GETRANDOM; } >>/x/out 2>&1 || echo getrandom-failed >>/x/out" >/dev/null
 	wait_until 120 test -e "$x/ready" || fail "the first container did not start: $(hook_log)"
 	owner=$(readlink "$POOL_RUN/claim-own0")
 	echo "${owner%% *}"
@@ -198,6 +208,15 @@ first_container() {
 	# A's vtpmd dies (SIGKILL from the host; a PTM_SHUTDOWN does the same)
 	owner=$(first_container "$x" own0)
 	pid=$(cat "$POOL_RUN/c-$owner/vtpmd.pid")
+	# the slot's vtpmd: not uid 0, no capabilities, Landlock; the host
+	# drives its control plane on vtpm-own0-ctl
+	assert_eq "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")" "$(id -u vtpmd)" "uid"
+	assert_eq "$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status")" 0000000000000000 "CapEff"
+	run timeout 60 "$VTPM_TOOLS/syscall_inject" "$pid" 257 -100 "str:/tmp/vtpmd-landlock-probe" 0101 0600
+	assert_eq "$output" "result -13" "openat(/tmp/..., O_CREAT) by the slot's vtpmd"
+	run timeout 60 swtpm_ioctl -c /dev/vtpm-own0-ctl
+	assert_eq "$output" "ptm capability is 0x16fff"
+	assert_eq "$(stat -c '%U:%G %a' /dev/vtpm-own0-ctl)" "root:root 600"
 	kill -KILL "$pid"
 	wait_until 30 pid_gone "$pid" || fail "vtpmd $pid survived SIGKILL"
 	run ct_run --device "$CT_KIND=own0" -- 'echo should not run'

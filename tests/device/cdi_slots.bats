@@ -90,6 +90,14 @@ extend16() {
 	# served as the system user vtpmd, not uid 0
 	assert_eq "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")" \
 		"$(id -u vtpmd)" "uid of the slot's vtpmd"
+	assert_eq "$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status")" 0000000000000000 "CapEff"
+	# Landlock: the daemon's own openat() outside its state directory
+	run timeout 60 "$VTPM_TOOLS/syscall_inject" "$pid" 257 -100 "str:/tmp/vtpmd-landlock-probe" 0101 0600
+	assert_eq "$output" "result -13" "openat(/tmp/..., O_CREAT) by the slot's vtpmd"
+	# the slot's node is a client's; the host's control node is beside it
+	run timeout 60 "$VTPM_TOOLS/ptmctl" "$SLOT_DEV" init
+	assert_eq "$output" "errno EPERM" "INIT on the slot's node"
+	assert_eq "$(stat -c '%U:%G %a' "$SLOT_DEV-ctl")" "root:root 600"
 	kill -KILL "$pid"
 	wait_until 30 pid_gone "$pid" || fail "vtpmd $pid survived SIGKILL"
 	wait_until 30 test ! -e "$SLOT_DEV" || fail "$SLOT_DEV outlived its vtpmd"
