@@ -67,7 +67,7 @@ hook_log() {
 	assert_match "${lines[1]}" '^[0-9a-f]{16}$' "tpm2_getrandom"
 	assert_eq "${lines[2]}" "pcr16: 0x$PCR_AFTER_AA"
 	# root in the container: of the control plane, the four queries only
-	assert_eq "$(printf '%s\n' "${lines[@]:3:20}")" "$CT_SWEEP_CLIENT" "control requests from the container"
+	assert_eq "$(printf '%s\n' "${lines[@]:3:20}")" "$SWEEP_CLIENT" "control requests from the container"
 	assert_eq "${lines[23]}" "pcr16: 0x$PCR_AFTER_AA" "PCR 16 after the container's INIT"
 	# Gone with the container: the daemon, the node, the claim, the state.
 	assert_no_vtpmd

@@ -46,7 +46,7 @@ teardown_file() {
 		ls /dev | grep -c ctl || true
 		$CT_GETRANDOM"
 	assert_eq "${lines[0]}" 0 "uid in the container"
-	assert_eq "$(printf '%s\n' "${lines[@]:1:20}")" "$CT_SWEEP_CLIENT" "control requests from the container"
+	assert_eq "$(printf '%s\n' "${lines[@]:1:20}")" "$SWEEP_CLIENT" "control requests from the container"
 	assert_eq "${lines[21]}" 0 "control nodes in the container's /dev"
 	assert_match "${lines[22]}" '^[0-9a-f]{16}$' "tpm2_getrandom after the sweep"
 	assert_eq "$(pcr_value sha256:16)" "0x$PCR_AFTER_AA" "PCR 16 after the container's INIT"

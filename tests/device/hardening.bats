@@ -281,11 +281,13 @@ assert_confined() {
 	mkdir -p "$RUNAS_BASE/state"
 	chown nobody "$RUNAS_BASE/state"
 	vtpm_start_as "$VTPM_NAME" "$RUNAS_BASE/state" "$VTPM_PIDFILE" --runas nobody \
-		--flags not-need-init,startup-clear
+		--flags not-need-init,startup-clear --log "file=$BATS_TEST_TMPDIR/nobody.log,level=2"
 	# not dumpable: /proc/PID's files belong to root, not to the process's
 	# user (no core file, no ptrace by another process of that user)
 	assert_eq "$(stat -c %U "/proc/$VTPM_PID/environ")" root "owner of /proc/PID/environ as nobody"
-	! grep -q "serving as uid 0" "$VTPM_LOG" || fail "log: $(cat "$VTPM_LOG")"
+	grep -q "serving as uid $(id -u nobody) gid" "$BATS_TEST_TMPDIR/nobody.log" &&
+		! grep -q "serving as uid 0" "$BATS_TEST_TMPDIR/nobody.log" ||
+		fail "log: $(cat "$BATS_TEST_TMPDIR/nobody.log")"
 }
 
 @test "hardening: fcntl(F_SETOWN) is outside the allow-list: the filter kills the daemon" {

@@ -105,21 +105,24 @@ unit_bounding_set() {
 
 @test "the unit's ExecStart works within its capability bounding set and NoNewPrivileges" {
 	ensure_vtpmd_user
-	mkdir -p "$VTPM_STATE"
-	chown vtpmd:vtpmd "$VTPM_STATE"
-	unit_exec_start "$VTPM_NAME" "$VTPM_STATE"
+	runas_base      # a state directory the user vtpmd can reach
+	mkdir -p "$RUNAS_BASE/state"
+	chown vtpmd:vtpmd "$RUNAS_BASE/state"
+	unit_exec_start "$VTPM_NAME" "$RUNAS_BASE/state"
 	expect_ready_then_stopping "$BATS_TEST_TMPDIR/notify" \
 		setpriv --bounding-set "$(unit_bounding_set)" --no-new-privs \
 		"${EXEC_START[@]}" --log "file=$VTPM_LOG,level=2"
 }
 
 @test "the unit's instance: manufactured, handed to the user vtpmd, served without uid 0, capabilities or the rest of the file system; its node answers TPM commands, NAME-ctl the rest" {
-	local pid s
+	local pid s state
 	ensure_vtpmd_user
-	unit_exec_start_pre "$VTPM_NAME" "$VTPM_STATE"
-	assert_eq "$(stat -c %U "$VTPM_STATE" "$VTPM_STATE/tpm2-00.permall" | sort -u)" vtpmd \
+	runas_base      # /var/lib/vtpmd is 0755 root: a directory like it
+	state=$RUNAS_BASE/$VTPM_NAME
+	unit_exec_start_pre "$VTPM_NAME" "$state"
+	assert_eq "$(stat -c %U "$state" "$state/tpm2-00.permall" | sort -u)" vtpmd \
 		"owner of the state after ExecStartPre"
-	unit_exec_start "$VTPM_NAME" "$VTPM_STATE"
+	unit_exec_start "$VTPM_NAME" "$state"
 	setpriv --bounding-set "$(unit_bounding_set)" --no-new-privs \
 		"${EXEC_START[@]}" --log "file=$VTPM_LOG,level=2" \
 		</dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/unit.err" &

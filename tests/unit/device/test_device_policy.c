@@ -32,6 +32,7 @@
 #include "os/log.h"
 #include "vtpm/ioctl.h"
 #include "vtpm_options.h"
+#include "lock_holder.h"
 
 struct fixture {
 	char dir[64];
@@ -239,46 +240,16 @@ static void *lock_storage_thread(void *arg)
 	return NULL;
 }
 
-/* Another process holds the state directory's lock until a byte comes. */
-static pid_t hold_lock(const char *dir, int *release)
-{
-	int to[2], from[2];
-	pid_t pid;
-	char c;
-
-	assert_int_equal(pipe(to), 0);
-	assert_int_equal(pipe(from), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		char path[128];
-		int fd;
-
-		alarm(60);
-		snprintf(path, sizeof(path), "%s/.lock", dir);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0 || write(from[1], "L", 1) != 1)
-			_exit(1);
-		_exit(read(to[0], &c, 1) == 1 ? 0 : 2);
-	}
-	assert_int_equal(read(from[0], &c, 1), 1);
-	close(to[0]);
-	close(from[0]);
-	close(from[1]);
-	*release = to[1];
-	return pid;
-}
-
 static void test_lock_storage_holds_nothing_up(void **state)
 {
 	struct fixture *f = *state;
 	struct lock_call c = { .v = &f->v, .retries = UINT32_MAX };
 	static uint8_t arg[8192];
+	struct lock_holder holder;
 	pthread_t t;
 	double t0;
-	int release, status;
-	pid_t pid = hold_lock(f->dir, &release);
+
+	lock_holder_start(&holder, f->dir);
 
 	assert_int_equal(pthread_create(&t, NULL, lock_storage_thread, &c), 0);
 	usleep(200 * 1000);
@@ -306,11 +277,9 @@ static void test_lock_storage_holds_nothing_up(void **state)
 	c.retries = 300;
 	assert_int_equal(pthread_create(&t, NULL, lock_storage_thread, &c), 0);
 	usleep(300 * 1000);
-	assert_int_equal(write(release, "G", 1), 1);
-	close(release);
+	lock_holder_stop(&holder);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(c.result, TPM_SUCCESS);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
 int main(void)

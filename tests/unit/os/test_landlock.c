@@ -23,16 +23,17 @@
 #include <unistd.h>
 
 #include "os/landlock.h"
+#include "test_files.h"
+#include "state_dir.h"
 
-static char base[64], state_dir[96], other[96], piddir[96];
+static char state_dir[300], other[300], piddir[300];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof(base), "/tmp/test_landlock.XXXXXX");
-	if (!mkdtemp(base))
+	if (state_dir_setup() < 0)
 		return -1;
-	snprintf(state_dir, sizeof(state_dir), "%s/state", base);
+	snprintf(state_dir, sizeof(state_dir), "%s", sdir);
 	snprintf(other, sizeof(other), "%s/other", base);
 	snprintf(piddir, sizeof(piddir), "%s/run", base);
 	return mkdir(state_dir, 0700) || mkdir(other, 0700) || mkdir(piddir, 0700);
@@ -40,17 +41,14 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	return system(cmd) == 0 ? 0 : -1;
+	return state_dir_teardown();
 }
 
 /* errno of open(DIR/NAME, FLAGS), 0 if it opened (and was closed). */
 static int open_err(const char *dir, const char *name, int flags)
 {
-	char path[160];
+	char path[400];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -66,25 +64,12 @@ static void touch(const char *dir, const char *name)
 	assert_int_equal(open_err(dir, name, O_WRONLY | O_CREAT), 0);
 }
 
-/* Run FN in a child; it exits with the number of the first check that
- * failed (0: all held). */
-static int in_child(int (*fn)(void))
-{
-	int status;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
+/* Each child below exits with the number of the first check that failed
+ * (0: all held); state_dir.h's in_child() runs it. */
 static int confined_child(void)
 {
 	const struct landlock_paths p = { .state_dir = state_dir };
-	char from[160], to[160];
+	char from[400], to[400];
 	int before, dirfd;
 
 	before = open(other, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -92,7 +77,7 @@ static int confined_child(void)
 	if (before < 0 || dirfd < 0)
 		return 100;
 	{
-		char path[160];
+		char path[400];
 		int held;
 
 		snprintf(path, sizeof(path), "%s/held", other);
@@ -157,7 +142,7 @@ static void test_confined_to_state_dir(void **state)
 static int remove_child(void)
 {
 	const struct landlock_paths p = { .state_dir = state_dir, .remove_dir = piddir };
-	char path[160];
+	char path[400];
 
 	if (landlock_confine(&p) < 1)
 		return 100;

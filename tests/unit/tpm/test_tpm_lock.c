@@ -28,6 +28,7 @@
 #include "tpm/tpm.h"
 #include "test_files.h"
 #include "state_dir.h"
+#include "lock_holder.h"
 
 static struct tpm T;
 
@@ -79,56 +80,14 @@ static bool lock_free_elsewhere(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* A child holding the lock until *RELEASE gets a byte (or 60 s pass). */
-static pid_t hold_lock(int *release)
-{
-	int to[2], from[2];
-	pid_t pid;
-	char c;
-
-	assert_int_equal(pipe(to), 0);
-	assert_int_equal(pipe(from), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char path[400];
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		int fd;
-
-		alarm(60);
-		snprintf(path, sizeof(path), "%s/.lock", sdir);
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-		if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0 || write(from[1], "L", 1) != 1)
-			_exit(1);
-		_exit(read(to[0], &c, 1) == 1 ? 0 : 2);
-	}
-	assert_int_equal(read(from[0], &c, 1), 1);
-	close(to[0]);
-	close(from[0]);
-	close(from[1]);
-	*release = to[1];
-	return pid;
-}
-
-static void release(pid_t pid, int fd)
-{
-	int status;
-
-	assert_int_equal(write(fd, "G", 1), 1);
-	close(fd);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
 static void test_lock_storage_bounded(void **state)
 {
+	struct lock_holder holder;
 	double t0, took;
-	int fd;
-	pid_t pid;
 
 	(void)state;
 	open_tpm(false, true);          /* --migration incoming: not locked yet */
-	pid = hold_lock(&fd);
+	lock_holder_start(&holder, sdir);
 	/* 0 retries: at once */
 	t0 = now();
 	assert_int_equal(tpm_lock_storage(&T, 0), TPM_FAIL);
@@ -141,7 +100,7 @@ static void test_lock_storage_bounded(void **state)
 		fail_msg("2^32 - 1 retries took %.2f s", took);
 	assert_false(store_locked(&T.store));
 	/* a count within the bound still waits for a holder that lets go */
-	release(pid, fd);
+	lock_holder_stop(&holder);
 	assert_int_equal(tpm_lock_storage(&T, 100), TPM_SUCCESS);
 	assert_true(store_locked(&T.store));
 	assert_false(lock_free_elsewhere());
