@@ -92,6 +92,11 @@ unit_exec_start_pre() { # NAME DIR
 	done <<<"$(sed -n 's/^ExecStartPre=//p' "$UNIT")"
 }
 
+# True once the test's node exists, or PID has ended (no use waiting).
+node_or_gone() {
+	[[ -c "$VTPM_DEV" ]] || pid_gone "$1"
+}
+
 # The capability bounding set of the unit, as setpriv spells it.
 unit_bounding_set() {
 	local caps c bset=-all
@@ -128,7 +133,8 @@ unit_bounding_set() {
 		</dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/unit.err" &
 	pid=$!
 	VTPM_PIDS+=("$pid")
-	wait_until 120 test -c "$VTPM_DEV" || fail "no $VTPM_DEV: $(cat "$BATS_TEST_TMPDIR/unit.err")"
+	wait_until 120 node_or_gone "$pid" || fail "vtpmd ended: $(cat "$BATS_TEST_TMPDIR/unit.err")"
+	[[ -c "$VTPM_DEV" ]] || fail "no $VTPM_DEV: $(cat "$BATS_TEST_TMPDIR/unit.err")"
 	wait_until 60 grep -q "confined to" "$VTPM_LOG" || fail "log: $(cat "$VTPM_LOG")"
 	s=/proc/$pid/status
 	assert_eq "$(sed -n 's/^Uid:[[:space:]]*//p' "$s" | tr -s '\t' ' ')" \
