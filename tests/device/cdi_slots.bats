@@ -81,7 +81,7 @@ extend16() {
 	timeout 120 tpm2_pcrextend -T "device:$SLOT_DEV" "16:sha256=$DIGEST_AA"
 }
 
-@test "slots: held while the container's init runs, even after its vtpmd was killed" {
+@test "slots: held while the container's init runs, even after its vtpmd was killed (its vtpmd: user vtpmd, no capabilities, Landlock, F_SETOWN kills it)" {
 	local pid
 	start_init
 	hook create ctr-a "$INIT"
@@ -98,7 +98,14 @@ extend16() {
 	run timeout 60 "$VTPM_TOOLS/ptmctl" "$SLOT_DEV" init
 	assert_eq "$output" "errno EPERM" "INIT on the slot's node"
 	assert_eq "$(stat -c '%U:%G %a' "$SLOT_DEV-ctl")" "root:root 600"
-	kill -KILL "$pid"
+	# its own fcntl(F_SETOWN) is outside the allow-list: the filter kills it
+	# (a sanitizer build's filter logs instead: killed from the host)
+	if [[ -z "${VTPMD_SANITIZER:-}" ]]; then
+		run timeout 60 "$VTPM_TOOLS/syscall_inject" "$pid" 72 0 8 1
+		assert_eq "$output" "killed SYS" "fcntl(F_SETOWN) by the slot's vtpmd"
+	else
+		kill -KILL "$pid"
+	fi
 	wait_until 30 pid_gone "$pid" || fail "vtpmd $pid survived SIGKILL"
 	wait_until 30 test ! -e "$SLOT_DEV" || fail "$SLOT_DEV outlived its vtpmd"
 

@@ -119,7 +119,7 @@ unit_bounding_set() {
 		"${EXEC_START[@]}" --log "file=$VTPM_LOG,level=2"
 }
 
-@test "the unit's instance: manufactured, handed to the user vtpmd, served without uid 0, capabilities or the rest of the file system; its node answers TPM commands, NAME-ctl the rest" {
+@test "the unit's instance: manufactured, handed to the user vtpmd, served without uid 0, capabilities or the rest of the file system, F_SETOWN kills it; its node answers TPM commands, NAME-ctl the rest" {
 	local pid s state
 	ensure_vtpmd_user
 	runas_base      # /var/lib/vtpmd is 0755 root: a directory like it
@@ -150,5 +150,13 @@ unit_bounding_set() {
 	assert_eq "$output" "errno EPERM" "INIT on the unit's node"
 	run timeout 60 swtpm_ioctl -c "$VTPM_DEV-ctl"
 	assert_eq "$output" "ptm capability is 0x16fff"
-	vtpm_stop "$pid"
+	if [[ -n "${VTPMD_SANITIZER:-}" ]]; then
+		vtpm_stop "$pid"
+		return
+	fi
+	# its own fcntl(F_SETOWN) is outside the allow-list: the filter kills it
+	run timeout 60 "$VTPM_TOOLS/syscall_inject" "$pid" 72 0 8 1
+	assert_eq "$output" "killed SYS" "fcntl(F_SETOWN) by the unit's vtpmd"
+	wait_until 10 pid_gone "$pid" || fail "vtpmd still alive"
+	_vtpm_forget_pid "$pid"
 }
