@@ -126,12 +126,13 @@ ctl_start() { # [ARGS...]
 		>"$BATS_TEST_TMPDIR/lock.out" 2>&1 &
 	lockpid=$!
 	sleep 0.5
-	t0=$SECONDS
+	# the queries (GET_INFO takes the TPM lock) come back while LOCK_STORAGE
+	# still waits: its client is still there after them (no timing: the VM
+	# may be slow, but had they waited behind it, it would have ended first)
 	run timeout 60 "$VTPM_TOOLS/ptmctl" "/dev/$b" caps
 	assert_eq "$output" "caps 0x4804"
 	run timeout 60 "$VTPM_TOOLS/ptmctl" "/dev/$b" info 1
 	assert_match "$output" '^result 0x0 '
-	(( SECONDS - t0 <= 2 )) || fail "the queries waited $((SECONDS - t0)) s behind LOCK_STORAGE"
 	pid_alive "$lockpid" || fail "LOCK_STORAGE ended before the queries: $(cat "$BATS_TEST_TMPDIR/lock.out")"
 	# SIGTERM: B ends within the bound (5 s) and some slack for the VM
 	t0=$SECONDS
