@@ -3,10 +3,12 @@
  * time; stopping a daemon through a pidfd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "os/privs.h"
+#include "text/number.h"
 #include "vtpm-cdi/proc.h"
 
 /* The child: never returns. */
@@ -137,7 +140,7 @@ static int boot_id(char out[PROC_BOOT_ID_LEN + 1])
 
 /* Field 22 of /proc/PID/stat. The name (field 2) may hold spaces and ')',
  * so counting starts after its last ')'. -ESRCH: no such process. */
-static int start_time(pid_t pid, unsigned long long *start)
+static int start_time(pid_t pid, uint64_t *start)
 {
 	char path[64], buf[1024], *p, *end;
 	int ret;
@@ -157,11 +160,9 @@ static int start_time(pid_t pid, unsigned long long *start)
 		if (!p)
 			return -EINVAL;
 	}
-	errno = 0;
-	*start = strtoull(p + 1, &end, 10);
-	if (errno || end == p + 1 || (*end != ' ' && *end != '\n' && *end))
-		return -EINVAL;
-	return 0;
+	end = p + 1 + strcspn(p + 1, " \n");
+	*end = '\0';
+	return number_parse(p + 1, NUMBER_DEC, UINT64_MAX, start) < 0 ? -EINVAL : 0;
 }
 
 int proc_id_of(pid_t pid, struct proc_id *id)
@@ -181,7 +182,7 @@ int proc_id_of(pid_t pid, struct proc_id *id)
 int proc_id_alive(const struct proc_id *id)
 {
 	char boot[PROC_BOOT_ID_LEN + 1];
-	unsigned long long start;
+	uint64_t start;
 	int ret = boot_id(boot);
 
 	if (ret < 0)
@@ -198,7 +199,7 @@ int proc_id_alive(const struct proc_id *id)
 
 int proc_id_format(const struct proc_id *id, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%d %llu %s", (int)id->pid, id->start, id->boot);
+	int n = snprintf(buf, len, "%d %" PRIu64 " %s", (int)id->pid, id->start, id->boot);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -215,27 +216,33 @@ static bool boot_id_valid(const char *s)
 	return s[PROC_BOOT_ID_LEN] == '\0';
 }
 
+/* The next word of *S (up to a single ' ') into BUF; *S moves past it. */
+static int next_word(const char **s, char *buf, size_t len)
+{
+	size_t n = strcspn(*s, " ");
+
+	if (n == 0 || n >= len || (*s)[n] != ' ')
+		return -EINVAL;
+	memcpy(buf, *s, n);
+	buf[n] = '\0';
+	*s += n + 1;
+	return 0;
+}
+
 int proc_id_parse(const char *s, struct proc_id *id)
 {
-	unsigned long long pid, start;
-	char *end;
+	char word[24];
+	uint64_t pid, start;
 
 	memset(id, 0, sizeof(*id));
-	if (*s < '1' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	pid = strtoull(s, &end, 10);
-	if (errno || *end != ' ' || pid > INT_MAX)
-		return -EINVAL;
-	s = end + 1;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	start = strtoull(s, &end, 10);
-	if (errno || *end != ' ' || !boot_id_valid(end + 1))
+	if (next_word(&s, word, sizeof(word)) < 0 ||
+	    number_parse(word, NUMBER_DEC, INT_MAX, &pid) < 0 || pid == 0 ||
+	    next_word(&s, word, sizeof(word)) < 0 ||
+	    number_parse(word, NUMBER_DEC, UINT64_MAX, &start) < 0 || !boot_id_valid(s))
 		return -EINVAL;
 	id->pid = (pid_t)pid;
 	id->start = start;
-	memcpy(id->boot, end + 1, PROC_BOOT_ID_LEN + 1);
+	memcpy(id->boot, s, PROC_BOOT_ID_LEN + 1);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #define VTPM_CDI_PROC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct privs_user;
@@ -33,7 +34,7 @@ int proc_run(char *const argv[], char *const envp[], const struct privs_user *us
 #define PROC_BOOT_ID_LEN 36
 struct proc_id {
 	pid_t pid;
-	unsigned long long start;
+	uint64_t start;
 	char boot[PROC_BOOT_ID_LEN + 1];
 };
 

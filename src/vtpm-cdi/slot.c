@@ -2,6 +2,8 @@
 /* slot.c - claims as symlinks, under one lock per pool. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text/number.h"
 #include "vtpm-cdi/proc.h"
 #include "vtpm-cdi/slot.h"
 
@@ -184,14 +187,17 @@ static int read_leaf(struct run_dir *r, const char *id, const char *leaf, char *
 
 pid_t container_vtpmd_pid(struct run_dir *r, const char *id)
 {
-	char buf[32], *end;
-	long pid;
+	char buf[32];
+	uint64_t pid;
+	size_t len;
 	int ret = read_leaf(r, id, "vtpmd.pid", buf, sizeof(buf));
 
 	if (ret < 0)
 		return ret;
-	pid = strtol(buf, &end, 10);
-	if (pid <= 1 || end == buf || (*end && *end != '\n'))
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';           /* the line vtpmd --pid writes */
+	if (number_parse(buf, NUMBER_DEC, INT_MAX, &pid) < 0 || pid <= 1)
 		return -EINVAL;
 	return (pid_t)pid;
 }
