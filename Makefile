@@ -34,9 +34,11 @@ pc_var          = $(shell $(PKG_CONFIG) --variable=$(1) $(2) 2>/dev/null)
 ifeq ($(PREFIX),/usr)
 UDEVRULESDIR   ?= $(or $(addsuffix /rules.d,$(call pc_var,udevdir,udev)),$(PREFIX)/lib/udev/rules.d)
 SYSTEMDUNITDIR ?= $(or $(call pc_var,systemdsystemunitdir,systemd),$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR    ?= $(or $(call pc_var,sysusersdir,systemd),$(PREFIX)/lib/sysusers.d)
 else
 UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 endif
 
 # cuse_dev.c needs libfuse 3.13 or newer; anything but cleaning up stops
@@ -189,7 +191,7 @@ demo: tests
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/vtpm \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	    $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 include/vtpm/ioctl.h $(DESTDIR)$(INCLUDEDIR)/vtpm/ioctl.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
@@ -197,6 +199,7 @@ install: $(PROGRAMS)
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/vtpm.pc
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 udev/*.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 0644 systemd/vtpmd.sysusers $(DESTDIR)$(SYSUSERSDIR)/vtpmd.conf
 	set -e; for f in systemd/*.service; do \
 	    sed 's|/usr/local/bin/|$(BINDIR)/|g' $$f >$(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; \
 	    chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; done
@@ -207,7 +210,8 @@ uninstall:
 	    $(DESTDIR)$(INCLUDEDIR)/vtpm/ioctl.h $(DESTDIR)$(PKGCONFIGDIR)/vtpm.pc \
 	    $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(wildcard man/*.8)) \
 	    $(patsubst udev/%,$(DESTDIR)$(UDEVRULESDIR)/%,$(wildcard udev/*.rules)) \
-	    $(patsubst systemd/%,$(DESTDIR)$(SYSTEMDUNITDIR)/%,$(wildcard systemd/*.service))
+	    $(patsubst systemd/%,$(DESTDIR)$(SYSTEMDUNITDIR)/%,$(wildcard systemd/*.service)) \
+	    $(DESTDIR)$(SYSUSERSDIR)/vtpmd.conf
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/vtpm 2>/dev/null
 
 # The man pages must be clean for mandoc -Tlint (style notes aside: they

@@ -36,6 +36,7 @@
 #include <sys/types.h>
 
 #include "tpm/tpm.h"
+#include "vtpm/ioctl.h"
 
 enum vtpm_door {
 	VTPM_DOOR_NODE = 0,
@@ -52,6 +53,19 @@ struct vtpm_policy {
 
 /* Everything: swtpm's CUSE device, every door's default. */
 #define VTPM_POLICY_ALL ((struct vtpm_policy){ .commands = true, .requests = ~0ULL })
+
+/*
+ * A node handed to a container or to an unprivileged user: TPM commands,
+ * as the kernel's /dev/tpm0 carries them, and the queries that change
+ * nothing and reveal nothing a TPM command would not (docs/security.md):
+ * GET_CAPABILITY (it then lists only these), GET_TPMESTABLISHED,
+ * GET_CONFIG and GET_INFO. Every other request is refused with EPERM.
+ */
+#define VTPM_CLIENT_REQUESTS \
+	((1ULL << _IOC_NR(PTM_GET_CAPABILITY)) | (1ULL << _IOC_NR(PTM_GET_TPMESTABLISHED)) | \
+	 (1ULL << _IOC_NR(PTM_GET_CONFIG)) | (1ULL << _IOC_NR(PTM_GET_INFO)))
+#define VTPM_POLICY_CLIENT \
+	((struct vtpm_policy){ .commands = true, .requests = VTPM_CLIENT_REQUESTS })
 
 /* What read()/write() currently move: TPM commands or a state blob. */
 enum vtpm_transfer {
@@ -114,6 +128,7 @@ struct vtpm {
 
 	struct vtpm_file door[VTPM_DOORS];
 	bool exit_requested;         /* PTM_SHUTDOWN was answered */
+	uint64_t refusals_logged;    /* bit _IOC_NR: a refusal of it was logged */
 };
 
 /*
@@ -148,7 +163,10 @@ unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door);
  * (IN_LEN bytes, the rest zeroed) and receives the reply; *OUT_LEN is set to
  * the bytes of the reply. ARG must be at least vtpm_ioctl_max_size() bytes.
  * Returns 0 or -errno (-EINVAL: unknown or unsupported request; -EPERM:
- * the door's policy does not answer it).
+ * the door's policy does not answer it, logged once per request code per
+ * device). GET_CAPABILITY lists what the door's policy answers.
+ * LOCK_STORAGE waits for the lock without the device lock (other requests
+ * and commands go on meanwhile), at most tpm_lock_storage()'s bound.
  */
 int vtpm_ioctl(struct vtpm *v, enum vtpm_door door, unsigned int cmd, void *arg,
 	       size_t *out_len);

@@ -6,7 +6,10 @@
  * reply is always the full struct the request code names. "Not running" means
  * no successful INIT (or not-need-init start) since the last STOP/SHUTDOWN;
  * operations that need a running TPM then answer TPM_BAD_ORDINAL, as swtpm.
- * A request the door's policy does not answer is refused first (-EPERM).
+ * A request the door's policy does not answer is refused first (-EPERM,
+ * logged once per request), and GET_CAPABILITY lists only what it answers.
+ * LOCK_STORAGE, which may wait for another process, runs without the
+ * device lock.
  * Operations that touch libtpms run with every door idle and the TPM lock
  * held (the resource manager's commands wait for them, and they for it).
  */
@@ -157,12 +160,56 @@ static void ctrl_lock_storage(struct vtpm *v, struct ptm_lockstorage *a)
 	a->u.resp.tpm_result = tpm_lock_storage(&v->tpm, retries);
 }
 
+/* The capability bit of each request (0: none reported, as SET_DATAFD). */
+static const uint32_t request_cap[] = {
+	[_IOC_NR(PTM_GET_CAPABILITY)] = 0,
+	[_IOC_NR(PTM_INIT)] = PTM_CAP_INIT,
+	[_IOC_NR(PTM_SHUTDOWN)] = PTM_CAP_SHUTDOWN,
+	[_IOC_NR(PTM_GET_TPMESTABLISHED)] = PTM_CAP_GET_TPMESTABLISHED,
+	[_IOC_NR(PTM_SET_LOCALITY)] = PTM_CAP_SET_LOCALITY,
+	[_IOC_NR(PTM_HASH_START)] = PTM_CAP_HASHING,
+	[_IOC_NR(PTM_HASH_DATA)] = PTM_CAP_HASHING,
+	[_IOC_NR(PTM_HASH_END)] = PTM_CAP_HASHING,
+	[_IOC_NR(PTM_CANCEL_TPM_CMD)] = PTM_CAP_CANCEL_TPM_CMD,
+	[_IOC_NR(PTM_STORE_VOLATILE)] = PTM_CAP_STORE_VOLATILE,
+	[_IOC_NR(PTM_RESET_TPMESTABLISHED)] = PTM_CAP_RESET_TPMESTABLISHED,
+	[_IOC_NR(PTM_GET_STATEBLOB)] = PTM_CAP_GET_STATEBLOB,
+	[_IOC_NR(PTM_SET_STATEBLOB)] = PTM_CAP_SET_STATEBLOB,
+	[_IOC_NR(PTM_STOP)] = PTM_CAP_STOP,
+	[_IOC_NR(PTM_GET_CONFIG)] = PTM_CAP_GET_CONFIG,
+	[_IOC_NR(PTM_SET_DATAFD)] = 0,
+	[_IOC_NR(PTM_SET_BUFFERSIZE)] = PTM_CAP_SET_BUFFERSIZE,
+	[_IOC_NR(PTM_GET_INFO)] = PTM_CAP_GET_INFO,
+	[_IOC_NR(PTM_LOCK_STORAGE)] = PTM_CAP_LOCK_STORAGE,
+};
+#define REQUEST_COUNT (sizeof(request_cap) / sizeof(request_cap[0]))
+
+static const char *const request_name[REQUEST_COUNT] = {
+	"GET_CAPABILITY", "INIT", "SHUTDOWN", "GET_TPMESTABLISHED", "SET_LOCALITY",
+	"HASH_START", "HASH_DATA", "HASH_END", "CANCEL_TPM_CMD", "STORE_VOLATILE",
+	"RESET_TPMESTABLISHED", "GET_STATEBLOB", "SET_STATEBLOB", "STOP", "GET_CONFIG",
+	"SET_DATAFD", "SET_BUFFERSIZE", "GET_INFO", "LOCK_STORAGE",
+};
+
+/* What GET_CAPABILITY tells F's opener: the capabilities of the requests
+ * its policy answers (a capability of several requests needs them all). */
+static ptm_cap door_capabilities(const struct vtpm_file *f)
+{
+	ptm_cap caps = VTPM_CAPABILITIES;
+
+	for (unsigned nr = 0; nr < REQUEST_COUNT; nr++)
+		if (!(f->policy.requests & (1ULL << nr)))
+			caps &= ~(ptm_cap)request_cap[nr];
+	return caps;
+}
+
 /* Requests that do not touch libtpms: answered even while a command runs. */
-static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
+static int ctrl_nowait(struct vtpm *v, struct vtpm_file *f, unsigned int cmd,
+		       union ptm_arg *a)
 {
 	switch (cmd) {
 	case PTM_GET_CAPABILITY:
-		a->cap = VTPM_CAPABILITIES;
+		a->cap = door_capabilities(f);
 		return 0;
 	case PTM_CANCEL_TPM_CMD:
 		if (!tpm_running(&v->tpm)) {
@@ -211,9 +258,6 @@ static int ctrl_any_state(struct vtpm *v, struct vtpm_file *f, unsigned int cmd,
 		return 0;
 	case PTM_GET_INFO:
 		ctrl_get_info(v, &a->getinfo);
-		return 0;
-	case PTM_LOCK_STORAGE:
-		ctrl_lock_storage(v, &a->lockstorage);
 		return 0;
 	}
 	return -ENOENT;
@@ -267,13 +311,28 @@ static int ctrl_running(struct vtpm *v, struct vtpm_file *f, unsigned int cmd,
 	return 0;
 }
 
-/* Whether F's policy answers CMD. Numbers past the policy's 64 are no
- * PTM request: they go on to be refused as unknown. */
+/* Whether F's policy answers CMD. A number that is no PTM request goes on
+ * to be refused as unknown (EINVAL, as swtpm), whatever the policy. */
 static bool allowed(const struct vtpm_file *f, unsigned int cmd)
 {
 	unsigned nr = _IOC_NR(cmd);
 
-	return nr >= 64 || (f->policy.requests & (1ULL << nr));
+	return nr >= REQUEST_COUNT || (f->policy.requests & (1ULL << nr));
+}
+
+/* A refusal, logged once per request per device: a client trying every
+ * request, or one request in a loop, makes a line each, not a flood. */
+static void log_refusal(struct vtpm *v, enum vtpm_door door, unsigned int cmd)
+{
+	unsigned nr = _IOC_NR(cmd);
+
+	if (v->refusals_logged & (1ULL << nr))
+		return;
+	v->refusals_logged |= 1ULL << nr;
+	log_error("refused PTM_%s on the %s: it answers TPM commands and queries only; %s",
+		  request_name[nr], door == VTPM_DOOR_NODE ? "node" : "control node",
+		  door == VTPM_DOOR_NODE ? "the host's control node answers it"
+		  : "its policy refuses it");
 }
 
 int vtpm_ioctl(struct vtpm *v, enum vtpm_door door, unsigned int cmd, void *arg,
@@ -290,10 +349,19 @@ int vtpm_ioctl(struct vtpm *v, enum vtpm_door door, unsigned int cmd, void *arg,
 
 	pthread_mutex_lock(&v->lock);
 	if (!allowed(f, cmd)) {
+		log_refusal(v, door, cmd);
 		pthread_mutex_unlock(&v->lock);
 		return -EPERM;
 	}
-	ret = ctrl_nowait(v, cmd, a);
+	if (cmd == PTM_LOCK_STORAGE) {
+		/* It may wait seconds for another process: not with the device
+		 * lock held (every request and the orderly exit would wait too).
+		 * It takes the TPM lock only for each attempt. */
+		pthread_mutex_unlock(&v->lock);
+		ctrl_lock_storage(v, &a->lockstorage);
+		return 0;
+	}
+	ret = ctrl_nowait(v, f, cmd, a);
 	if (ret == -ENOENT) {
 		vtpm_wait_idle(v);
 		tpm_lock(&v->tpm);

@@ -10,6 +10,9 @@
 #include "os/daemon.h"
 
 static int ready_fd = -1;
+/* /dev/null, opened at the fork: by the time the daemon is ready, Landlock
+ * no longer lets it open anything outside its state directory. */
+static int null_fd = -1;
 
 static void parent_wait(pid_t child, int fd)
 {
@@ -53,6 +56,7 @@ int daemon_start(void)
 	}
 	close(fds[0]);
 	ready_fd = fds[1];
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	setsid();
 	return 0;
 }
@@ -78,7 +82,8 @@ void daemon_ready(void)
 
 	if (ready_fd < 0)
 		return;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	null = null_fd;
+	null_fd = -1;
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);

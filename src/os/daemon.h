@@ -9,10 +9,12 @@
 #ifndef VTPMD_DAEMON_H
 #define VTPMD_DAEMON_H
 
-/* Fork. Returns 0 in the child (now in its own session) or -errno; the parent
- * never returns: it exits 0 on readiness, else with the child's status. */
+/* Fork. Returns 0 in the child (now in its own session, holding /dev/null
+ * for daemon_ready()) or -errno; the parent never returns: it exits 0 on
+ * readiness, else with the child's status. */
 int daemon_start(void);
-/* Child: report readiness to the waiting parent and detach stdio. */
+/* Child: report readiness to the waiting parent and detach stdio (onto the
+ * /dev/null opened at the fork: nothing is opened here). */
 void daemon_ready(void);
 
 /* Start from a clean signal state whatever the parent left: no signal

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* io.c - whole reads and writes (io.h). */
+/* io.c - whole reads and writes, and private files (io.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,5 +110,23 @@ int io_read_all(int fd, size_t max, uint8_t **out, size_t *outlen)
 	}
 	*out = buf;
 	*outlen = len;
+	return 0;
+}
+
+int io_private_file(int fd, mode_t mode, bool char_ok)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (S_ISCHR(sb.st_mode) && char_ok)
+		return 0;
+	if (!S_ISREG(sb.st_mode))
+		return -EINVAL;
+	/* Another owner may chmod it back whenever it likes. */
+	if (sb.st_uid != geteuid())
+		return -EPERM;
+	if ((sb.st_mode & 07777 & ~mode) && fchmod(fd, sb.st_mode & 07777 & mode) < 0)
+		return -errno;
 	return 0;
 }

@@ -11,6 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/io.h"
+
+/* A new log file's mode (the umask applies); an existing one is brought
+ * within it. */
+#define LOG_FILE_MODE 0640
+
 /* Longer lines are cut; one bounded stack buffer keeps log_msg allocation-free. */
 #define LOG_LINE_MAX 1024
 
@@ -54,7 +60,7 @@ int log_set_fd(int fd)
 int log_open_file(const char *path, bool truncate)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
-	int fd;
+	int fd, ret;
 
 	if (!path || !*path)
 		return -EINVAL;
@@ -67,9 +73,19 @@ int log_open_file(const char *path, bool truncate)
 	flags |= O_APPEND;
 	if (truncate)
 		flags |= O_TRUNC;
-	fd = open(path, flags, 0640);
+	/* O_NONBLOCK: a FIFO without a reader fails here instead of hanging
+	 * the start; what is found must then be a regular file (or a device
+	 * such as /dev/null) and no more open than a new log would be. */
+	fd = open(path, flags | O_NONBLOCK, LOG_FILE_MODE);
 	if (fd < 0)
-		return -errno;
+		return errno == ENXIO ? -EINVAL : -errno;
+	ret = io_private_file(fd, LOG_FILE_MODE, true);
+	if (ret == 0 && fcntl(fd, F_SETFL, O_APPEND) < 0)   /* blocking again */
+		ret = -errno;
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
 
 	pthread_mutex_lock(&log_lock);
 	log_release_fd();

@@ -16,7 +16,11 @@ enum log_level {
 
 /* Direct output to an already-open fd (default: stderr). Returns 0 / -errno. */
 int log_set_fd(int fd);
-/* Open PATH for appending (or truncating) and log there. Returns 0 / -errno. */
+/* Open PATH for appending (or truncating) and log there: never through a
+ * symlink; created 0640 (less the umask); an existing file must be a
+ * regular file of this process's user (else -EINVAL / -EPERM) and loses
+ * any permission beyond 0640; a character device (/dev/null) is taken as
+ * it is, a FIFO is not. Returns 0 / -errno. */
 int log_open_file(const char *path, bool truncate);
 /* Stop logging entirely ("file=-"). */
 void log_disable(void);

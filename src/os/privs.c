@@ -211,6 +211,24 @@ static const char *change_id_step(int rc)
 	}
 }
 
+/*
+ * No core dump (it would hold the keys, the seeds and the state in the
+ * clear) and no ptrace by other processes of the same user (another slot's
+ * vtpmd). Leaving uid 0 already cleared it, unless fs.suid_dumpable says
+ * otherwise; staying uid 0 never does. Read back.
+ */
+static int undumpable(void)
+{
+	errno = 0;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return fail("PR_SET_DUMPABLE");
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		errno = 0;
+		return fail("the process is still dumpable");
+	}
+	return 0;
+}
+
 int privs_drop(const struct privs_user *u)
 {
 	int rc;
@@ -235,5 +253,7 @@ int privs_drop(const struct privs_user *u)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail("PR_SET_NO_NEW_PRIVS");
+	if (undumpable() < 0)
+		return -EPERM;
 	return verify(u);
 }

@@ -13,7 +13,8 @@
  *                        the kernel creates the nodes, the pid file and the
  *                        CDI spec are written.
  *   serving (the user)   privs_drop(): the --runas uid, gid and groups (or
- *                        uid 0), no capabilities in any set, no_new_privs.
+ *                        uid 0), no capabilities in any set, no_new_privs,
+ *                        not dumpable.
  *                        Done once, while the process has a single thread.
  *
  * Functions return 0 or -errno.
@@ -62,7 +63,8 @@ int privs_leave_user(void);
  * Drop for good (after privs_preload_libs()): with U, become U (groups,
  * gid, uid); without, stay uid 0.
  * Then clear every capability set (effective, permitted, inheritable,
- * bounding, ambient), set no_new_privs, and check that all of it holds
+ * bounding, ambient), set no_new_privs, make the process undumpable (no
+ * core file, no ptrace by its own user), and check that all of it holds
  * (and, for a non-root U, that uid 0 cannot be regained). Call with one
  * thread only: capabilities and the bounding set are per thread.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* seccomp.c - the allow-lists, built with libseccomp. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <string.h>
@@ -29,9 +30,10 @@ static const char *const allowed[] = {
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait",
 	/* /dev/cuse: one read per request, one writev per reply; log lines */
 	"read", "write", "writev",
-	/* the state directory (relative to its fd), the lock, the pid file */
+	/* the state directory (relative to its fd), the pid file: Landlock
+	 * confines which paths these reach (landlock.h); fcntl is below */
 	"openat", "close", "fstat", "newfstatat", "lseek", "fsync", "fchmod",
-	"renameat", "renameat2", "unlinkat", "unlink", "fcntl",
+	"renameat", "renameat2", "unlinkat", "unlink",
 	/* releasing the parent (stdio onto /dev/null); READY=1 to systemd */
 	"dup2", "dup3", "sendto",
 	/* libtpms' clock, OpenSSL's randomness, the lock's retry sleep */
@@ -70,11 +72,26 @@ static int add_rules(scmp_filter_ctx ctx)
 		.arg = 0, .op = SCMP_CMP_EQ,
 		.datum_a = (scmp_datum_t)getpid(), .datum_b = 0,
 	};
+	/* fcntl: the storage lock, and reading or setting close-on-exec and
+	 * the status flags of an fd; never F_SETOWN / F_SETSIG (O_ASYNC would
+	 * then signal any process), leases, notifications or pipe sizes. */
+	static const int fcntl_cmds[] = {
+		F_OFD_SETLK, F_OFD_GETLK, F_GETFD, F_SETFD, F_GETFL,
+	};
 	size_t i;
 	int ret;
 
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		ret = add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++) {
+		const struct scmp_arg_cmp cmd = {
+			.arg = 1, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)fcntl_cmds[i],
+		};
+
+		ret = add(ctx, SCMP_ACT_ALLOW, "fcntl", 1, &cmd);
 		if (ret < 0)
 			return ret;
 	}

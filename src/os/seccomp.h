@@ -13,7 +13,9 @@
  *
  * Argument rules: clone only for threads (CLONE_THREAD), clone3 answers
  * ENOSYS so glibc falls back to clone, tgkill may signal only this
- * process, and ioctl is only isatty()'s TCGETS.
+ * process, ioctl is only isatty()'s TCGETS, and fcntl only the storage
+ * lock (F_OFD_SETLK, F_OFD_GETLK) and F_GETFD, F_SETFD, F_GETFL. Which
+ * paths openat, renameat and unlinkat reach is Landlock's to confine.
  */
 #ifndef VTPMD_SECCOMP_H
 #define VTPMD_SECCOMP_H

@@ -5,7 +5,8 @@
  *   header, 10 bytes big-endian:
  *     version u8 | min_version u8 | hdrsize u16 | flags u16 | totlen u32
  *   body, header version >= 2: TLV records, tag u16 | length u32 | value
- *   body, header version 1 (legacy, read only): the payload itself, or
+ *   body, header version 1 (legacy, read only, and only from a state file:
+ *     a migration blob of version 1 is refused): the payload itself, or
  *     AES-CBC (zero IV) of SHA-256(payload) || payload
  *
  * Encrypted layers are blob_crypto.c's.
@@ -344,6 +345,11 @@ TPM_RESULT blob_migration_decode(const struct blob_keys *keys,
 	rc = header_parse(blob, len, &h);
 	if (rc != TPM_SUCCESS)
 		return rc;
+	/* Version 1 has no MAC: a client that may send blobs must not get to
+	 * try one padding after another (a padding oracle on the keys). No
+	 * swtpm exports version 1; files on disk are another matter. */
+	if (h.version < 2)
+		return TPM_BAD_VERSION;
 	if (len == BLOB_HEADER_SIZE)
 		return TPM_SUCCESS;
 

@@ -59,7 +59,8 @@ struct blob_keys {
 TPM_RESULT blob_file_encode(const struct state_key *key,
 			    const uint8_t *payload, size_t len,
 			    uint8_t **out, size_t *outlen);
-/* Accepts what swtpm writes (v2 plain or encrypted, legacy v1); returns the
+/* Accepts what swtpm writes (v2 plain or encrypted, legacy v1, whose
+ * encryption is checked in constant time as it has no MAC); returns the
  * libtpms payload. As swtpm does, with a key configured the file must be
  * encrypted with it. Wrong key or altered data -> TPM_DECRYPT_ERROR (the MAC
  * is checked before anything is decrypted); key of the other size ->
@@ -80,7 +81,8 @@ TPM_RESULT blob_file_decode(const struct state_key *key,
 TPM_RESULT blob_migration_encode(const struct blob_keys *keys, bool decrypted,
 				 const uint8_t *payload, size_t len,
 				 uint8_t **out, size_t *outlen, bool *encrypted);
-/* Inverse, for SET_STATEBLOB. ENCRYPTED_FLAG is the ioctl's
+/* Inverse, for SET_STATEBLOB; header version 2 only (version 1 has no MAC:
+ * TPM_BAD_VERSION, before any key is used). ENCRYPTED_FLAG is the ioctl's
  * PTM_STATE_FLAG_ENCRYPTED. A blob whose header says MIGRATION_ENCRYPTED
  * needs the migration key; one that does not is taken as plain even when a
  * migration key is set (swtpm's "upgrade" path). The inner layer needs the

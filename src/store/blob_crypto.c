@@ -8,7 +8,8 @@
  * does, and the IV is as long as the key (swtpm <= 0.10 insists on that);
  * only its first 16 bytes seed CBC. Encrypt-then-MAC: the MAC is checked, in
  * constant time, before a byte is decrypted. Legacy version-1 files are
- * AES-CBC with a zero IV over SHA-256(payload) || payload.
+ * AES-CBC with a zero IV over SHA-256(payload) || payload, without a MAC:
+ * read from disk only, and checked in constant time (layer_open_v1()).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -157,30 +158,94 @@ static TPM_RESULT cbc_open(const struct state_key *key,
 	return TPM_SUCCESS;
 }
 
-/* Legacy v1: AES-CBC with a zero IV over SHA-256(payload) || payload. */
+/* 0xff if A == B, else 0; without a branch on either. */
+static uint8_t ct_eq(size_t a, size_t b)
+{
+	size_t d = a ^ b;
+
+	/* d | -d has its top bit set exactly when d != 0 */
+	return (uint8_t)(((d | (0 - d)) >> (sizeof(size_t) * 8 - 1)) - 1);
+}
+
+/* 0xff if A <= B, else 0 (A, B well below SIZE_MAX / 2). */
+static uint8_t ct_le(size_t a, size_t b)
+{
+	return (uint8_t)(((b - a) >> (sizeof(size_t) * 8 - 1)) - 1);
+}
+
+/*
+ * Legacy v1: AES-CBC with a zero IV over SHA-256(payload) || payload ||
+ * padding (1..key length bytes, each holding the count). There is no MAC,
+ * so the padding and the digest are checked without telling which of them
+ * failed, in time that does not depend on either: every candidate padding
+ * length is hashed (a fixed amount of work for a given file length), the
+ * digest of the one the last byte names is picked with masks, and padding
+ * and digest fold into one result. Only files from disk reach this
+ * (blob_migration_decode() refuses version 1): see README, "State".
+ */
 static TPM_RESULT layer_open_v1(const struct state_key *key,
 				const uint8_t *body, size_t len,
 				struct bytes *plain)
 {
-	uint8_t digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	struct bytes dec = { NULL, 0 };
-	TPM_RESULT rc;
+	uint8_t iv[AES_BLOCK] = { 0 }, digest[MAC_SIZE], chosen[MAC_SIZE] = { 0 };
+	EVP_MD_CTX *prefix = NULL, *tail = NULL;
+	size_t klen = key->len, body_len, minlen, pad, p;
+	uint8_t bad = 0, *buf;
+	bool ok = false;
 
-	rc = cbc_open(key, body, len, NULL, &dec);
-	if (rc != TPM_SUCCESS)
-		return rc;
-	if (dec.len < MAC_SIZE ||
-	    EVP_Digest(dec.data + MAC_SIZE, dec.len - MAC_SIZE, digest, &dlen,
-		       EVP_sha256(), NULL) != 1 || dlen != MAC_SIZE ||
-	    CRYPTO_memcmp(digest, dec.data, MAC_SIZE) != 0) {
-		bytes_free(&dec);
+	/* Public facts only: the length, a multiple of the block, room for the
+	 * digest and at least one block of payload and padding. */
+	if (len < MAC_SIZE + AES_BLOCK || len % AES_BLOCK || len > INT32_MAX)
+		return TPM_DECRYPT_ERROR;
+	buf = malloc(len);
+	if (!buf)
+		return TPM_SIZE;
+	if (!aes_cbc(key, false, iv, body, len, buf)) {
+		secret_free(buf, len);
 		return TPM_DECRYPT_ERROR;
 	}
-	memmove(dec.data, dec.data + MAC_SIZE, dec.len - MAC_SIZE);
-	secret_wipe(dec.data + dec.len - MAC_SIZE, MAC_SIZE);
-	dec.len -= MAC_SIZE;
-	*plain = dec;
+	body_len = len - MAC_SIZE;              /* payload and padding */
+	pad = buf[len - 1];
+	bad |= (uint8_t)~ct_le(1, pad) | (uint8_t)~ct_le(pad, klen) |
+	       (uint8_t)~ct_le(pad, body_len);
+	for (size_t i = 1; i <= klen; i++)
+		bad |= ct_le(i, pad) & (buf[len - i] ^ (uint8_t)pad);
+
+	/* The digest of every candidate payload: the common part once, then
+	 * each candidate's own tail. */
+	minlen = body_len > klen ? body_len - klen : 0;
+	prefix = EVP_MD_CTX_new();
+	tail = EVP_MD_CTX_new();
+	if (!prefix || !tail || EVP_DigestInit_ex(prefix, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(prefix, buf + MAC_SIZE, minlen) != 1)
+		goto out;
+	for (p = 1; p <= klen; p++) {
+		unsigned int dlen = 0;
+
+		if (p > body_len)
+			break;          /* public: this file is too short for P */
+		if (EVP_MD_CTX_copy_ex(tail, prefix) != 1 ||
+		    EVP_DigestUpdate(tail, buf + MAC_SIZE + minlen, body_len - p - minlen) != 1 ||
+		    EVP_DigestFinal_ex(tail, digest, &dlen) != 1 || dlen != MAC_SIZE)
+			goto out;
+		for (size_t i = 0; i < MAC_SIZE; i++)
+			chosen[i] |= digest[i] & ct_eq(p, pad);
+	}
+	bad |= (uint8_t)(CRYPTO_memcmp(chosen, buf, MAC_SIZE) != 0);
+	ok = bad == 0;
+out:
+	EVP_MD_CTX_free(prefix);
+	EVP_MD_CTX_free(tail);
+	secret_wipe(digest, sizeof(digest));
+	secret_wipe(chosen, sizeof(chosen));
+	if (!ok) {
+		secret_free(buf, len);
+		return TPM_DECRYPT_ERROR;
+	}
+	memmove(buf, buf + MAC_SIZE, body_len - pad);
+	plain->data = buf;
+	plain->len = body_len - pad;    /* the tail stays until freed; wiped then */
+	secret_wipe(buf + plain->len, len - plain->len);
 	return TPM_SUCCESS;
 }
 

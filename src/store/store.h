@@ -31,6 +31,9 @@ struct store_options {
 	mode_t file_mode;       /* --tpmstate mode=, or STORE_MODE_DEFAULT */
 	bool backup;            /* --tpmstate backup: keep <permall>.bak */
 	bool defer_lock;        /* --migration incoming: lock on first use */
+	bool release_outgoing;  /* --migration release-lock-outgoing: the save
+				 * state leaving (GET_STATEBLOB) gives up the
+				 * lock for the destination */
 	bool discard_writes;    /* loads work, saves and deletes do nothing and
 				 * no lock is taken (the bench's in-process
 				 * baseline) */
@@ -69,7 +72,8 @@ struct store {
 /*
  * Open OPT->dir as the state directory: create it if missing, check that
  * this process can write it, open DIR/.lock and take the lock (no retries)
- * unless OPT->defer_lock. -EAGAIN: another store holds the lock. Files are
+ * unless OPT->defer_lock. -EAGAIN: another store holds the lock; -EINVAL:
+ * DIR/.lock is not a regular file (logged). Files are
  * written with exactly file_mode whatever the umask, or see
  * STORE_MODE_DEFAULT. The lock is an open file description lock: a child
  * forked after this shares it (vtpmd forks into the background with its
@@ -97,6 +101,9 @@ struct store_state_info {
 int store_list_states(const char *dir, bool tpm12,
 		      struct store_state_info info[STORE_STATE_COUNT],
 		      char *err, size_t errlen);
+
+/* The interval between two attempts at the storage lock, as swtpm's. */
+#define STORE_LOCK_RETRY_NS (10 * 1000 * 1000)
 
 /* The storage lock on DIR/.lock: RETRIES extra attempts 10 ms apart.
  * 0 if held (also if already held), -EAGAIN if another process holds it,

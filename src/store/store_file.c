@@ -48,7 +48,9 @@ int store_read_file(const struct store *s, const char *name, uint8_t **buf,
 
 	*buf = NULL;
 	*len = 0;
-	fd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted in its place must not hang the start
+	 * before fstat() below can refuse it. */
+	fd = openat(s->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		if (err != -ENOENT)

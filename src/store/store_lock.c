@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,19 +22,36 @@
 #include "store/store_internal.h"
 
 #define LOCK_FILE      ".lock"
-#define LOCK_RETRY_NS  (10 * 1000 * 1000)     /* 10 ms, as swtpm */
 /* After an outgoing migration released the lock, the destination may hold
  * it a moment longer than the source needs it back: wait up to 3 s. */
 #define LOCK_RETRIES_AFTER_RELEASE 300
 
 int store_lock_file_open(struct store *s)
 {
+	struct stat sb;
 	int fd;
 
+	/* O_NONBLOCK: a FIFO planted as .lock must not hang the start (its
+	 * open waits for a reader otherwise); it fails, or is refused below. */
 	fd = openat(s->dirfd, LOCK_FILE,
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0660);
+	if (fd < 0 && errno == ENXIO) {
+		log_error("store: %s/%s is not a regular file (a FIFO?)", s->path, LOCK_FILE);
+		return -EINVAL;
+	}
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		log_error("store: %s/%s is not a regular file", s->path, LOCK_FILE);
+		return -EINVAL;
+	}
 	s->lock.fd = fd;
 	s->lock.open = true;
 	s->lock.held = false;
@@ -52,7 +70,7 @@ void store_lock_file_close(struct store *s)
 
 static void sleep_retry_interval(void)
 {
-	struct timespec ts = { 0, LOCK_RETRY_NS };
+	struct timespec ts = { 0, STORE_LOCK_RETRY_NS };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;

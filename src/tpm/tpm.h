@@ -166,7 +166,8 @@ TPM_RESULT tpm_delete_volatile(struct tpm *t);
  * The state of TYPE as a blob in swtpm's migration format (GET_STATEBLOB),
  * malloc'ed into *BLOB; DECRYPTED strips the state key's layer. Once the
  * volatile state has left, no stale copy may resume this TPM: its file is
- * deleted; handing over the save state ends an outgoing migration: the
+ * deleted; handing over the save state ends an outgoing migration: with
+ * --migration release-lock-outgoing (store option release_outgoing) the
  * storage lock is released for the destination. *ENCRYPTED says whether
  * the state key's layer is still on. The caller wipes the blob.
  */
@@ -180,7 +181,11 @@ TPM_RESULT tpm_state_may_import(struct tpm *t);
  * is the client's flag saying the state key's layer is on. */
 TPM_RESULT tpm_state_import(struct tpm *t, enum tpm_state_type type,
 			    const uint8_t *blob, size_t len, bool encrypted);
-/* LOCK_STORAGE: take the lock with RETRIES more attempts 10 ms apart. */
+/* LOCK_STORAGE: take the lock with RETRIES more attempts 10 ms apart, at
+ * most TPM_LOCK_STORAGE_MAX_RETRIES (5 s) whatever the client asks. Call
+ * WITHOUT the TPM lock: it takes it for each attempt only, and sleeps
+ * between them without it. */
+#define TPM_LOCK_STORAGE_MAX_RETRIES 500
 TPM_RESULT tpm_lock_storage(struct tpm *t, unsigned retries);
 bool tpm_has_state_key(const struct tpm *t);
 bool tpm_has_migration_key(const struct tpm *t);

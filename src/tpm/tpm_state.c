@@ -4,7 +4,9 @@
  * volatile state stored or dropped, whole states leaving and entering as
  * swtpm's migration blobs, and the storage lock those moves depend on.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_library.h>
@@ -70,7 +72,10 @@ TPM_RESULT tpm_state_export(struct tpm *t, enum tpm_state_type type,
 		rc = TPMLIB_GetState(lib_state_type(type), &plain, &plain_len);
 	if (type == TPM_STATE_VOLATILE)
 		tpm_delete_volatile(t);
-	if (type == TPM_STATE_SAVESTATE)
+	/* swtpm documents this release for --migration release-lock-outgoing
+	 * only (and does it always); here the option decides, so a client of
+	 * a node that may ask for blobs cannot unlock the state directory. */
+	if (type == TPM_STATE_SAVESTATE && t->opt.store.release_outgoing)
 		store_release_outgoing(&t->store);
 	if (rc == TPM_SUCCESS)
 		rc = store_blob_export(&t->store, plain, plain_len, decrypted,
@@ -116,7 +121,28 @@ TPM_RESULT tpm_state_import(struct tpm *t, enum tpm_state_type type,
 
 TPM_RESULT tpm_lock_storage(struct tpm *t, unsigned retries)
 {
-	return store_lock(&t->store, retries) == 0 ? TPM_SUCCESS : TPM_FAIL;
+	const struct timespec interval = { 0, STORE_LOCK_RETRY_NS };
+
+	/* The client's count is honoured up to the bound: 2^32 - 1 retries
+	 * would otherwise be 497 days. */
+	if (retries > TPM_LOCK_STORAGE_MAX_RETRIES)
+		retries = TPM_LOCK_STORAGE_MAX_RETRIES;
+	for (unsigned attempt = 0;; attempt++) {
+		struct timespec left = interval;
+		int ret;
+
+		/* The TPM lock for the attempt only: commands and the other
+		 * control requests go on while this waits. */
+		tpm_lock(t);
+		ret = store_lock(&t->store, 0);
+		tpm_unlock(t);
+		if (ret == 0)
+			return TPM_SUCCESS;
+		if (ret != -EAGAIN || attempt >= retries)
+			return TPM_FAIL;
+		while (nanosleep(&left, &left) < 0 && errno == EINTR)
+			;
+	}
 }
 
 bool tpm_has_state_key(const struct tpm *t)

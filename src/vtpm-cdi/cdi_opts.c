@@ -72,6 +72,7 @@ static void defaults(struct cdi_opts *o)
 	o->run_dir = CDI_RUN_DIR_DEFAULT;
 	o->state_dir = CDI_STATE_DIR_DEFAULT;
 	o->timeout = CDI_TIMEOUT_DEFAULT;
+	o->runas = CDI_RUNAS_DEFAULT;
 }
 
 int cdi_slot_name(const struct cdi_opts *o, unsigned n, char *buf, size_t len)
@@ -398,7 +399,8 @@ void cdi_opts_usage(FILE *out)
 "  --persistent         keep each TPM's state in --state-dir (default\n"
 "                       /var/lib/vtpm-cdi) under the container's annotation\n"
 "                       vtpmd.io/state, or its id; it survives the container\n"
-"  --runas USER         vtpmd serves as USER (it owns the state directory)\n"
+"  --runas USER         vtpmd serves as USER, who owns the state directory\n"
+"                       (default vtpmd, a system user of its own)\n"
 "  --setup PROGRAM      run PROGRAM --tpm2 --tpmstate DIR [--setup-arg ...] on\n"
 "                       each new state directory, as USER (e.g. vtpm-setup or\n"
 "                       swtpm_setup to create an EK and its certificate)\n"

@@ -16,6 +16,9 @@
 #define CDI_STATE_DIR_DEFAULT "/var/lib/vtpm-cdi"
 #define CDI_PREFIX_DEFAULT    "slot"
 #define CDI_TIMEOUT_DEFAULT   120
+/* Every slot's vtpmd serves as this system user unless --runas says
+ * otherwise (systemd/vtpmd.sysusers creates it). */
+#define CDI_RUNAS_DEFAULT     "vtpmd"
 /* A container names its persistent state with this annotation. */
 #define CDI_STATE_ANNOTATION  "vtpmd.io/state"
 
@@ -36,7 +39,7 @@ struct cdi_opts {
 	const char *dir;                /* --dir: the CDI spec directory */
 	const char *run_dir;            /* --run-dir: claims, pids, logs, ephemeral state */
 	const char *state_dir;          /* --state-dir: persistent state */
-	const char *runas;              /* --runas: passed to vtpmd */
+	const char *runas;              /* --runas: passed to vtpmd (default vtpmd) */
 	const char *setup;              /* --setup: manufacture new state with it */
 	const char *vtpmd;              /* --vtpmd: absolute path */
 	unsigned slots;                 /* --slots */

@@ -192,6 +192,10 @@ static int start_vtpmd(struct hook *h)
 		h->o->vtpmd, "-n", h->devname, "-M", major, "-m", minor,
 		"--tpmstate", dir, "--pid", pid, "--log", logf,
 		"--flags", "not-need-init,startup-clear",
+		/* The container's node carries TPM commands and harmless
+		 * queries only; the control plane stays the host's, on
+		 * /dev/vtpm-NAME-ctl, which no container is given. */
+		"--control-node",
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
 	char **argv = calloc(nfixed + 2 + h->o->nvtpmd_args + 1, sizeof(*argv));
@@ -250,20 +254,127 @@ static void remove_persistent_state(struct hook *h)
 	}
 }
 
-/* A vtpmd this container left running (its poststop never ran): stop it. */
-static void stop_leftover(struct hook *h)
+/*
+ * Stop the vtpmd of container ID, known by the identity the hook recorded
+ * when it started it (never by its program's path: an upgrade replaces
+ * that file; never by a bare pid: it may be another process's by now).
+ * Returns as proc_stop(), or 0 if no vtpmd was recorded for ID.
+ */
+static int stop_vtpmd_of(struct hook *h, const char *id, struct proc_id *vid)
 {
-	pid_t pid = container_vtpmd_pid(&h->run, h->st.id);
+	int ret = container_vtpmd(&h->run, id, vid);
 
-	if (pid > 0 && proc_stop(pid, h->o->vtpmd, STOP_TIMEOUT) > 0)
-		report(h, false, "stopped the vtpmd (pid %d) an earlier start left", (int)pid);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	return proc_stop(vid, STOP_TIMEOUT);
+}
+
+/* A vtpmd this container left running (its poststop never ran): stop it. */
+static int stop_leftover(struct hook *h)
+{
+	struct proc_id vid;
+	int ret = stop_vtpmd_of(h, h->st.id, &vid);
+
+	if (ret > 0)
+		report(h, false, "stopped the vtpmd (pid %d) an earlier start left", (int)vid.pid);
+	else if (ret < 0)
+		report(h, true, "cannot stop the vtpmd (pid %d) an earlier start left: %s",
+		       (int)vid.pid, strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * The slot's holder HOLDER is provably gone and its poststop never ran:
+ * stop the vtpmd it left, remove its run directory (its ephemeral state
+ * with it; a persistent state stays where it is).
+ */
+static int take_over(struct hook *h, const struct slot_holder *holder)
+{
+	char cdir[OCI_ID_MAX + 8];
+	struct proc_id vid = { 0 };
+	int stopped = stop_vtpmd_of(h, holder->id, &vid), ret;
+
+	if (stopped < 0) {
+		report(h, true, "container %.64s is gone, but its vtpmd (pid %d) cannot be stopped: %s",
+		       holder->id, (int)vid.pid, strerror(-stopped));
+		return stopped;
+	}
+	container_dir_name(cdir, sizeof(cdir), holder->id);
+	ret = dirtree_remove(h->run.fd, cdir);
+	if (ret < 0) {
+		report(h, true, "cannot remove %s/%s: %s", h->o->run_dir, cdir, strerror(-ret));
+		return ret;
+	}
+	report(h, false, "container %.64s left this slot without its poststop (its init, pid %d, is gone)%s: taken over",
+	       holder->id, (int)holder->init.pid, stopped > 0 ? "; its vtpmd stopped" : "");
+	return 0;
+}
+
+/*
+ * Take the slot for this container, whose init is INIT. The exit status if
+ * it cannot be taken (reported), else 0.
+ */
+static int claim_slot(struct hook *h, const struct proc_id *init)
+{
+	struct slot_holder holder;
+	char why[384];
+	int state, ret;
+
+	state = slot_examine(&h->run, h->slot_name, h->st.id, &holder, why, sizeof(why));
+	switch (state) {
+	case SLOT_HELD:
+		report(h, true, "in use by container %.64s (its init, pid %d, still runs); give this container another slot",
+		       holder.id, (int)holder.init.pid);
+		return HOOK_EXIT_BUSY;
+	case SLOT_IN_DOUBT:
+		report(h, true, "not handed out: %s; once that container is gone, remove %s/claim-%s",
+		       why, h->o->run_dir, h->slot_name);
+		return HOOK_EXIT_BUSY;
+	case SLOT_ABANDONED:
+		if (take_over(h, &holder) < 0)
+			return 1;
+		break;
+	case SLOT_OURS:
+		if (stop_leftover(h) < 0)
+			return 1;
+		break;
+	case SLOT_FREE:
+		break;
+	default:
+		report(h, true, "cannot look at the claim on %s: %s", h->slot_name, strerror(-state));
+		return 1;
+	}
+	ret = slot_take(&h->run, h->slot_name, h->st.id, init);
+	if (ret < 0) {
+		report(h, true, "cannot take %s: %s", h->slot_name, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+/* The vtpmd just started: its identity into c-ID/vtpmd.id, for poststop and
+ * for a later take-over. One that cannot be recorded is stopped again. */
+static int record_vtpmd(struct hook *h)
+{
+	struct proc_id vid = { 0 };
+	int ret = container_vtpmd_record(&h->run, h->st.id, &vid);
+
+	if (ret == 0)
+		return 0;
+	report(h, true, "vtpmd started, but its identity cannot be recorded: %s", strerror(-ret));
+	if (vid.pid > 0)
+		proc_stop(&vid, STOP_TIMEOUT);
+	return ret;
 }
 
 int hook_create(const struct cdi_opts *o, int state_fd)
 {
-	char owner[OCI_ID_MAX + 1], err[512];
+	char err[512];
+	struct proc_id init;
 	struct hook h;
-	bool fresh = false;
+	bool fresh = false, claimed = false;
 	int cfd = -1, ret;
 
 	if (begin(&h, o, "create", state_fd) < 0) {
@@ -278,19 +389,22 @@ int hook_create(const struct cdi_opts *o, int state_fd)
 		}
 		h.have_user = true;
 	}
-	ret = slot_claim(&h.run, o->slot, h.st.id, o->vtpmd, owner, sizeof(owner));
-	if (ret == -EBUSY) {
-		report(&h, true, "in use by container %.64s; give this container another slot",
-		       owner);
-		end(&h);
-		return HOOK_EXIT_BUSY;
-	}
+	/* The slot is tied to the container's init: without it, nothing could
+	 * later tell whether the container is gone. */
+	ret = h.st.pid > 0 ? proc_id_of(h.st.pid, &init) : -ESRCH;
 	if (ret < 0) {
-		report(&h, true, "cannot take %s: %s", h.slot_name, strerror(-ret));
+		report(&h, true, h.st.pid > 0 ? "the container's init (pid %d) cannot be seen: %s"
+		       : "the container state on stdin names no init process (pid %d): %s",
+		       h.st.pid, strerror(-ret));
 		end(&h);
 		return 1;
 	}
-	stop_leftover(&h);
+	ret = claim_slot(&h, &init);
+	if (ret != 0) {
+		end(&h);
+		return ret;
+	}
+	claimed = true;
 	cfd = make_container_dir(&h);
 	if (cfd < 0) {
 		report(&h, true, "cannot make %s/%s: %s", o->run_dir, h.cdir, strerror(-cfd));
@@ -303,7 +417,7 @@ int hook_create(const struct cdi_opts *o, int state_fd)
 	}
 	if (fresh && o->setup && run_setup(&h, cfd) < 0)
 		goto fail;
-	if (start_vtpmd(&h) < 0)
+	if (start_vtpmd(&h) < 0 || record_vtpmd(&h) < 0)
 		goto fail;
 	report(&h, false, "/dev/%s (%u:%u) started, state in %s%s", h.devname, o->major,
 	       o->first_minor + o->slot, h.state_path, fresh ? " (new)" : "");
@@ -318,38 +432,43 @@ fail:
 	if (fresh && o->persistent)
 		remove_persistent_state(&h);
 	dirtree_remove(h.run.fd, h.cdir);
-	slot_release(&h.run, o->slot);
+	if (claimed)
+		slot_release(&h.run, h.slot_name);
 	end(&h);
 	return 1;
 }
 
 int hook_poststop(const struct cdi_opts *o, int state_fd)
 {
-	char owner[OCI_ID_MAX + 1];
+	struct slot_holder holder;
+	struct proc_id vid = { 0 };
 	struct hook h;
 	int ret, status = 0;
-	pid_t pid;
 
 	if (begin(&h, o, "poststop", state_fd) < 0) {
 		end(&h);
 		return 1;
 	}
-	if (slot_owner(&h.run, o->slot, owner, sizeof(owner)) == 0 &&
-	    strcmp(owner, h.st.id) == 0) {
-		pid = container_vtpmd_pid(&h.run, h.st.id);
-		ret = pid > 0 ? proc_stop(pid, o->vtpmd, STOP_TIMEOUT) : 0;
+	if (slot_owner(&h.run, h.slot_name, &holder) == 0 && strcmp(holder.id, h.st.id) == 0) {
+		ret = stop_vtpmd_of(&h, h.st.id, &vid);
 		if (ret < 0) {
-			report(&h, true, "cannot stop vtpmd (pid %d): %s", (int)pid, strerror(-ret));
-			status = 1;
-		} else if (ret == 2) {
+			/* Keep the claim and the state under a daemon that may
+			 * still serve them: the next create finds this container
+			 * gone and tries again. */
+			report(&h, true, "cannot stop vtpmd (pid %d): %s; the slot stays claimed",
+			       (int)vid.pid, strerror(-ret));
+			end(&h);
+			return 1;
+		}
+		if (ret == 2) {
 			report(&h, true, "vtpmd (pid %d) ignored SIGTERM for %d s and was killed",
-			       (int)pid, STOP_TIMEOUT);
+			       (int)vid.pid, STOP_TIMEOUT);
 			status = 1;
 		} else {
 			report(&h, false, "/dev/%s stopped%s", h.devname,
 			       ret == 0 ? " (it was not running)" : "");
 		}
-		slot_release(&h.run, o->slot);
+		slot_release(&h.run, h.slot_name);
 	}
 	/* Ours either way: the run directory and, without --persistent, the
 	 * TPM state inside it. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* oci_state.c - the hook's stdin: JSON from the runtime, read with json-c. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -83,6 +84,15 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st,
 		ret = log_errline(err, errlen, -EINVAL,
 				  "container id '%.64s' is not 1-255 letters, digits, '_', '+', '-' or '.'",
 				  id);
+	if (ret == 0 && json_object_object_get_ex(root, "pid", &v)) {
+		int64_t pid = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || pid < 0 || pid > INT_MAX)
+			ret = log_errline(err, errlen, -EINVAL,
+					  "the container state on stdin has a \"pid\" that is not a process id");
+		else
+			st->pid = (int)pid;
+	}
 	if (ret == 0 && json_object_object_get_ex(root, "annotations", &ann) &&
 	    json_object_is_type(ann, json_type_object) &&
 	    json_object_object_get_ex(ann, CDI_STATE_ANNOTATION, &v)) {
@@ -95,6 +105,8 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *st,
 	if (ret == 0) {
 		snprintf(st->id, sizeof(st->id), "%s", id);
 		snprintf(st->state_name, sizeof(st->state_name), "%s", name);
+	} else {
+		st->pid = 0;
 	}
 	json_object_put(root);
 	return ret;

@@ -17,11 +17,14 @@
 struct oci_state {
 	char id[OCI_ID_MAX + 1];
 	char state_name[OCI_ID_MAX + 1]; /* the annotation vtpmd.io/state; "" if none */
+	int pid;                /* the container's init, in the runtime's pid
+				 * namespace; 0 if absent (or 0: poststop) */
 };
 
 /*
  * Parse BUF[0..LEN). The id must be 1-255 of letters, digits, '_', '+',
- * '-' and '.' (runc's rule) and not "." or ".."; the state name too. Returns
+ * '-' and '.' (runc's rule) and not "." or ".."; the state name too; a
+ * pid, if there, a whole number from 0 to INT_MAX. Returns
  * 0, or -EINVAL with one line in ERR.
  */
 int oci_state_parse(const char *buf, size_t len, struct oci_state *st,

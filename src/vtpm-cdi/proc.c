@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* proc.c - fork, exec, capture, wait; and stopping a daemon through a pidfd. */
+/* proc.c - fork, exec, capture, wait; a process told apart by its start
+ * time; stopping a daemon through a pidfd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "os/privs.h"
+#include "text/number.h"
 #include "vtpm-cdi/proc.h"
 
 /* The child: never returns. */
@@ -102,21 +106,144 @@ int proc_run(char *const argv[], char *const envp[], const struct privs_user *us
 	return wait_status(pid);
 }
 
-int proc_is(pid_t pid, const char *exe)
+/* The whole of a small /proc file into BUF (NUL-terminated). */
+static int read_small(const char *path, char *buf, size_t len)
 {
-	char link[64], target[PATH_MAX], *want;
 	ssize_t n;
-	int same;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	n = readlink(link, target, sizeof(target) - 1);
+	if (fd < 0)
+		return -errno;
+	do {
+		n = read(fd, buf, len - 1);
+	} while (n < 0 && errno == EINTR);
+	close(fd);
 	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int boot_id(char out[PROC_BOOT_ID_LEN + 1])
+{
+	char buf[64];
+	int ret = read_small("/proc/sys/kernel/random/boot_id", buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	if (strlen(buf) < PROC_BOOT_ID_LEN)
+		return -EINVAL;
+	memcpy(out, buf, PROC_BOOT_ID_LEN);
+	out[PROC_BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat. The name (field 2) may hold spaces and ')',
+ * so counting starts after its last ')'. -ESRCH: no such process. */
+static int start_time(pid_t pid, uint64_t *start)
+{
+	char path[64], buf[1024], *p, *end;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ret = read_small(path, buf, sizeof(buf));
+	if (ret == -ENOENT)
+		return -ESRCH;
+	if (ret < 0)
+		return ret;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	/* after ')': " state(3) ppid(4) ... starttime(22)" */
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	end = p + 1 + strcspn(p + 1, " \n");
+	*end = '\0';
+	return number_parse(p + 1, NUMBER_DEC, UINT64_MAX, start) < 0 ? -EINVAL : 0;
+}
+
+int proc_id_of(pid_t pid, struct proc_id *id)
+{
+	int ret;
+
+	memset(id, 0, sizeof(*id));
+	if (pid <= 0)
+		return -ESRCH;
+	id->pid = pid;
+	ret = start_time(pid, &id->start);
+	if (ret == 0)
+		ret = boot_id(id->boot);
+	return ret;
+}
+
+int proc_id_alive(const struct proc_id *id)
+{
+	char boot[PROC_BOOT_ID_LEN + 1];
+	uint64_t start;
+	int ret = boot_id(boot);
+
+	if (ret < 0)
+		return ret;
+	if (strcmp(boot, id->boot) != 0)
+		return 0;               /* started in an earlier boot */
+	ret = start_time(id->pid, &start);
+	if (ret == -ESRCH)
 		return 0;
-	target[n] = '\0';
-	want = realpath(exe, NULL);
-	same = want && strcmp(want, target) == 0;
-	free(want);
-	return same;
+	if (ret < 0)
+		return ret;
+	return start == id->start;
+}
+
+int proc_id_format(const struct proc_id *id, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%d %" PRIu64 " %s", (int)id->pid, id->start, id->boot);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool boot_id_valid(const char *s)
+{
+	for (size_t i = 0; i < PROC_BOOT_ID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+
+		if (dash ? s[i] != '-' : !hex)
+			return false;
+	}
+	return s[PROC_BOOT_ID_LEN] == '\0';
+}
+
+/* The next word of *S (up to a single ' ') into BUF; *S moves past it. */
+static int next_word(const char **s, char *buf, size_t len)
+{
+	size_t n = strcspn(*s, " ");
+
+	if (n == 0 || n >= len || (*s)[n] != ' ')
+		return -EINVAL;
+	memcpy(buf, *s, n);
+	buf[n] = '\0';
+	*s += n + 1;
+	return 0;
+}
+
+int proc_id_parse(const char *s, struct proc_id *id)
+{
+	char word[24];
+	uint64_t pid, start;
+
+	memset(id, 0, sizeof(*id));
+	if (next_word(&s, word, sizeof(word)) < 0 ||
+	    number_parse(word, NUMBER_DEC, INT_MAX, &pid) < 0 || pid == 0 ||
+	    next_word(&s, word, sizeof(word)) < 0 ||
+	    number_parse(word, NUMBER_DEC, UINT64_MAX, &start) < 0 || !boot_id_valid(s))
+		return -EINVAL;
+	id->pid = (pid_t)pid;
+	id->start = start;
+	memcpy(id->boot, s, PROC_BOOT_ID_LEN + 1);
+	return 0;
 }
 
 static int pidfd_open_(pid_t pid)
@@ -141,19 +268,22 @@ static bool ended_within(int fd, unsigned timeout)
 	return n == 1;
 }
 
-int proc_stop(pid_t pid, const char *exe, unsigned timeout)
+int proc_stop(const struct proc_id *id, unsigned timeout)
 {
-	int fd, ret = 1;
+	int fd, alive, ret = 1;
 
-	if (pid <= 1)
+	if (id->pid <= 1)
 		return 0;
-	/* The pidfd pins the process: checked, then signalled, as one. */
-	fd = pidfd_open_(pid);
+	/* The pidfd pins the process: checked, then signalled, as one. Should
+	 * the pid be recycled after the check, the pidfd still names the one
+	 * that ended, and signalling it fails with ESRCH. */
+	fd = pidfd_open_(id->pid);
 	if (fd < 0)
 		return errno == ESRCH ? 0 : -errno;
-	if (!proc_is(pid, exe)) {
+	alive = proc_id_alive(id);
+	if (alive <= 0) {
 		close(fd);
-		return 0;
+		return alive;
 	}
 	if (pidfd_signal(fd, SIGTERM) < 0)
 		ret = errno == ESRCH ? 0 : -errno;

@@ -45,6 +45,9 @@ int ctl_report(int ret, const char *exec_name, const char *result_name, ptm_res 
 {
 	if (ret < 0) {
 		fprintf(stderr, "Could not execute %s: %s\n", exec_name, strerror(-ret));
+		/* vtpmd's client node (--control-node, --cdi, vtpm-cdi slots) */
+		if (ret == -EPERM)
+			fprintf(stderr, "This node answers TPM commands only; send control requests to its control node (vtpmd names it NAME-ctl).\n");
 		return ret;
 	}
 	if (res != 0) {

@@ -51,6 +51,7 @@ enum {
 	OPT_PRINT_STATES,
 	OPT_PRINT_INFO,
 	OPT_CDI,
+	OPT_CONTROL_NODE,
 	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not */
 };
 
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
 	{ "print-states",       no_argument,       NULL, OPT_PRINT_STATES },
 	{ "print-info",         required_argument, NULL, OPT_PRINT_INFO },
 	{ "cdi",                required_argument, NULL, OPT_CDI },
+	{ "control-node",       optional_argument, NULL, OPT_CONTROL_NODE },
 	/* Known so that users get "not supported", not "unknown option":
 	 * libtpms 0.9 has no profiles. */
 	{ "profile",            required_argument, NULL, OPT_UNSUPPORTED },
@@ -426,17 +428,16 @@ static char *const migration_keys[] = {
 };
 KEYS_FIT(migration_keys);
 
-/* release-lock-outgoing is only checked: vtpmd always releases the lock
- * once an outgoing migration has read the save state (tpm_state.c). */
+/* release-lock-outgoing: the save state leaving gives the lock to the
+ * destination only with it, as swtpm documents (tpm_state.c). */
 static int parse_migration(struct errbuf *e, struct vtpmd_config *cfg,
 			   struct subopts *so)
 {
-	bool release;
-
 	if (so->seen[MG_INCOMING] &&
 	    sub_bool(e, so, MG_INCOMING, &cfg->migration_incoming) < 0)
 		return -1;
-	if (so->seen[MG_RELEASE] && sub_bool(e, so, MG_RELEASE, &release) < 0)
+	if (so->seen[MG_RELEASE] &&
+	    sub_bool(e, so, MG_RELEASE, &cfg->migration_release_lock_outgoing) < 0)
 		return -1;
 	return 0;
 }
@@ -678,6 +679,31 @@ static int copy_path(struct errbuf *e, const char *opt, const char *arg, char **
 	return 0;
 }
 
+/*
+ * --control-node[=NAME] (implied by --cdi): /dev/NAME answers TPM commands
+ * and harmless queries only; every control request goes to the control
+ * node, NAME-ctl unless named. Checked once -n is known.
+ */
+static int set_control_node(struct errbuf *e, struct vtpmd_config *cfg, const char *arg)
+{
+	char why[256], def[DEVNAME_MAX + 8];
+	const char *name;
+
+	if (!arg) {
+		snprintf(def, sizeof(def), "%s" CONFIG_CONTROL_SUFFIX, cfg->name);
+		arg = def;
+	}
+	if (devname_parse(arg, &name, why, sizeof(why)) < 0)
+		return fail(e, "--control-node: %s", why);
+	if (strcmp(name, cfg->name) == 0)
+		return fail(e, "--control-node: '%s' is the device's own name", name);
+	cfg->control_name = strdup(name);
+	if (!cfg->control_name)
+		return fail(e, "--control-node: out of memory");
+	cfg->control_node = true;
+	return 0;
+}
+
 /* --- getopt errors -------------------------------------------------------- */
 
 static const struct option *longopt_by_val(int val)
@@ -742,8 +768,8 @@ static void config_init(struct vtpmd_config *cfg)
 struct raw_args {
 	const char *name, *tpmstate, *flags, *locality, *log, *pid;
 	const char *key, *migration_key, *seccomp, *migration, *pcap;
-	const char *runas, *chroot_dir, *print_info, *cdi;
-	bool tpm2, tpm12;
+	const char *runas, *chroot_dir, *print_info, *cdi, *control_name;
+	bool tpm2, tpm12, control_node;
 };
 
 int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
@@ -843,6 +869,10 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 		case OPT_CDI:
 			raw.cdi = optarg;
 			break;
+		case OPT_CONTROL_NODE:
+			raw.control_node = true;
+			raw.control_name = optarg;
+			break;
 		case OPT_UNSUPPORTED:
 			fail(&e, "option '--%s' is not supported",
 			     longindex >= 0 ? longopts[longindex].name
@@ -914,6 +944,9 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 			fail(&e, "out of memory");
 			goto fail;
 		}
+		if ((raw.control_node || cfg->cdi_dir) &&
+		    set_control_node(&e, cfg, raw.control_name) < 0)
+			goto fail;
 		/* The device's CDI name is its own name. */
 		if (cfg->cdi_dir) {
 			char why[256];
@@ -961,6 +994,7 @@ void config_free(struct vtpmd_config *cfg)
 	free(cfg->cdi_dir);
 	free(cfg->cdi_kind);
 	free(cfg->cdi_path);
+	free(cfg->control_name);
 	config_init(cfg);
 }
 
@@ -1015,7 +1049,9 @@ void config_usage(const char *prog, FILE *out)
 "                       device through GET_STATEBLOB\n"
 "  --migration [incoming][,release-lock-outgoing]\n"
 "                       incoming: take the storage lock only when the state\n"
-"                       is first used (for live migration on shared storage)\n"
+"                       is first used (for live migration on shared storage);\n"
+"                       release-lock-outgoing: give it up once the save state\n"
+"                       has left (GET_STATEBLOB savestate), and only then\n"
 "  -r, --runas USER     become USER once the device exists\n"
 "  -R, --chroot DIR     chroot to DIR once /dev/cuse and the --cdi directory\n"
 "                       are open; later paths (state, log, keys, pcap, pid)\n"
@@ -1025,12 +1061,18 @@ void config_usage(const char *prog, FILE *out)
 "                       (default kill)\n"
 "  --pcap file=PATH|fd=N[,truncate][,mode=0NNN]\n"
 "                       record TPM commands and responses as pcapng\n"
+"  --control-node[=CTL] /dev/NAME answers TPM commands and harmless queries\n"
+"                       only (GET_CAPABILITY, GET_TPMESTABLISHED, GET_CONFIG,\n"
+"                       GET_INFO; anything else: EPERM); every control\n"
+"                       request goes to /dev/CTL (default NAME-ctl),\n"
+"                       root:root 0600, for the host's swtpm_ioctl/vtpmctl\n"
 "  --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH]\n"
 "                       once the device works, publish a Container Device\n"
 "                       Interface spec for it in DIR (default /var/run/cdi),\n"
 "                       so that containers ask for it as KIND=NAME (default\n"
 "                       kind vtpmd.io/tpm) and see it as PATH (default\n"
-"                       /dev/tpm0); removed again when vtpmd ends\n"
+"                       /dev/tpm0); removed again when vtpmd ends; implies\n"
+"                       --control-node\n"
 "  --print-capabilities print the supported features as JSON and exit\n"
 "  --print-states       print the state blobs in --tpmstate as JSON and exit\n"
 "  --print-info FLAGS   print libtpms' information for FLAGS as JSON and exit\n"

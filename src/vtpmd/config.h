@@ -58,6 +58,7 @@ struct vtpmd_config {
 
 	bool state_backup;      /* --tpmstate backup */
 	bool migration_incoming;          /* --migration incoming */
+	bool migration_release_lock_outgoing; /* ... release-lock-outgoing */
 
 	char *runas;            /* -r: user to become once the device exists */
 	char *chroot_dir;       /* -R */
@@ -73,7 +74,14 @@ struct vtpmd_config {
 	char *cdi_dir;          /* --cdi: publish a CDI spec here; NULL = no spec */
 	char *cdi_kind;         /* --cdi kind=VENDOR/CLASS (default vtpmd.io/tpm) */
 	char *cdi_path;         /* --cdi path=: the node in the container (default /dev/tpm0) */
+
+	bool control_node;      /* --control-node, or --cdi: /dev/NAME is a
+				 * client's node, the control plane is the host's */
+	char *control_name;     /* its name: --control-node=CTL, else NAME-ctl */
 };
+
+/* The control node's name is the device's with this after it. */
+#define CONFIG_CONTROL_SUFFIX "-ctl"
 
 /*
  * Parse argv into cfg. On error returns -1 and writes one line (no newline)

@@ -41,6 +41,7 @@
 #include "vtpmd/print_states.h"
 #include "device/device.h"
 #include "os/daemon.h"
+#include "os/landlock.h"
 #include "os/log.h"
 #include "os/notify.h"
 #include "vtpmd/pcap.h"
@@ -114,12 +115,17 @@ static int print_and_exit(const struct vtpmd_config *cfg, const char *prog)
  * host's /dev is out of sight; the kernel then refuses a duplicate. */
 static int check_node_free(const struct vtpmd_config *cfg)
 {
+	const char *names[] = { cfg->name, cfg->control_node ? cfg->control_name : NULL };
 	char node[256];
 
-	snprintf(node, sizeof(node), "/dev/%s", cfg->name);
-	if (access(node, F_OK) == 0) {
-		startup_error("%s already exists", node);
-		return -EEXIST;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!names[i])
+			continue;
+		snprintf(node, sizeof(node), "/dev/%s", names[i]);
+		if (access(node, F_OK) == 0) {
+			startup_error("%s already exists", node);
+			return -EEXIST;
+		}
 	}
 	return 0;
 }
@@ -286,6 +292,7 @@ static void device_options(struct vtpmd *d, struct vtpm_options *o)
 					     cfg->state_mode : STORE_MODE_DEFAULT,
 				.backup = cfg->state_backup,
 				.defer_lock = cfg->migration_incoming,
+				.release_outgoing = cfg->migration_release_lock_outgoing,
 				.file_key = &d->file_key,
 				.migration_key = &d->migration_key,
 			},
@@ -325,6 +332,10 @@ static int start_tpm(struct vtpmd *d)
 	if (ret < 0)
 		return ret;
 	d->vtpm_open = true;
+	/* With a control node, /dev/NAME is a client's: TPM commands and the
+	 * harmless queries; the control plane is the host's (device.h). */
+	if (cfg->control_node)
+		vtpm_set_policy(&d->vtpm, VTPM_DOOR_NODE, &VTPM_POLICY_CLIENT);
 	ret = vtpm_start(&d->vtpm);
 	if (ret < 0)
 		startup_error("the TPM did not start (state in %s)", cfg->state_dir);
@@ -351,10 +362,68 @@ static int start_tpm_as_user(struct vtpmd *d)
 	return ret;
 }
 
+/* The directory of the --pid file, where Landlock lets the daemon remove
+ * it at exit (and nothing else); NULL without one. */
+static char *pid_file_dir(const struct vtpmd_config *cfg)
+{
+	char *slash, *dir;
+
+	if (!cfg->pid_file)
+		return NULL;
+	slash = strrchr(cfg->pid_file, '/');
+	if (!slash)
+		return strdup(".");
+	dir = strndup(cfg->pid_file, slash == cfg->pid_file ? 1 : (size_t)(slash - cfg->pid_file));
+	return dir;
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/* A sanitizer build writes its reports to ASAN_OPTIONS' log_path=DIR/NAME,
+ * once there is one to write: DIR, or NULL. */
+static char *sanitizer_report_dir(void)
+{
+	const char *opts = getenv("ASAN_OPTIONS"), *path;
+	const char *end, *slash;
+
+	path = opts ? strstr(opts, "log_path=") : NULL;
+	if (!path)
+		return NULL;
+	path += strlen("log_path=");
+	end = path + strcspn(path, ":");
+	for (slash = end; slash > path && slash[-1] != '/'; slash--)
+		;
+	return slash > path + 1 ? strndup(path, (size_t)(slash - 1 - path)) : NULL;
+}
+#endif
+
+/* Landlock: from here on the file system is the state directory. */
+static int confine_files(struct vtpmd *d)
+{
+	struct landlock_paths p = {
+		.state_dir = d->cfg.state_dir,
+		.remove_dir = pid_file_dir(&d->cfg),
+#ifdef __SANITIZE_ADDRESS__
+		/* LSan's leak check reads /proc/self/maps, ASan's reports the
+		 * binaries and are written to files: a sanitizer build may
+		 * read anything and write its reports. */
+		.read_anywhere = true,
+		.report_dir = sanitizer_report_dir(),
+#endif
+	};
+	int ret = landlock_confine(&p);
+
+	free((char *)p.remove_dir);
+	free((char *)p.report_dir);
+	if (ret < 0)
+		startup_error("cannot confine the file system with Landlock: %s", strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
 /*
  * The node exists and nothing later needs root: become the --runas user
- * (or stay uid 0) without any capability, then allow only the syscalls the
- * daemon makes. The process has one thread here, so this covers all of it.
+ * (or stay uid 0) without any capability, confine the file system to the
+ * state directory, then allow only the syscalls the daemon makes. The
+ * process has one thread here, so this covers all of it.
  */
 static int lock_down(struct vtpmd *d)
 {
@@ -372,8 +441,16 @@ static int lock_down(struct vtpmd *d)
 		startup_error("cannot drop privileges: %s", strerror(-ret));
 		return ret;
 	}
-	log_info("serving as uid %u gid %u, no capabilities", (unsigned)getuid(),
-		 (unsigned)getgid());
+	if (getuid() == 0)
+		log_error("serving as uid 0 (no --runas): without capabilities, but whatever "
+			  "root owns is this process's to write where Landlock does not "
+			  "confine it; give --runas USER");
+	else
+		log_info("serving as uid %u gid %u, no capabilities", (unsigned)getuid(),
+			 (unsigned)getgid());
+	ret = confine_files(d);
+	if (ret < 0)
+		return ret;
 	ret = seccomp_allowlist_install(action);
 	if (ret < 0)
 		startup_error("cannot install the seccomp filter: %s", strerror(-ret));
@@ -461,7 +538,8 @@ static int run(struct vtpmd *d)
 	int ret;
 
 	memory_policy();
-	nodes_init(&d->nodes, d->cfg.name, d->cfg.major, d->cfg.minor);
+	nodes_init(&d->nodes, d->cfg.name, d->cfg.major, d->cfg.minor,
+		   d->cfg.control_node ? d->cfg.control_name : NULL);
 	cdi_publisher_init(&d->cdi);
 	if ((ret = daemon_reset_signals()) < 0) {
 		startup_error("cannot reset the signal mask: %s", strerror(-ret));

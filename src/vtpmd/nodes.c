@@ -79,7 +79,7 @@ const struct cuse_node_ops *nodes_door_ops(void)
 }
 
 void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
-		unsigned minor)
+		unsigned minor, const char *control)
 {
 	for (int i = 0; i < VTPMD_NODES; i++) {
 		n->wanted[i] = false;
@@ -97,6 +97,17 @@ void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		/* several workers: CANCEL and the queries are answered while
 		 * a command runs */
 		.threads = 0,
+	};
+	if (!control)
+		return;
+	n->wanted[VTPMD_NODE_CONTROL] = true;
+	snprintf(n->name[VTPMD_NODE_CONTROL], sizeof(n->name[0]), "%s", control);
+	n->door[VTPMD_NODE_CONTROL].door = VTPM_DOOR_CONTROL;
+	n->opt[VTPMD_NODE_CONTROL] = (struct cuse_node_options){
+		.name = n->name[VTPMD_NODE_CONTROL],
+		.ops = nodes_door_ops(),
+		.ctx = &n->door[VTPMD_NODE_CONTROL],
+		.threads = 0,   /* CANCEL while the host's own command runs */
 	};
 }
 

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nodes.h - the nodes this daemon serves, and what each maps onto: today
- * /dev/NAME, the device's node door. Each node gets its own /dev/cuse file
- * (opened as root, before any chroot) and its own loop thread once served.
+ * nodes.h - the nodes this daemon serves, and what each maps onto:
+ * /dev/NAME, the device's node door, and with --control-node (or --cdi)
+ * the host's control node /dev/CTL, the device's control door. Each node
+ * gets its own /dev/cuse file (opened as root, before any chroot) and its
+ * own loop thread once served.
+ *
+ * Nodes are created in the order of enum vtpmd_node: the control node
+ * first, so that it exists by the time udev sees /dev/NAME appear (the
+ * shipped rule grants a group only a node whose control node is there).
  *
  * Functions return 0 or -errno.
  */
@@ -15,7 +21,8 @@
 #include "device/device.h"
 
 enum vtpmd_node {
-	VTPMD_NODE_TPM = 0,     /* /dev/NAME: the device's node door */
+	VTPMD_NODE_CONTROL = 0, /* /dev/CTL: the device's control door */
+	VTPMD_NODE_TPM,         /* /dev/NAME: the device's node door */
 	VTPMD_NODES
 };
 
@@ -36,9 +43,10 @@ struct vtpmd_nodes {
 /* The callbacks of a node backed by a door; CTX is a struct vtpmd_door. */
 const struct cuse_node_ops *nodes_door_ops(void);
 
-/* The nodes for device NAME (major/minor for /dev/NAME). Nothing opened. */
+/* The nodes for device NAME (major/minor for /dev/NAME), and the control
+ * node CONTROL (NULL: none; its numbers are the kernel's). Nothing opened. */
 void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
-		unsigned minor);
+		unsigned minor, const char *control);
 /* Open /dev/cuse once per wanted node; on error the node's name goes to
  * *FAILED and what was opened stays for nodes_close(). -ENODEV: no CUSE. */
 int nodes_open_cuse(struct vtpmd_nodes *n, const char **failed);

@@ -256,10 +256,19 @@ int pcap_open(struct pcap_writer **out, const char *path, int fd, bool truncate,
 
 	*out = NULL;
 	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		/* It records every secret the TPM sees: a regular file of ours,
+		 * never more open than MODE, whatever was there before. */
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
 			  (truncate ? O_TRUNC : O_APPEND), mode);
 		if (fd < 0)
-			return -errno;
+			return errno == ENXIO ? -EINVAL : -errno;
+		ret = io_private_file(fd, mode, false);
+		if (ret == 0 && fcntl(fd, F_SETFL, truncate ? 0 : O_APPEND) < 0)
+			ret = -errno;
+		if (ret < 0) {
+			close(fd);
+			return ret;
+		}
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {

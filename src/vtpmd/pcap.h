@@ -24,9 +24,11 @@ struct pcap_writer;
 
 /*
  * Start a recording into PATH (created with MODE, appended to unless
- * TRUNCATE; never through a symlink) or, with PATH NULL, into the open FD,
- * which the writer then owns. IFNAME names the capture interface (the device
- * name). Writes the section and interface headers. Sets *OUT.
+ * TRUNCATE; never through a symlink; an existing file must be a regular
+ * file of this process's user, else -EINVAL or -EPERM, and loses any
+ * permission beyond MODE) or, with PATH NULL, into the open FD, which the
+ * writer then owns. IFNAME names the capture interface (the device name).
+ * Writes the section and interface headers. Sets *OUT.
  */
 int pcap_open(struct pcap_writer **out, const char *path, int fd, bool truncate,
 	      mode_t mode, const char *ifname);

@@ -11,6 +11,7 @@ load containers
 
 setup_file() {
 	ct_setup_file
+	ensure_vtpmd_user
 	POOL_MAJOR=$(free_char_major) || skip "no free character major in 240-254"
 	VTPM_CDI=$(dirname "$VTPMD")/vtpm-cdi
 	[[ -x "$VTPM_CDI" ]] || skip "$VTPM_CDI is not built"
@@ -18,6 +19,7 @@ setup_file() {
 	POOL_RUN=$(mktemp -d /run/vtpmtest-pool.XXXXXX)
 	chmod 0711 "$POOL_RUN"
 	POOL_STATE=$(mktemp -d /var/tmp/vtpmtest-pool-state.XXXXXX)
+	chmod 0711 "$POOL_STATE"        # the slots' vtpmd (user vtpmd) reach below it
 	export POOL_MAJOR VTPM_CDI POOL_RUN POOL_STATE
 	pool slot --slots 3 --first-minor 0 --runas tss
 	pool keep --slots 1 --first-minor 10 --persistent --state-dir "$POOL_STATE"
@@ -25,7 +27,7 @@ setup_file() {
 
 teardown_file() {
 	local p
-	for p in slot keep made; do
+	for p in slot keep made own; do
 		"$VTPM_CDI" pool --remove --dir "$CT_CDI_DIR" --prefix "$p" || true
 	done
 	ct_teardown_file
@@ -52,16 +54,25 @@ hook_log() {
 	cat "$POOL_RUN/hook.log" 2>/dev/null
 }
 
+no_container_dirs() {
+	! compgen -G "$POOL_RUN/c-*" >/dev/null
+}
+
 # bats test_tags=slow
 @test "podman --device vtpmd.io/tpm=slot1: a brand-new TPM starts with the container and ends with it (crun, runc)" {
-	run ct_run --device "$CT_KIND=slot1" -- "
+	run ct_run "${CT_PTMCTL[@]}" --device "$CT_KIND=slot1" -- "
 		stat -c '%F %a %t:%T' /dev/tpm0
 		$CT_GETRANDOM
-		$CT_EXTEND_AND_READ"
+		$CT_EXTEND_AND_READ
+		/ptmctl /dev/tpm0 sweep
+		$CT_READ_PCR16"
 	assert_status 0
 	assert_eq "${lines[0]}" "character special file 660 $(printf '%x:1' "$POOL_MAJOR")"
 	assert_match "${lines[1]}" '^[0-9a-f]{16}$' "tpm2_getrandom"
 	assert_eq "${lines[2]}" "pcr16: 0x$PCR_AFTER_AA"
+	# root in the container: of the control plane, the four queries only
+	assert_eq "$(printf '%s\n' "${lines[@]:3:20}")" "$SWEEP_CLIENT" "control requests from the container"
+	assert_eq "${lines[23]}" "pcr16: 0x$PCR_AFTER_AA" "PCR 16 after the container's INIT"
 	# Gone with the container: the daemon, the node, the claim, the state.
 	assert_no_vtpmd
 	[[ ! -e /dev/vtpm-slot1 ]] || fail "/dev/vtpm-slot1 outlived the container"
@@ -90,9 +101,11 @@ hook_log() {
 		while [ ! -e /x/go ]; do sleep 0.2; done
 		$CT_READ_PCR16 >>/x/out" >/dev/null
 	wait_until 120 test -e "$x/ready" || fail "the first container did not start: $(hook_log)"
-	owner=$(readlink "$POOL_RUN/slot-2")
+	owner=$(readlink "$POOL_RUN/claim-slot2")
+	owner=${owner%% *}
 	pid=$(cat "$POOL_RUN/c-$owner/vtpmd.pid")
-	pid_alive "$pid" || fail "no vtpmd for the first container"
+	pid_alive "$pid" ||
+		fail "no vtpmd ($pid) for the first container ($owner): $(cat "$POOL_RUN/c-$owner/vtpmd.log"; hook_log; dir_list "$POOL_RUN")"
 	# The pool's --runas: the slot's vtpmd serves as tss.
 	assert_eq "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")" \
 		"$(id -u tss)" "uid of the slot's vtpmd"
@@ -112,7 +125,7 @@ hook_log() {
 
 	# The first container's TPM is the same one, untouched.
 	pid_alive "$pid" || fail "the first container's vtpmd ($pid) was stopped"
-	assert_eq "$(readlink "$POOL_RUN/slot-2")" "$owner" "the holder of slot2"
+	assert_eq "$(readlink "$POOL_RUN/claim-slot2" | cut -d' ' -f1)" "$owner" "the holder of slot2"
 	touch "$x/go"
 	run ct_podman wait vtpmtest-first
 	assert_eq "$output" 0 "exit status of the first container"
@@ -121,7 +134,7 @@ hook_log() {
 	assert_eq "${lines[1]}" "pcr16: 0x$PCR_AFTER_AA" "PCR 16 after the second container's attempts"
 	ct_podman rm vtpmtest-first >/dev/null
 	assert_no_vtpmd
-	[[ ! -e "$POOL_RUN/slot-2" ]] || fail "slot2 is still claimed"
+	[[ ! -e "$POOL_RUN/claim-slot2" ]] || fail "slot2 is still claimed"
 }
 
 # bats test_tags=slow
@@ -156,9 +169,12 @@ hook_log() {
 
 # bats test_tags=slow
 @test "--setup: each new state is manufactured first by vtpm-setup (EK and its certificate)" {
-	local setup=${VTPMD%/*}/vtpm-setup
+	local setup=${VTPMD%/*}/vtpm-setup ca
+	# --setup runs as the pool's --runas user (vtpmd): its CA must be its
+	ca=$(mktemp -d /var/tmp/vtpmtest-ca.XXXXXX)
+	chown vtpmd "$ca"
 	pool made --slots 1 --first-minor 20 --setup "$setup" --setup-arg --createek \
-		--setup-arg --create-ek-cert --setup-arg --ca-dir --setup-arg "$BATS_TEST_TMPDIR/ca"
+		--setup-arg --create-ek-cert --setup-arg --ca-dir --setup-arg "$ca"
 	run ct_run --device "$CT_KIND=made0" -- \
 		'tpm2_readpublic -T device:/dev/tpm0 -c 0x81010001 | grep -c "^name:";
 		 tpm2_nvreadpublic -T device:/dev/tpm0 0x1c00002 | grep -c "^0x1c00002:"'
@@ -167,4 +183,84 @@ hook_log() {
 	assert_eq "${lines[1]}" 1 "its certificate's NV index"
 	assert_no_vtpmd
 	"$VTPM_CDI" pool --remove --dir "$CT_CDI_DIR" --prefix made
+	rm -rf "$ca"
+}
+
+# first_container X SLOT: a detached container on SLOT that extends PCR 16,
+# says so in X/ready and waits for X/go; then reads PCR 16 and tries a
+# GetRandom again into X/out. Prints the holder's id once it runs.
+first_container() {
+	local x=$1 slot=$2 owner
+	rm -f "$x/ready" "$x/go" "$x/out"
+	ct_podman run -d --name vtpmtest-own --network none --log-driver k8s-file \
+		-v "$x:/x" --device "$CT_KIND=$slot" --rootfs "$CT_ROOTFS" /bin/sh -c "
+		$CT_EXTEND_AND_READ >/x/out
+		touch /x/ready
+		while [ ! -e /x/go ]; do sleep 0.2; done
+		{ $CT_GETRANDOM; } >>/x/out 2>&1 || echo getrandom-failed >>/x/out" >/dev/null
+	wait_until 120 test -e "$x/ready" || fail "the first container did not start: $(hook_log)"
+	owner=$(readlink "$POOL_RUN/claim-own0")
+	echo "${owner%% *}"
+}
+
+# bats test_tags=slow
+@test "a slot is its container's: its vtpmd killed from the host, the next container is refused while it runs and gets a fresh TPM once it is gone; the same after the vtpmd binary is replaced" {
+	local x=$BATS_TEST_TMPDIR/x copy=$BATS_TEST_TMPDIR/bin/vtpmd owner pid
+	mkdir -p "$x" "${copy%/*}"
+	cp "$VTPMD" "$copy"
+	pool own --slots 1 --first-minor 30 --vtpmd "$copy"
+
+	# A's vtpmd dies (SIGKILL from the host; a PTM_SHUTDOWN does the same)
+	owner=$(first_container "$x" own0)
+	pid=$(cat "$POOL_RUN/c-$owner/vtpmd.pid")
+	# the slot's vtpmd: not uid 0, no capabilities, Landlock; the host
+	# drives its control plane on vtpm-own0-ctl
+	assert_eq "$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")" "$(id -u vtpmd)" "uid"
+	assert_eq "$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status")" 0000000000000000 "CapEff"
+	run timeout 60 "$VTPM_TOOLS/syscall_inject" "$pid" 257 -100 "str:/tmp/vtpmd-landlock-probe" 0101 0600
+	assert_eq "$output" "result -13" "openat(/tmp/..., O_CREAT) by the slot's vtpmd"
+	run timeout 60 swtpm_ioctl -c /dev/vtpm-own0-ctl
+	assert_eq "$output" "ptm capability is 0x16fff"
+	assert_eq "$(stat -c '%U:%G %a' /dev/vtpm-own0-ctl)" "root:root 600"
+	kill -KILL "$pid"
+	wait_until 30 pid_gone "$pid" || fail "vtpmd $pid survived SIGKILL"
+	run ct_run --device "$CT_KIND=own0" -- 'echo should not run'
+	assert_failed
+	[[ "$output" == *"exit code: 16"* && "$output" != *"should not run"* ]] || fail "podman: $output"
+	[[ "$(hook_log)" == *"create own0 container "*": error: in use by container $owner (its init, pid "*", still runs)"* ]] ||
+		fail "hook log: $(hook_log)"
+	# A's node reaches no TPM at all, no other container's
+	touch "$x/go"
+	run ct_podman wait vtpmtest-own
+	ct_podman rm vtpmtest-own >/dev/null
+	run cat "$x/out"
+	assert_eq "${lines[0]}" "pcr16: 0x$PCR_AFTER_AA"
+	assert_eq "${lines[-1]}" getrandom-failed "A's TPM after its vtpmd was killed"
+	# A is gone: the next container gets a fresh TPM on the slot
+	run ct_run --device "$CT_KIND=own0" -- "$CT_READ_PCR16"
+	assert_status 0
+	assert_eq "${lines[0]}" "pcr16: $PCR16_ZERO" "PCR 16 of the next container's TPM"
+
+	# An upgrade replaces the vtpmd binary under a running container
+	owner=$(first_container "$x" own0)
+	pid=$(cat "$POOL_RUN/c-$owner/vtpmd.pid")
+	cp "$VTPMD" "$copy.new"
+	mv "$copy.new" "$copy"
+	[[ "$(readlink "/proc/$pid/exe")" == *" (deleted)" ]] || fail "exe: $(readlink "/proc/$pid/exe")"
+	run ct_run --device "$CT_KIND=own0" -- 'echo should not run'
+	assert_failed
+	pid_alive "$pid" || fail "A's vtpmd was stopped by the refused container"
+	touch "$x/go"
+	run ct_podman wait vtpmtest-own
+	ct_podman rm vtpmtest-own >/dev/null
+	run cat "$x/out"
+	[[ "${lines[-1]}" =~ ^[0-9a-f]{16}$ ]] || fail "A's TPM after the upgrade: $output"
+	# its poststop stopped it in order, though /proc/PID/exe says "(deleted)"
+	wait_until 60 pid_gone "$pid" || fail "the replaced vtpmd $pid outlived its container"
+	[[ "$(hook_log)" != *"was killed"* ]] || fail "hook log: $(hook_log)"
+	# podman runs the poststop hook after "podman wait" returns: wait for it
+	wait_until 60 no_container_dirs || fail "container directories left: $(dir_list "$POOL_RUN")"
+	run ct_run --device "$CT_KIND=own0" -- "$CT_READ_PCR16"
+	assert_status 0
+	assert_eq "${lines[0]}" "pcr16: $PCR16_ZERO"
 }

@@ -91,3 +91,8 @@ CT_EXTEND_AND_READ="tpm2_pcrextend -T device:/dev/tpm0 16:sha256=$DIGEST_AA &&
 CT_READ_PCR16="tpm2_pcrread -T device:/dev/tpm0 sha256:16 | sed -n 's/^ *16 *: /pcr16: /p'"
 CT_GETRANDOM="tpm2_getrandom -T device:/dev/tpm0 --hex 8 && echo"
 PCR16_ZERO=0x$(printf '0%.0s' {1..64})
+
+# What a container gets of the control plane (issue 17): `ptmctl /dev/tpm0
+# sweep` inside it, with tests/tools/ptmctl mounted at /ptmctl, answers
+# lib's SWEEP_CLIENT.
+CT_PTMCTL=(-v "$VTPM_TOOLS/ptmctl:/ptmctl:ro")

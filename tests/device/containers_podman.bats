@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # podman 4.3 (Debian 12, crun) gives containers a vtpmd device: by CDI name
-# (vtpmd --cdi, podman run --device vtpmd.io/tpm=NAME) and by path (--device
-# /dev/NAME:/dev/tpm0). tpm2-tools inside the container use it; a container
+# (vtpmd --cdi, podman run --device vtpmd.io/tpm=NAME: root in the container
+# gets TPM commands and harmless queries, never the control plane, which the
+# host drives on NAME-ctl) and by path (--device /dev/NAME:/dev/tpm0). tpm2-tools inside the container use it; a container
 # without it has no TPM; two containers with two devices are isolated; a
 # --runas vtpmd behind udev's rule serves containers, and the host node's
 # group decides who may use it through --device.
@@ -36,6 +37,29 @@ teardown_file() {
 	assert_eq "${lines[2]}" "pcr16: 0x$PCR_AFTER_AA"
 	# The host reads what the container extended.
 	assert_eq "$(pcr_value sha256:16)" "0x$PCR_AFTER_AA"
+
+	# Root in the container: TPM commands, and of the control plane the
+	# four queries only; the host's control node is not in its /dev.
+	run ct_run "${CT_PTMCTL[@]}" --device "$CT_KIND=$VTPM_NAME" -- "
+		id -u
+		/ptmctl /dev/tpm0 sweep
+		ls /dev | grep -c ctl || true
+		$CT_GETRANDOM"
+	assert_eq "${lines[0]}" 0 "uid in the container"
+	assert_eq "$(printf '%s\n' "${lines[@]:1:20}")" "$SWEEP_CLIENT" "control requests from the container"
+	assert_eq "${lines[21]}" 0 "control nodes in the container's /dev"
+	assert_match "${lines[22]}" '^[0-9a-f]{16}$' "tpm2_getrandom after the sweep"
+	assert_eq "$(pcr_value sha256:16)" "0x$PCR_AFTER_AA" "PCR 16 after the container's INIT"
+	# The host's swtpm_ioctl drives all of it on the control node.
+	run timeout 60 swtpm_ioctl -c "$VTPM_DEV-ctl"
+	assert_eq "$output" "ptm capability is 0x16fff"
+	run timeout 60 swtpm_ioctl --save permanent "$BATS_TEST_TMPDIR/perm" "$VTPM_DEV-ctl"
+	assert_status 0
+	run timeout 60 swtpm_ioctl -i "$VTPM_DEV-ctl"
+	assert_status 0
+	run tpm2 startup -c
+	assert_status 0
+	assert_eq "$(pcr_value sha256:16)" "$PCR16_ZERO" "PCR 16 after the host's INIT"
 
 	# As a user: the node belongs to the container's user.
 	run ct_run --user tss --device "$CT_KIND=$VTPM_NAME" -- "id -un; stat -c '%U %a' /dev/tpm0; $CT_GETRANDOM"

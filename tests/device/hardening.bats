@@ -8,6 +8,13 @@ load lib
 ZERO_CAPS=0000000000000000
 NR_GETPID=39
 NR_EXECVE=59
+NR_FCNTL=72
+NR_OPENAT=257
+F_SETOWN=8
+AT_FDCWD=-100
+O_RDONLY=0
+O_WRONLY_CREAT=0101     # O_WRONLY | O_CREAT, octal
+EACCES=-13
 
 # status_field FILE KEY -> the value, whitespace squeezed to single spaces
 status_field() {
@@ -221,4 +228,76 @@ make_chroot() { # DIR
 	vtpm_start_ready --seccomp action=none
 	# capabilities go whatever the filter
 	assert_locked_down "$VTPM_PID" 0 0 "$(root_groups)" 0
+}
+
+# assert_confined PID STATE: the running daemon's own openat() calls,
+# injected into it: a file is created in its state directory; outside it
+# nothing opens, neither for writing nor (but in a sanitizer build, which
+# reads its binaries and /proc) for reading: EACCES from Landlock.
+assert_confined() {
+	local pid=$1 state=$2 r
+	run inject "$pid" "$NR_OPENAT" "$AT_FDCWD" "str:$state/landlock-probe" "$O_WRONLY_CREAT" 0600
+	assert_status 0
+	assert_match "$output" '^result [0-9]+$' "openat in the state directory"
+	[[ -e "$state/landlock-probe" ]] || fail "no file made in $state"
+	rm -f "$state/landlock-probe"
+	run inject "$pid" "$NR_OPENAT" "$AT_FDCWD" "str:/tmp/vtpmd-landlock-probe" "$O_WRONLY_CREAT" 0600
+	assert_eq "$output" "result $EACCES" "openat(O_CREAT) of /tmp/vtpmd-landlock-probe"
+	[[ ! -e /tmp/vtpmd-landlock-probe ]] || fail "the daemon created a file outside its state directory"
+	run inject "$pid" "$NR_OPENAT" "$AT_FDCWD" "str:/etc/passwd" "$O_WRONLY_CREAT" 0
+	assert_eq "$output" "result $EACCES" "openat(O_WRONLY) of /etc/passwd"
+	if [[ -z "${VTPMD_SANITIZER:-}" ]]; then
+		run inject "$pid" "$NR_OPENAT" "$AT_FDCWD" "str:/etc/passwd" "$O_RDONLY" 0
+		assert_eq "$output" "result $EACCES" "openat(O_RDONLY) of /etc/passwd"
+	fi
+	# and it still serves
+	pid_alive "$pid" || fail "vtpmd died"
+}
+
+@test "hardening: Landlock confines the serving daemon to its state directory, as root and as --runas" {
+	vtpm_start_ready
+	grep -q "Landlock (ABI [0-9]*): the file system is confined to $VTPM_STATE" "$VTPM_LOG" ||
+		fail "log: $(cat "$VTPM_LOG")"
+	assert_confined "$VTPM_PID" "$VTPM_STATE"
+	run tpm2 getrandom 8 --hex
+	assert_status 0
+	# the pid file's directory lets it remove the pid file, nothing more
+	vtpm_stop
+	[[ ! -e "$VTPM_PIDFILE" ]] || fail "pid file left behind"
+
+	runas_base
+	mkdir -p "$RUNAS_BASE/state"
+	chown nobody "$RUNAS_BASE/state"
+	vtpm_start_as "$VTPM_NAME" "$RUNAS_BASE/state" "$VTPM_PIDFILE" --runas nobody \
+		--flags not-need-init,startup-clear
+	assert_confined "$VTPM_PID" "$RUNAS_BASE/state"
+}
+
+@test "hardening: the daemon is not dumpable, and uid 0 without --runas says so in its log" {
+	vtpm_start_ready
+	grep -q "serving as uid 0 (no --runas)" "$VTPM_LOG" || fail "log: $(cat "$VTPM_LOG")"
+	vtpm_stop
+	runas_base
+	mkdir -p "$RUNAS_BASE/state"
+	chown nobody "$RUNAS_BASE/state"
+	vtpm_start_as "$VTPM_NAME" "$RUNAS_BASE/state" "$VTPM_PIDFILE" --runas nobody \
+		--flags not-need-init,startup-clear --log "file=$BATS_TEST_TMPDIR/nobody.log,level=2"
+	# not dumpable: /proc/PID's files belong to root, not to the process's
+	# user (no core file, no ptrace by another process of that user)
+	assert_eq "$(stat -c %U "/proc/$VTPM_PID/environ")" root "owner of /proc/PID/environ as nobody"
+	grep -q "serving as uid $(id -u nobody) gid" "$BATS_TEST_TMPDIR/nobody.log" &&
+		! grep -q "serving as uid 0" "$BATS_TEST_TMPDIR/nobody.log" ||
+		fail "log: $(cat "$BATS_TEST_TMPDIR/nobody.log")"
+}
+
+@test "hardening: fcntl(F_SETOWN) is outside the allow-list: the filter kills the daemon" {
+	vtpm_start_ready
+	if [[ -n "${VTPMD_SANITIZER:-}" ]]; then
+		skip "sanitizer build: the filter logs instead of killing"
+	fi
+	run inject "$VTPM_PID" "$NR_FCNTL" 0 "$F_SETOWN" 1
+	assert_status 0
+	assert_eq "$output" "killed SYS" "injected fcntl(F_SETOWN)"
+	wait_until 10 pid_gone "$VTPM_PID" || fail "vtpmd still alive"
+	_vtpm_forget_pid "$VTPM_PID"
 }

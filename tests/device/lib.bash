@@ -25,6 +25,29 @@ RSP12_GETCAP_VERSION=00c400000012000000000000000401010000 # version 1.1.0.0
 RSP12_OK=00c40000000a00000000
 RSP12_FATAL=00c40000000a00000009              # tag RSP_COMMAND, TPM_FAIL
 
+# What `ptmctl DEV sweep` (every PTM request once) gets from a client's
+# node: TPM commands aside, four queries answered, the rest refused.
+SWEEP_CLIENT="GET_CAPABILITY caps 0x4804
+GET_CONFIG result 0x0
+GET_TPMESTABLISHED result 0x0
+GET_INFO result 0x0
+CANCEL_TPM_CMD errno EPERM
+SET_LOCALITY errno EPERM
+HASH_START errno EPERM
+HASH_DATA errno EPERM
+HASH_END errno EPERM
+RESET_TPMESTABLISHED errno EPERM
+STORE_VOLATILE errno EPERM
+SET_BUFFERSIZE errno EPERM
+LOCK_STORAGE errno EPERM
+GET_STATEBLOB_DECRYPTED errno EPERM
+GET_STATEBLOB errno EPERM
+SET_STATEBLOB errno EPERM
+SET_DATAFD errno EPERM
+INIT errno EPERM
+STOP errno EPERM
+SHUTDOWN errno EPERM"
+
 # sha256 PCR value after extending an all-zero PCR with 32 bytes of 0xaa.
 DIGEST_AA=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 PCR_AFTER_AA=9EF814B42FA0BE12D197C44D3E8E03441A4B1118237658368BA1351090E556ED
@@ -156,6 +179,15 @@ teardown() {
 runas_base() {
 	RUNAS_BASE=$(mktemp -d /tmp/vtpmd-runas.XXXXXX)
 	chmod 0755 "$RUNAS_BASE"
+}
+
+# The system user vtpm-cdi and vtpmd@.service run vtpmd as
+# (systemd/vtpmd.sysusers), made with systemd-sysusers where it is missing
+# (the test VM's /etc is a throw-away overlay).
+ensure_vtpmd_user() {
+	id vtpmd >/dev/null 2>&1 && return 0
+	systemd-sysusers "$BATS_TEST_DIRNAME/../../systemd/vtpmd.sysusers" >/dev/null 2>&1 ||
+		fail "cannot create the system user vtpmd"
 }
 
 # --- running vtpmd -------------------------------------------------------------

@@ -45,11 +45,13 @@ bad_case() {
 # is wrong with it, where the store can tell; where only libtpms can (a
 # well-formed file whose content is not a state), its own lines, if it has
 # any (prefixed "libtpms"); then the TPM layer's one "TPM start failed".
+# (A daemon serving as uid 0 also says so, at level 1.)
 check_log() { # WHAT LOG
 	local named started other
 	named=$(grep -c -- '-00.permall' "$2" || true)
 	started=$(grep -c 'TPM start failed' "$2" || true)
-	other=$(grep -v -e '-00.permall' -e 'TPM start failed' -e '^libtpms' "$2" | grep -c . || true)
+	other=$(grep -v -e '-00.permall' -e 'TPM start failed' -e '^libtpms' \
+		-e 'serving as uid 0 (no --runas)' "$2" | grep -c . || true)
 	[[ $named -le 1 && $started -eq 1 && $other -eq 0 ]] ||
 		fail "$1: unexpected log: $(cat "$2")"
 }
@@ -154,4 +156,21 @@ place() { # FIXTURE [NAME]
 	[[ ! -e "$BATS_TEST_TMPDIR/once.key" ]] || fail "remove=true kept the key file"
 	run ptm_ioctl -g
 	assert_eq "$output" "ptm configuration flags: 0x1"
+}
+
+@test "bad state: a FIFO planted as a state file or as the lock fails the start at once, one line" {
+	local f
+	for f in tpm2-00.permall .lock; do
+		rm -rf "$VTPM_STATE"
+		mkdir -p "$VTPM_STATE"
+		mkfifo "$VTPM_STATE/$f"
+		SECONDS=0
+		vtpmd_run -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --flags not-need-init,startup-clear \
+			--log "file=$VTPM_LOG,level=1,truncate"
+		assert_one_line_error
+		(( SECONDS < 30 )) || fail "$f: the start took $SECONDS s"
+		[[ ! -e "$VTPM_DEV" ]] || fail "$f: $VTPM_DEV exists"
+		[[ -p "$VTPM_STATE/$f" ]] || fail "$f: the FIFO was replaced"
+		grep -q -- "$f.*not a regular file" "$VTPM_LOG" || fail "$f: log: $(cat "$VTPM_LOG")"
+	done
 }

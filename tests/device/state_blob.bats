@@ -248,3 +248,24 @@ check_identity() {
 	run timeout 60 "$VTPM_TOOLS/tpmraw" "$bdev" "x:$CMD12_STARTUP_STATE"
 	assert_eq "$output" "resp $RSP12_OK" "Startup(ST_STATE) on B"
 }
+
+@test "state blobs: a header version 1 blob is refused by SET_STATEBLOB (no MAC: no padding oracle), plain or under the keys" {
+	local d=$BATS_TEST_TMPDIR body len
+	head -c 32 /dev/urandom >"$d/mig.key"
+	vtpm_start_ready --migration-key "file=$d/mig.key,format=binary,mode=aes-256-cbc"
+	run ptmctl stop
+	assert_eq "$output" "result 0x0"
+	# version 1, min_version 1, hdrsize 10, flags, totlen; 64 bytes of body
+	for flags in 0004 0006 0007; do
+		len=$(printf '%08x' 74)
+		printf "\\x01\\x01\\x00\\x0a\\x${flags:0:2}\\x${flags:2:2}\\x${len:0:2}\\x${len:2:2}\\x${len:4:2}\\x${len:6:2}" >"$d/v1"
+		head -c 64 /dev/urandom >>"$d/v1"
+		run ptmctl set-state 1 "$d/v1"
+		assert_eq "$output" "result 0x2e" "version-1 blob, flags $flags: TPM_BAD_VERSION"
+	done
+	# the device still takes a good blob and runs
+	run ptmctl init 0
+	assert_eq "$output" "result 0x0"
+	run tpmraw "x:$CMD_STARTUP_CLEAR" "x:$CMD_GETRANDOM8"
+	assert_match "${lines[1]}" '^resp 800100000014000000000008'
+}

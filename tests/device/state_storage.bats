@@ -1,6 +1,7 @@
 # Storage options: the lock between daemons, --tpmstate
 # backup, --migration incoming with LOCK_STORAGE and the release on an
-# outgoing save state (swtpm's semantics), and --print-states.
+# outgoing save state (with --migration release-lock-outgoing only, as swtpm
+# documents it), and --print-states.
 
 load lib
 
@@ -140,16 +141,16 @@ nv_expect() { # VALUE WHAT
 	assert_failed
 }
 
-@test "storage: --migration incoming defers the lock; the source's save state releases it" {
+@test "storage: --migration incoming defers the lock; the source's save state releases it (release-lock-outgoing)" {
 	local d=$BATS_TEST_TMPDIR b=${VTPM_NAME}b bdev=/dev/${VTPM_NAME}b
 	# A: the source, running on the shared directory
-	vtpm_start_ready
+	vtpm_start_ready --migration release-lock-outgoing
 	run tpm2 nvdefine "$NV_IDX" -C o -s 8 -a "ownerread|ownerwrite"
 	assert_status 0
 	nv_write "SHARED.."
 
 	# B: the destination, on the same directory while A holds it
-	vtpm_start_as "$b" "$VTPM_STATE" "$d/b.pid" --migration incoming,release-lock-outgoing
+	vtpm_start_as "$b" "$VTPM_STATE" "$d/b.pid" --migration incoming
 	run ptmctl_b lock-storage 0
 	assert_eq "$output" "result 0x9" "LOCK_STORAGE while A holds the lock"
 
@@ -184,6 +185,19 @@ nv_expect() { # VALUE WHAT
 	vtpm_stop "$(cat "$d/b.pid")" "$b"
 	run ptmctl lock-storage 0
 	assert_eq "$output" "result 0x0"
+	run tpm2 getrandom 8 --hex
+	assert_status 0
+}
+
+@test "storage: without release-lock-outgoing the save state leaving keeps the source's lock" {
+	local d=$BATS_TEST_TMPDIR b=${VTPM_NAME}b
+	vtpm_start_ready
+	vtpm_start_as "$b" "$VTPM_STATE" "$d/b.pid" --migration incoming
+	run ptm_ioctl --save savestate "$d/save"
+	assert_status 0
+	# A still holds the directory: B cannot take it, A keeps serving
+	run ptmctl_b lock-storage 0
+	assert_eq "$output" "result 0x9" "LOCK_STORAGE on B after A's save state"
 	run tpm2 getrandom 8 --hex
 	assert_status 0
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bats
-# udev/90-vtpmd.rules with a real systemd-udevd: vtpm* CUSE nodes become
-# root:tss 0660, so members of tss use them and nobody else can open them.
+# udev/90-vtpmd.rules with a real systemd-udevd: the client node of a vtpmd
+# with a control node becomes root:tss 0660, so members of tss use it (TPM
+# commands and harmless queries) and nobody else can open it; the control
+# node, a node without one (swtpm's drop-in, which answers every control
+# request) and vtpm-cdi's container slot nodes stay root:root 0600.
 load lib
 
 RULES=$BATS_TEST_DIRNAME/../../udev/90-vtpmd.rules
@@ -43,10 +46,25 @@ start_and_settle() { # vtpm_start_as ARGS...
 	timeout 60 udevadm settle --timeout=50 || fail "udevadm settle timed out"
 }
 
-@test "a vtpm* node is root:tss 0660 once udev has seen it" {
-	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init,startup-clear
+@test "a vtpm* client node is root:tss 0660 once udev has seen it; its control node stays root:root 0600" {
+	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --control-node \
+		--flags not-need-init,startup-clear
 	assert_eq "$(stat -c '%U:%G %a' "$VTPM_DEV")" "root:tss 660" "owner and mode of $VTPM_DEV"
+	assert_eq "$(stat -c '%U:%G %a' "$VTPM_DEV-ctl")" "root:root 600" "owner and mode of $VTPM_DEV-ctl"
 	vtpm_stop
+}
+
+@test "no group the control plane: a node without a control node, and a container slot node, stay root-only" {
+	# plain vtpmd answers every control request on its node
+	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init
+	assert_eq "$(stat -c '%U:%G %a' "$VTPM_DEV")" "root:root 600" "owner and mode of $VTPM_DEV"
+	vtpm_stop
+	# vtpm-cdi names its slot nodes vtpm-PREFIXn: they are the containers'
+	local slot="vtpm-udevtest${BATS_SUITE_TEST_NUMBER}"
+	start_and_settle "$slot" "$VTPM_STATE" "$VTPM_PIDFILE" --control-node --flags not-need-init
+	assert_eq "$(stat -c '%U:%G %a' "/dev/$slot")" "root:root 600" "owner and mode of /dev/$slot"
+	assert_eq "$(stat -c '%U:%G %a' "/dev/$slot-ctl")" "root:root 600" "owner and mode of /dev/$slot-ctl"
+	vtpm_stop "$VTPM_PID" "$slot"
 }
 
 @test "the rule matches vtpm* only: another CUSE node stays root-only" {
@@ -56,8 +74,9 @@ start_and_settle() { # vtpm_start_as ARGS...
 	vtpm_stop "$VTPM_PID" "$name"
 }
 
-@test "a member of tss uses the node with tpm2-tools; a user outside tss gets EACCES" {
-	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init,startup-clear
+@test "a member of tss uses the node with tpm2-tools, not its control plane; a user outside tss gets EACCES" {
+	start_and_settle "$VTPM_NAME" "$VTPM_STATE" "$VTPM_PIDFILE" --control-node \
+		--flags not-need-init,startup-clear
 	local as_tss=(setpriv --reuid=tss --regid=tss --init-groups env HOME=/tmp)
 	local as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp)
 
@@ -66,6 +85,16 @@ start_and_settle() { # vtpm_start_as ARGS...
 	run --separate-stderr "${as_tss[@]}" timeout 120 tpm2_getrandom -T "device:$VTPM_DEV" --hex 8
 	assert_status 0
 	assert_match "$output" '^[0-9a-f]{16}$' "tpm2_getrandom as tss"
+
+	# the node's control requests: refused; the control node: not openable
+	run "${as_tss[@]}" timeout 60 "$VTPM_TOOLS/ptmctl" "$VTPM_DEV" init
+	assert_eq "$output" "errno EPERM" "INIT by a member of tss"
+	run "${as_tss[@]}" timeout 60 "$VTPM_TOOLS/ptmctl" "$VTPM_DEV" get-state 1 /tmp/stolen
+	assert_eq "$output" "errno EPERM" "GET_STATEBLOB by a member of tss"
+	[[ ! -s /tmp/stolen ]] || fail "a state blob left the device"
+	run "${as_tss[@]}" bash -c "exec 3<>'$VTPM_DEV-ctl'"
+	assert_failed
+	[[ "$output" == *"Permission denied"* ]] || fail "open of the control node as tss: $output"
 
 	run "${as_nobody[@]}" bash -c "exec 3<>'$VTPM_DEV'"
 	assert_failed

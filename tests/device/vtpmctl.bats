@@ -129,9 +129,9 @@ nv_check_roundtrp() {
 	run timeout 60 "$VTPMCTL" --lock-storage 0 "$bdev"
 	assert_status 1
 	assert_eq "$output" "TPM result from PTM_LOCK_STORAGE: 0x9"
-	# With retries B waits for A to let go (A is told to exit 3 s later;
-	# 0 retries would fail at once).
-	(sleep 3; kill -TERM "$VTPM_PID") &
+	# With retries B waits for A to let go (A is told to exit 1 s later;
+	# 0 retries would fail at once; 3000 are cut to vtpmd's bound, 5 s).
+	(sleep 1; kill -TERM "$VTPM_PID") &
 	run timeout 60 "$VTPMCTL" --lock-storage 3000 "$bdev"
 	assert_status 0
 	assert_eq "$output" ""

@@ -43,6 +43,7 @@ done
 for f in "$repo"/systemd/*.service; do
 	[[ -e "$f" ]] && expected+=("644 $prefix/lib/systemd/system/${f##*/}")
 done
+expected+=("644 $prefix/lib/sysusers.d/vtpmd.conf")
 want=$(printf '%s\n' "${expected[@]}" | sort)
 got=$(cd "$dest" && find . -type f -printf '%m /%P\n' | sort)
 [[ "$got" == "$want" ]] || fail "installed tree differs:
@@ -63,6 +64,17 @@ for f in "$repo"/systemd/*.service; do
 		fail "${f##*/}: still names /usr/local"
 	fi
 done
+
+# The system user the units and vtpm-cdi serve as, in sysusers.d's format.
+cmp -s "$repo/systemd/vtpmd.sysusers" "$dest$prefix/lib/sysusers.d/vtpmd.conf" ||
+	fail "sysusers.d/vtpmd.conf differs"
+if command -v systemd-sysusers >/dev/null; then
+	mkdir -p "$tmp/sysroot/etc"
+	systemd-sysusers --root="$tmp/sysroot" "$dest$prefix/lib/sysusers.d/vtpmd.conf" >/dev/null ||
+		fail "systemd-sysusers refused vtpmd.conf"
+	grep -q '^vtpmd:x:[0-9]*:[0-9]*:vtpmd virtual TPM:/:/usr/sbin/nologin$' "$tmp/sysroot/etc/passwd" ||
+		fail "systemd-sysusers made no vtpmd user: $(cat "$tmp/sysroot/etc/passwd" 2>/dev/null)"
+fi
 
 # pkg-config finds the header: the .pc names the final path, and a sysroot
 # maps it into DESTDIR.

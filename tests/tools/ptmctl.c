@@ -45,9 +45,14 @@ static void usage(FILE *out)
 		"  buffersize N            -> 'result 0xRC buffersize N min N max N'\n"
 		"  info FLAGS [OFFSET]     -> 'result 0xRC totlength N length N'\n"
 		"  lock-storage RETRIES    -> 'result 0xRC'\n"
-		"  get-state TYPE FILE     -> 'result 0xRC totlength N'  (all chunks into FILE)\n"
+		"  get-state TYPE FILE [encrypted]\n"
+		"                          -> 'result 0xRC totlength N'  (all chunks into FILE;\n"
+		"                             DECRYPTED is asked for unless 'encrypted')\n"
 		"  set-state TYPE FILE     -> 'result 0xRC'  (FILE in 3072-byte chunks)\n"
 		"  raw CODE                -> 'ioctl ok'  (any request number, 16 KiB buffer)\n"
+		"  sweep                   -> every PTM request once, with harmless arguments,\n"
+		"                             in a fixed order ending with SHUTDOWN: one line\n"
+		"                             'NAME result 0xRC' or 'NAME errno NAME' each\n"
 		"  cancel-rsa-primary      -> runs an RSA-2048 CreatePrimary on this file from a\n"
 		"                             second thread and sends CANCEL_TPM_CMD until it\n"
 		"                             ends; prints 'command-rc 0xRC', 'cancels N',\n"
@@ -102,7 +107,7 @@ static int simple_request(int fd, unsigned long req)
 	return 0;
 }
 
-static int get_state(int fd, uint32_t type, const char *path)
+static int get_state(int fd, uint32_t type, const char *path, uint32_t flags)
 {
 	static struct ptm_getstate gs;
 	uint32_t offset = 0, total = 0;
@@ -114,7 +119,7 @@ static int get_state(int fd, uint32_t type, const char *path)
 	}
 	do {
 		memset(&gs, 0, sizeof(gs));
-		gs.u.req.state_flags = PTM_STATE_FLAG_DECRYPTED;
+		gs.u.req.state_flags = flags;
 		gs.u.req.type = type;
 		gs.u.req.offset = offset;
 		if (xioctl(fd, PTM_GET_STATEBLOB, &gs)) {
@@ -327,6 +332,78 @@ static int cancel_rsa_primary(int fd)
 	return 0;
 }
 
+/* --- sweep ---------------------------------------------------------------- */
+
+/* One line for one request: its result code at OFFSET of the answer, or the
+ * errno of the ioctl. */
+static void sweep_one(int fd, const char *name, unsigned long req, void *arg, size_t offset)
+{
+	ptm_res res;
+
+	if (ioctl(fd, req, arg) < 0) {
+		printf("%s errno %s\n", name, errname(errno));
+		return;
+	}
+	memcpy(&res, (uint8_t *)arg + offset, sizeof(res));
+	printf("%s result 0x%" PRIx32 "\n", name, res);
+}
+
+/* What a client of a node could try: every request swtpm defines. */
+static int sweep(int fd)
+{
+	static union {
+		ptm_cap cap;
+		ptm_res res;
+		struct ptm_init init;
+		struct ptm_est est;
+		struct ptm_reset_est re;
+		struct ptm_loc loc;
+		struct ptm_hdata hd;
+		struct ptm_getconfig gc;
+		struct ptm_setbuffersize sb;
+		struct ptm_getinfo gi;
+		struct ptm_lockstorage ls;
+		struct ptm_getstate gs;
+		struct ptm_setstate ss;
+	} a;
+
+#define CLEAR() memset(&a, 0, sizeof(a))
+	CLEAR();
+	if (ioctl(fd, PTM_GET_CAPABILITY, &a.cap) < 0)
+		printf("GET_CAPABILITY errno %s\n", errname(errno));
+	else
+		printf("GET_CAPABILITY caps 0x%" PRIx64 "\n", a.cap);
+	CLEAR(); sweep_one(fd, "GET_CONFIG", PTM_GET_CONFIG, &a.gc, 0);
+	CLEAR(); sweep_one(fd, "GET_TPMESTABLISHED", PTM_GET_TPMESTABLISHED, &a.est, 0);
+	CLEAR(); a.gi.u.req.flags = 1;
+	sweep_one(fd, "GET_INFO", PTM_GET_INFO, &a.gi, 0);
+	CLEAR(); sweep_one(fd, "CANCEL_TPM_CMD", PTM_CANCEL_TPM_CMD, &a.res, 0);
+	CLEAR(); a.loc.u.req.loc = 4;
+	sweep_one(fd, "SET_LOCALITY", PTM_SET_LOCALITY, &a.loc, 0);
+	CLEAR(); sweep_one(fd, "HASH_START", PTM_HASH_START, &a.res, 0);
+	CLEAR(); a.hd.u.req.length = 1;
+	sweep_one(fd, "HASH_DATA", PTM_HASH_DATA, &a.hd, 0);
+	CLEAR(); sweep_one(fd, "HASH_END", PTM_HASH_END, &a.res, 0);
+	CLEAR(); a.re.u.req.loc = 3;
+	sweep_one(fd, "RESET_TPMESTABLISHED", PTM_RESET_TPMESTABLISHED, &a.re, 0);
+	CLEAR(); sweep_one(fd, "STORE_VOLATILE", PTM_STORE_VOLATILE, &a.res, 0);
+	CLEAR(); sweep_one(fd, "SET_BUFFERSIZE", PTM_SET_BUFFERSIZE, &a.sb, 0);
+	CLEAR(); sweep_one(fd, "LOCK_STORAGE", PTM_LOCK_STORAGE, &a.ls, 0);
+	CLEAR(); a.gs.u.req.type = PTM_BLOB_TYPE_PERMANENT;
+	a.gs.u.req.state_flags = PTM_STATE_FLAG_DECRYPTED;
+	sweep_one(fd, "GET_STATEBLOB_DECRYPTED", PTM_GET_STATEBLOB, &a.gs, 0);
+	CLEAR(); a.gs.u.req.type = PTM_BLOB_TYPE_PERMANENT;
+	sweep_one(fd, "GET_STATEBLOB", PTM_GET_STATEBLOB, &a.gs, 0);
+	CLEAR(); a.ss.u.req.type = PTM_BLOB_TYPE_VOLATILE;
+	sweep_one(fd, "SET_STATEBLOB", PTM_SET_STATEBLOB, &a.ss, 0);
+	CLEAR(); sweep_one(fd, "SET_DATAFD", PTM_SET_DATAFD, &a.res, 0);
+	CLEAR(); sweep_one(fd, "INIT", PTM_INIT, &a.init, 0);
+	CLEAR(); sweep_one(fd, "STOP", PTM_STOP, &a.res, 0);
+	CLEAR(); sweep_one(fd, "SHUTDOWN", PTM_SHUTDOWN, &a.res, 0);
+#undef CLEAR
+	return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 
 static int bad_usage(void)
@@ -378,7 +455,12 @@ int main(int argc, char **argv)
 		if (argc < 4 || argc > 5 || !parse_u64(argv[3], &u64) ||
 		    (argc == 5 && !parse_u32(argv[4], &b)))
 			return bad_usage();
-	} else if (!strcmp(cmd, "get-state") || !strcmp(cmd, "set-state")) {
+	} else if (!strcmp(cmd, "get-state")) {
+		if (argc != 5 && (argc != 6 || strcmp(argv[5], "encrypted")))
+			return bad_usage();
+		if (!parse_u32(argv[3], &a))
+			return bad_usage();
+	} else if (!strcmp(cmd, "set-state")) {
 		if ((rc = need_args(argc, 5)))
 			return rc;
 		if (!parse_u32(argv[3], &a))
@@ -469,7 +551,9 @@ int main(int argc, char **argv)
 			return 1;
 		printf("result 0x%" PRIx32 "\n", ls.u.resp.tpm_result);
 	} else if (!strcmp(cmd, "get-state")) {
-		return get_state(fd, a, argv[4]);
+		return get_state(fd, a, argv[4], argc == 6 ? 0 : PTM_STATE_FLAG_DECRYPTED);
+	} else if (!strcmp(cmd, "sweep")) {
+		return sweep(fd);
 	} else if (!strcmp(cmd, "set-state")) {
 		return set_state(fd, a, argv[4]);
 	} else if (!strcmp(cmd, "raw")) {

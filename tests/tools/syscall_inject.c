@@ -6,7 +6,12 @@
  * The device tests use it on a running vtpmd: a call outside the allow-list
  * (execve) must kill the daemon with SIGSYS under --seccomp action=kill and
  * be let through (and logged) under action=log; an allowed one (getpid)
- * must leave it serving. No test hook lives in vtpmd itself.
+ * must leave it serving; an openat() of a path outside the state directory
+ * must fail under Landlock. No test hook lives in vtpmd itself.
+ *
+ * An argument "str:TEXT" passes the address of TEXT (NUL-terminated),
+ * written into the thread's stack well below its stack pointer (where an
+ * interrupted system call keeps nothing) and put back afterwards.
  *
  * How: ptrace-seize the process's main thread, interrupt it (it sits in a
  * system call, so the instruction before its rip is `syscall`), point rip
@@ -33,7 +38,8 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: syscall_inject PID NR [ARG...]   (at most 6 ARGs)\n"
+		"usage: syscall_inject PID NR [ARG...]   (at most 6 ARGs; str:TEXT\n"
+		"passes a pointer to TEXT in the process's memory)\n"
 		"Prints 'result N' (the call's return value, -errno on error) if the\n"
 		"process survived, or 'killed SIGNAME' if the call killed it.\n"
 		"Exit status: 0 the call was made, 1 it could not be, 2 usage.\n");
@@ -61,10 +67,49 @@ static struct user_regs_struct restarting(struct user_regs_struct r)
 	return r;
 }
 
+/* Scratch memory in the tracee for str: arguments: the words saved. */
+#define SCRATCH_BELOW 2048      /* bytes below rsp: past the red zone */
+#define SCRATCH_WORDS 128
+static unsigned long scratch_old[SCRATCH_WORDS];
+static size_t scratch_used;     /* words */
+
+/* Copy TEXT (with its NUL) into the scratch area at BASE; its address. */
+static int put_string(pid_t pid, unsigned long long base, const char *text,
+		      unsigned long long *addr)
+{
+	size_t len = strlen(text) + 1, words = (len + 7) / 8;
+
+	if (scratch_used + words > SCRATCH_WORDS) {
+		fprintf(stderr, "syscall_inject: str: arguments too long\n");
+		return -1;
+	}
+	*addr = base + scratch_used * 8;
+	for (size_t w = 0; w < words; w++) {
+		unsigned long word = 0, at = *addr + w * 8;
+
+		memcpy(&word, text + w * 8, len - w * 8 < 8 ? len - w * 8 : 8);
+		errno = 0;
+		scratch_old[scratch_used + w] = (unsigned long)ptrace(PTRACE_PEEKDATA, pid,
+								      (void *)at, 0);
+		if (errno || ptrace(PTRACE_POKEDATA, pid, (void *)at, (void *)word) < 0) {
+			perror("syscall_inject: writing a str: argument");
+			return -1;
+		}
+	}
+	scratch_used += words;
+	return 0;
+}
+
+static void put_back(pid_t pid, unsigned long long base)
+{
+	for (size_t w = 0; w < scratch_used; w++)
+		ptrace(PTRACE_POKEDATA, pid, (void *)(base + w * 8), (void *)scratch_old[w]);
+}
+
 int main(int argc, char **argv)
 {
 	struct user_regs_struct saved, regs;
-	unsigned long long args[6] = { 0 };
+	unsigned long long args[6] = { 0 }, base;
 	pid_t pid;
 	long word;
 	int status, i;
@@ -75,7 +120,8 @@ int main(int argc, char **argv)
 	}
 	pid = (pid_t)strtol(argv[1], NULL, 10);
 	for (i = 3; i < argc; i++)
-		args[i - 3] = strtoull(argv[i], NULL, 0);
+		if (strncmp(argv[i], "str:", 4) != 0)
+			args[i - 3] = strtoull(argv[i], NULL, 0);
 
 	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
 		return die("PTRACE_SEIZE");
@@ -91,6 +137,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "syscall_inject: the thread is not stopped in a system call\n");
 		ptrace(PTRACE_DETACH, pid, 0, 0);
 		return 1;
+	}
+
+	base = (saved.rsp - SCRATCH_BELOW - SCRATCH_WORDS * 8) & ~15ULL;
+	for (i = 3; i < argc; i++) {
+		if (strncmp(argv[i], "str:", 4) == 0 &&
+		    put_string(pid, base, argv[i] + 4, &args[i - 3]) < 0) {
+			put_back(pid, base);
+			ptrace(PTRACE_DETACH, pid, 0, 0);
+			return 1;
+		}
 	}
 
 	regs = saved;
@@ -128,6 +184,7 @@ int main(int argc, char **argv)
 	if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
 		return die("PTRACE_GETREGS");
 	printf("result %lld\n", (long long)regs.rax);
+	put_back(pid, base);
 	saved = restarting(saved);
 	if (ptrace(PTRACE_SETREGS, pid, 0, &saved) < 0)
 		return die("restoring the registers");

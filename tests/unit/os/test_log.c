@@ -169,6 +169,41 @@ static void test_file_mode_and_symlink(void **state)
 	assert_int_equal(log_open_file("/nonexistent/dir/log", false), -ENOENT);
 }
 
+/* An existing log more open than 0640 is brought within it; only a regular
+ * file of ours (or a character device) is taken; a FIFO fails at once. */
+static void test_existing_file_made_private(void **state)
+{
+	char fifo[160];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fd = open(path, O_WRONLY | O_CREAT, 0666);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0666), 0);
+	close(fd);
+	assert_int_equal(log_open_file(path, false), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(chmod(path, 0600), 0);          /* tighter stays */
+	assert_int_equal(log_open_file(path, false), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* writes block again (no O_NONBLOCK left), and append */
+	assert_int_equal(fcntl(log_fd(), F_GETFL) & (O_NONBLOCK | O_APPEND), O_APPEND);
+
+	assert_int_equal(log_open_file("/dev/null", false), 0);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(log_open_file(fifo, false), -EINVAL);
+	unlink(fifo);
+	assert_int_equal(log_open_file(dir, false), -EISDIR);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(log_open_file(path, false), -EPERM);
+	}
+}
+
 static void test_disable(void **state)
 {
 	(void)state;
@@ -300,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_and_truncate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_mode_and_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_existing_file_made_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errno_kept, setup, teardown),

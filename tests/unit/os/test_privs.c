@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,7 +93,8 @@ static int no_caps_left(void)
 
 	return field_is("CapEff", zero) && field_is("CapPrm", zero) &&
 	       field_is("CapInh", zero) && field_is("CapBnd", zero) &&
-	       field_is("CapAmb", zero) && field_is("NoNewPrivs", "1");
+	       field_is("CapAmb", zero) && field_is("NoNewPrivs", "1") &&
+	       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0;
 }
 
 static void test_lookup(void **state)

@@ -112,6 +112,77 @@ static int signal_parent_after_filter(void *arg)
 	return 0;
 }
 
+/* ASan's thread start-up makes calls of its own (a sanitizer vtpmd logs
+ * rather than kills for that reason): these run in the plain build. */
+static void skip_under_asan(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	skip();
+#endif
+}
+
+/* F_SETOWN + F_SETSIG + O_ASYNC would make the kernel signal any process. */
+static int setown_after_filter(void *arg)
+{
+	(void)arg;
+	if (seccomp_allowlist_install(SECCOMP_ACTION_KILL) < 0)
+		return 10;
+	syscall(SYS_fcntl, 0, F_SETOWN, getppid());
+	return 0;
+}
+
+static int setsig_after_filter(void *arg)
+{
+	(void)arg;
+	if (seccomp_allowlist_install(SECCOMP_ACTION_KILL) < 0)
+		return 10;
+	syscall(SYS_fcntl, 0, F_SETSIG, SIGKILL);
+	return 0;
+}
+
+static int setfl_after_filter(void *arg)
+{
+	(void)arg;
+	if (seccomp_allowlist_install(SECCOMP_ACTION_KILL) < 0)
+		return 10;
+	syscall(SYS_fcntl, 0, F_SETFL, O_ASYNC);
+	return 0;
+}
+
+/* What the daemon does with fcntl: the lock, close-on-exec, flags read. */
+static int fcntl_used_under_filter(void *arg)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[] = "/tmp/test_seccomp.lock.XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)arg;
+	if (fd < 0)
+		return 9;
+	unlink(path);
+	if (seccomp_allowlist_install(SECCOMP_ACTION_KILL) < 0)
+		return 10;
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0 || fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return 11;
+	fl.l_type = F_UNLCK;
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+		return 12;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd, F_GETFD) != FD_CLOEXEC ||
+	    (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR)
+		return 13;
+	return 0;
+}
+
+static void test_fcntl_commands(void **state)
+{
+	(void)state;
+	assert_killed_by_sigsys(in_child(setown_after_filter, NULL));
+	assert_killed_by_sigsys(in_child(setsig_after_filter, NULL));
+	assert_killed_by_sigsys(in_child(setfl_after_filter, NULL));
+	skip_under_asan();
+	assert_exit_ok(in_child(fcntl_used_under_filter, NULL));
+}
+
 static void test_outside_the_list_kills(void **state)
 {
 	(void)state;
@@ -140,15 +211,6 @@ static int threads_under_filter(void *arg)
 	if (pthread_join(t, &ret) != 0 || ret != (void *)1)
 		return 12;
 	return 0;
-}
-
-/* ASan's thread start-up makes calls of its own (a sanitizer vtpmd logs
- * rather than kills for that reason): these two run in the plain build. */
-static void skip_under_asan(void)
-{
-#ifdef __SANITIZE_ADDRESS__
-	skip();
-#endif
 }
 
 static void test_threads_allowed(void **state)
@@ -397,6 +459,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outside_the_list_kills),
+		cmocka_unit_test(test_fcntl_commands),
 		cmocka_unit_test(test_threads_allowed),
 		cmocka_unit_test(test_log_and_none),
 		cmocka_unit_test(test_device_session_under_filter),

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <libtpms/tpm_error.h>
+#include <openssl/evp.h>
 
 #include "store/blob.h"
 #include "store/key.h"
@@ -503,6 +504,133 @@ static void test_every_bit_flip(void **state)
 	key_wipe(&k);
 }
 
+/* ---- legacy version 1: no MAC, read from disk only ---- */
+
+/*
+ * A version-1 state file as old swtpm wrote it: header(1, 1, ENCRYPTED) |
+ * AES-CBC(zero IV) of SHA-256(payload) || payload || PAD bytes of PAD_BYTE.
+ * PAD 0 means "the right padding" (1..key length); PAD_BYTE -1 the count
+ * in every padding byte, -2 the count in the last one only. DIGEST_OK false
+ * spoils the digest.
+ */
+static uint8_t *make_v1(const struct state_key *k, const uint8_t *payload, size_t len,
+			size_t pad, int pad_byte, bool digest_ok, size_t *outlen)
+{
+	uint8_t iv[16] = { 0 }, *plain, *out;
+	size_t body, total;
+	unsigned int dlen;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n1 = 0, n2 = 0;
+
+	if (!pad)
+		pad = k->len - (32 + len) % k->len;
+	body = 32 + len + pad;
+	assert_int_equal(body % 16, 0);
+	plain = malloc(body);
+	out = malloc(10 + body);
+	assert_non_null(plain);
+	assert_non_null(out);
+	assert_int_equal(EVP_Digest(payload, len, plain, &dlen, EVP_sha256(), NULL), 1);
+	if (!digest_ok)
+		plain[5] ^= 0x40;
+	memcpy(plain + 32, payload, len);
+	memset(plain + 32 + len, pad_byte == -1 ? (int)pad : pad_byte == -2 ? 0 : pad_byte, pad);
+	if (pad_byte == -2)             /* the count last, the bytes before it wrong */
+		plain[body - 1] = (uint8_t)pad;
+	assert_int_equal(EVP_CipherInit_ex(c, k->len == 32 ? EVP_aes_256_cbc() : EVP_aes_128_cbc(),
+					   NULL, k->bytes, iv, 1), 1);
+	EVP_CIPHER_CTX_set_padding(c, 0);
+	assert_int_equal(EVP_CipherUpdate(c, out + 10, &n1, plain, (int)body), 1);
+	assert_int_equal(EVP_CipherFinal_ex(c, out + 10 + n1, &n2), 1);
+	EVP_CIPHER_CTX_free(c);
+	total = 10 + body;
+	out[0] = 1;
+	out[1] = 1;
+	out[2] = 0;
+	out[3] = 10;
+	out[4] = 0;
+	out[5] = BLOB_FLAG_ENCRYPTED;
+	out[6] = (uint8_t)(total >> 24);
+	out[7] = (uint8_t)(total >> 16);
+	out[8] = (uint8_t)(total >> 8);
+	out[9] = (uint8_t)total;
+	free(plain);
+	*outlen = total;
+	return out;
+}
+
+static void test_legacy_v1_encrypted(void **state)
+{
+	uint8_t payload[80], *b, *p;
+	struct state_key keys[2];
+	size_t len, plen;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7 + 1);
+	key128(&keys[0]);
+	key256(&keys[1]);
+	for (int ki = 0; ki < 2; ki++) {
+		const struct state_key *k = &keys[ki];
+
+		/* every payload length opens to exactly its payload */
+		for (size_t n = 0; n <= sizeof(payload); n++) {
+			b = make_v1(k, payload, n, 0, -1, true, &len);
+			if (file_decode(k, b, len, &p, &plen) != TPM_SUCCESS)
+				fail_msg("key %d, %zu bytes: refused", ki, n);
+			assert_int_equal(plen, n);
+			if (n)
+				assert_memory_equal(p, payload, n);
+			free(p);
+			/* never through SET_STATEBLOB */
+			assert_int_equal(mig_decode(&(struct blob_keys){ k, k }, b, len, 1, &p, &plen),
+					 TPM_BAD_VERSION);
+			/* a wrong digest with right padding: refused */
+			free(b);
+			b = make_v1(k, payload, n, 0, -1, false, &len);
+			assert_int_equal(file_rc(k, b, len), TPM_DECRYPT_ERROR);
+			free(b);
+		}
+		/* every last byte that is not the padding's count, and padding
+		 * bytes that do not all say the count: one answer for all */
+		for (int v = 0; v < 256; v++) {
+			size_t pad = k->len - (32 + 16) % k->len;
+
+			if ((size_t)v == pad)
+				continue;
+			b = make_v1(k, payload, 16, pad, v, true, &len);
+			assert_int_equal(file_rc(k, b, len), TPM_DECRYPT_ERROR);
+			free(b);
+		}
+		for (size_t pad = 2; pad <= k->len; pad++) {
+			b = make_v1(k, payload, 16 * 4 - 32 - pad + k->len, pad, -2, true, &len);
+			assert_int_equal(file_rc(k, b, len), TPM_DECRYPT_ERROR);
+			free(b);
+		}
+		b = make_v1(k, payload, 3, 0, -1, true, &len);
+		assert_int_equal(file_rc(k, b, len), TPM_SUCCESS);
+		/* the other key size, and a flipped bit anywhere in the body */
+		assert_int_equal(file_rc(&keys[1 - ki], b, len), TPM_DECRYPT_ERROR);
+		for (size_t bit = 10 * 8; bit < len * 8; bit += 13) {
+			b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			assert_int_equal(file_rc(k, b, len), TPM_DECRYPT_ERROR);
+			b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		}
+		/* lengths that cannot hold a digest and a block */
+		for (size_t cut = 16; cut <= len - 10; cut += 16) {
+			uint8_t *t = dup_exact(b, len - cut);
+
+			t[6] = 0, t[7] = 0, t[8] = (uint8_t)((len - cut) >> 8), t[9] = (uint8_t)(len - cut);
+			if (len - cut - 10 < 48)
+				assert_int_equal(file_rc(k, t, len - cut), TPM_DECRYPT_ERROR);
+			free(t);
+		}
+		free(b);
+	}
+	key_wipe(&keys[0]);
+	key_wipe(&keys[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_path),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_every_bit_flip),
+		cmocka_unit_test(test_legacy_v1_encrypted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

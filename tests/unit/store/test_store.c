@@ -400,6 +400,46 @@ static void test_load_refusals(void **state)
 	}
 }
 
+/* A FIFO planted as a state file or as .lock: refused at once (a plain
+ * open would wait for a writer or reader forever), with one line. The
+ * checks run in a child with an alarm, so a hang fails the test. */
+static int fifo_state_child(void)
+{
+	unsigned char *data;
+	uint32_t len;
+
+	alarm(10);
+	if (open_store(sdir, false, STORE_MODE_DEFAULT) != 0)
+		return 1;
+	return store_load(&S, TPM_PERMANENT_ALL_NAME, &data, &len) == TPM_FAIL ? 0 : 2;
+}
+
+static int fifo_lock_child(void)
+{
+	alarm(10);
+	return open_store(sdir, false, STORE_MODE_DEFAULT) == -EINVAL ? 0 : 1;
+}
+
+static void test_fifo_refused(void **state)
+{
+	char path[400];
+
+	(void)state;
+	assert_int_equal(mkdir(sdir, 0750), 0);
+	path_in(path, sizeof(path), sdir, "tpm2-00.permall");
+	assert_int_equal(mkfifo(path, 0640), 0);
+	assert_int_equal(in_child(fifo_state_child), 0);
+	assert_int_equal(unlink(path), 0);
+	path_in(path, sizeof(path), sdir, ".lock");
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0640), 0);
+	assert_int_equal(in_child(fifo_lock_child), 0);
+	/* a directory in its place, too */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0750), 0);
+	assert_int_equal(open_store(sdir, false, STORE_MODE_DEFAULT), -EISDIR);
+}
+
 /* ---- detecting the TPM version ---- */
 
 static void test_detect_version(void **state)
@@ -437,6 +477,7 @@ int main(void)
 		T(test_rename_failure_leaves_no_temp),
 		T(test_readonly_dir),
 		T(test_load_refusals),
+		T(test_fifo_refused),
 		T(test_detect_version),
 	};
 

@@ -608,9 +608,12 @@ static void test_state_extras(void **state)
 	   "--migration", "incoming,release-lock-outgoing");
 	assert_true(c.state_backup);
 	assert_true(c.migration_incoming);
+	assert_true(c.migration_release_lock_outgoing);
 	config_free(&c);
-	/* release-lock-outgoing has no field (the lock is always released),
-	 * but its value is still checked */
+	OK(&c, "-n", "v", "--tpmstate", "dir=/d", "--migration", "incoming");
+	assert_false(c.migration_release_lock_outgoing);
+	config_free(&c);
+	/* its value is checked too */
 	ERR("--migration: 'release-lock-outgoing' takes true or false, not 'maybe'",
 	    "-n", "v", "--tpmstate", "dir=/d", "--migration",
 	    "release-lock-outgoing=maybe");

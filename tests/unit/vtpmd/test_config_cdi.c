@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_config_cdi.c - vtpmd --cdi: its three spellings, defaults and refusals. */
+/* test_config_cdi.c - vtpmd --cdi: its three spellings, defaults and refusals;
+ * --control-node, which --cdi implies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,59 @@ static void test_name_checked_only_with_cdi(void **state)
 	config_free(&c);
 }
 
+/* --control-node: the client node and the host's control node; --cdi
+ * implies it (a node handed to containers never carries the control plane). */
+static void test_control_node(void **state)
+{
+	struct vtpmd_config c;
+
+	(void)state;
+	ok(&c, PARSE(&c, "-n", "vtpm0"));
+	assert_false(c.control_node);
+	assert_null(c.control_name);
+	config_free(&c);
+
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--control-node"));
+	assert_true(c.control_node);
+	assert_string_equal(c.control_name, "vtpm0-ctl");
+	config_free(&c);
+
+	ok(&c, PARSE(&c, "--control-node=/dev/host-vtpm0", "-n", "/dev/vtpm0"));
+	assert_true(c.control_node);
+	assert_string_equal(c.control_name, "host-vtpm0");
+	config_free(&c);
+
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "/run/cdi"));
+	assert_true(c.control_node);
+	assert_string_equal(c.control_name, "vtpm0-ctl");
+	config_free(&c);
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "/run/cdi", "--control-node=c0"));
+	assert_string_equal(c.control_name, "c0");
+	config_free(&c);
+
+	{
+		static const struct { const char *arg, *why; } bad[] = {
+			{ "--control-node=vtpm0", "is the device's own name" },
+			{ "--control-node=a/b", "--control-node:" },
+			{ "--control-node=", "--control-node:" },
+			{ "--control-node=..", "--control-node:" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			assert_int_equal(PARSE(&c, "-n", "vtpm0", bad[i].arg), -1);
+			if (!strstr(errbuf, bad[i].why))
+				fail_msg("%s: '%s' not in '%s'", bad[i].arg, bad[i].why, errbuf);
+			assert_null(strchr(errbuf, '\n'));
+			config_free(&c);
+		}
+	}
+	/* a device name one short of the limit leaves no room for "-ctl" */
+	assert_int_equal(PARSE(&c, "-n", "v123456789012345678901234567890123456789012345678901234567890",
+			       "--control-node"), -1);
+	assert_non_null(strstr(errbuf, "--control-node:"));
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_spellings),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_name_checked_only_with_cdi),
+		cmocka_unit_test(test_control_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -216,6 +217,42 @@ static void test_mode_append_truncate(void **state)
 	free(f.data);
 }
 
+/* It records every secret the TPM sees: an existing file more open than
+ * MODE loses the extra bits, and only a regular file of ours is taken. */
+static void test_existing_file_made_private(void **state)
+{
+	struct pcap_writer *w = (void *)1;
+	char fifo[160];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0664), 0);
+	close(fd);
+	assert_int_equal(pcap_open(&w, path, -1, false, 0640, "vtpm0"), 0);
+	pcap_close(w);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(pcap_open(&w, path, -1, true, 0600, "vtpm0"), 0);
+	pcap_close(w);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	w = (void *)1;
+	assert_int_equal(pcap_open(&w, fifo, -1, false, 0600, "vtpm0"), -EINVAL);
+	assert_null(w);
+	unlink(fifo);
+	assert_int_equal(pcap_open(&w, "/dev/null", -1, false, 0600, "vtpm0"), -EINVAL);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(pcap_open(&w, path, -1, false, 0600, "vtpm0"), -EPERM);
+	}
+}
+
 static void test_no_symlink(void **state)
 {
 	struct pcap_writer *w = (void *)1;
@@ -252,6 +289,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exchanges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_append_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_existing_file_made_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error_is_contained, setup, teardown),
 	};
