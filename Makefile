@@ -44,8 +44,11 @@ PKG_LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
 CFLAGS         ?= -O2 -g
 WERROR         ?= -Werror
 HARDEN_CFLAGS  ?= -fstack-protector-strong -fPIE
-# _FORTIFY_SOURCE only does something when the compiler optimizes.
-HARDEN_CPPFLAGS ?= $(if $(filter -O1 -O2 -O3 -Os -Og,$(CFLAGS)),-D_FORTIFY_SOURCE=2)
+# _FORTIFY_SOURCE only does something when the compiler optimizes, and is
+# left to the packager's flags when they set it (Debian's CPPFLAGS, Fedora's
+# -Wp,-D_FORTIFY_SOURCE=3 in CFLAGS): a second definition is an error.
+HARDEN_CPPFLAGS ?= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,$(if \
+                   $(filter -O1 -O2 -O3 -Os -Og,$(CFLAGS)),-D_FORTIFY_SOURCE=2))
 HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now
 STD            := -std=c11
 WARNINGS       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -158,15 +161,17 @@ check: tests
 demo: tests
 	scripts/run-device-tests --demo $(BUILD)
 
-# vtpm.pc names where the header is installed (without DESTDIR); the
-# systemd unit's ExecStart is pointed at $(BINDIR).
+# vtpm.pc names where the header is installed (without DESTDIR), under
+# ${prefix} when it is below PREFIX; the systemd unit's ExecStart is
+# pointed at $(BINDIR).
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/vtpm \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 include/vtpm/ioctl.h $(DESTDIR)$(INCLUDEDIR)/vtpm/ioctl.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
 	    -e 's|@VERSION@|$(VERSION)|' include/vtpm.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/vtpm.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/vtpm.pc
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
