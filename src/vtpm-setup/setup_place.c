@@ -213,8 +213,9 @@ static int remove_stale(struct placement *p, int at, const char *name)
 	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret = 0;
 	struct stat st;
 
+	/* gone, or not a directory (not ours, then) */
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		ret = errno == EWOULDBLOCK ? 0 : -errno;  /* a live run's */
 		close(fd);
@@ -660,16 +661,27 @@ static int exchange(struct placement *p)
 			 RENAME_EXCHANGE) < 0 ? -errno : 0;
 }
 
+/* AT/NAME is still the file ST. */
+static bool name_is(int at, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	return fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&now, st);
+}
+
 /* Both names must still be the two directories this run holds. */
 static int names_are(struct placement *p, const struct stat *at_name,
 		     const struct stat *at_tmp)
 {
-	struct stat a, b;
+	return name_is(p->parent_fd, p->name, at_name) &&
+		name_is(p->parent_fd, p->tmp_name, at_tmp) ? 0 : -ESTALE;
+}
 
-	if (fstatat(p->parent_fd, p->name, &a, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fstatat(p->parent_fd, p->tmp_name, &b, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	return same_file(&a, at_name) && same_file(&b, at_tmp) ? 0 : -ESTALE;
+/* Exchange back, if the names are still what the exchange made them. */
+static void exchange_back(struct placement *p)
+{
+	if (names_are(p, &p->tmp_st, &p->dir_st) == 0)
+		(void)exchange(p);
 }
 
 static int commit_swap(struct placement *p, const char **what)
@@ -684,15 +696,19 @@ static int commit_swap(struct placement *p, const char **what)
 		ret = exchange(p);
 	if (ret < 0)
 		return ret;
-	ret = names_are(p, &p->tmp_st, &p->dir_st);
-	if (ret == 0) {
-		*what = "cannot sync the parent directory of";
-		ret = step(p, PLACE_SYNC_PARENT);
+	/* Someone who may write the parent could have put another directory
+	 * at either name in between: DIR must now be ours. */
+	if (!name_is(p->parent_fd, p->name, &p->tmp_st)) {
+		if (name_is(p->parent_fd, p->tmp_name, &p->dir_st))
+			(void)exchange(p);
+		return -ESTALE;
 	}
+	*what = "cannot sync the parent directory of";
+	ret = step(p, PLACE_SYNC_PARENT);
 	if (ret == 0 && fsync(p->parent_fd) < 0 && errno != EINVAL)
 		ret = -errno;
 	if (ret < 0) {
-		(void)exchange(p);
+		exchange_back(p);
 		return ret;
 	}
 	return 0;
@@ -838,7 +854,11 @@ void place_end(struct placement *p)
 
 	if (p->committed) {
 		ret = remove_old_state(p);
-		if (ret < 0 && !p->warning[0])
+		if (ret == -ESTALE && !p->warning[0])
+			snprintf(p->warning, sizeof(p->warning),
+				 "%s was replaced by another process; the old state's "
+				 "files are removed", tmp_path(p, tmp, sizeof(tmp)));
+		else if (ret < 0 && !p->warning[0])
 			snprintf(p->warning, sizeof(p->warning),
 				 "the old state of %.1024s is left in %s: %s", p->dir,
 				 tmp_path(p, tmp, sizeof(tmp)), strerror(-ret));
