@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #define ISSUER_CERT "issuercert.pem"
 #define SERIAL_FILE "certserial"
 #define LOCK_FILE   ".lock"
+#define SWTPM_LOCK_FILE ".lock.swtpm-localca"
 #define ROOT_CN     "vtpmd-localca-rootca"
 #define ISSUER_CN   "vtpmd-localca"
 #define PEM_MAX     (64u << 10)
@@ -349,6 +351,27 @@ static void remove_made_dirs(struct setup_ca *ca)
 	ca->made[0] = '\0';
 }
 
+/* swtpm_localca, pointed at this directory as its statedir, flock()s
+ * .lock.swtpm-localca around each serial it takes: so does vtpm-setup,
+ * when the file is there. */
+static int lock_swtpm_localca(struct setup_ca *ca, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	ca->swtpm_lockfd = openat(ca->dirfd, SWTPM_LOCK_FILE,
+				  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (ca->swtpm_lockfd < 0)
+		return 0;
+	while (flock(ca->swtpm_lockfd, LOCK_EX) < 0)
+		if (errno != EINTR || (ca_stop && *ca_stop)) {
+			ret = -errno;
+			snprintf(err, errlen, "local CA in %s: %s: %s", ca->dir, SWTPM_LOCK_FILE,
+				 strerror(-ret));
+			break;
+		}
+	return ret;
+}
+
 static int lock_local_ca(struct setup_ca *ca, char *err, size_t errlen)
 {
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -376,7 +399,7 @@ static int lock_local_ca(struct setup_ca *ca, char *err, size_t errlen)
 		 * this one waited: take the new one */
 		if (fstat(ca->dirfd, &d) == 0 && d.st_nlink > 0 &&
 		    fstat(ca->lockfd, &l) == 0 && l.st_nlink > 0)
-			return 0;
+			return lock_swtpm_localca(ca, err, errlen);
 		close(ca->lockfd);
 		close(ca->dirfd);
 		ca->lockfd = ca->dirfd = -1;
@@ -431,7 +454,7 @@ int setup_ca_open(struct setup_ca *ca, const struct setup_ca_options *opt,
 	int ret;
 
 	memset(ca, 0, sizeof(*ca));
-	ca->dirfd = ca->lockfd = -1;
+	ca->dirfd = ca->lockfd = ca->swtpm_lockfd = -1;
 	ca->local = !opt->key_file;
 	if (ca->local)
 		ret = open_local_ca(ca, opt->dir ? opt->dir : SETUP_CA_DIR_DEFAULT, n,
@@ -497,11 +520,13 @@ void setup_ca_close(struct setup_ca *ca)
 	X509_free(ca->root.cert);
 	ca->issuer.key = ca->root.key = NULL;
 	ca->issuer.cert = ca->root.cert = NULL;
+	if (ca->swtpm_lockfd >= 0)
+		close(ca->swtpm_lockfd);
 	if (ca->lockfd >= 0)
 		close(ca->lockfd);      /* releases the lock */
 	if (ca->dirfd >= 0)
 		close(ca->dirfd);
-	ca->lockfd = ca->dirfd = -1;
+	ca->lockfd = ca->dirfd = ca->swtpm_lockfd = -1;
 }
 
 void setup_ca_stop_on(const volatile sig_atomic_t *flag)

@@ -12,6 +12,8 @@
  *   signkey.pem     issuercert.pem    the intermediate ("vtpmd-localca")
  *   certserial                        the last serial number issued
  *   .lock                             a POSIX record lock
+ *   .lock.swtpm-localca               swtpm_localca's flock(), also taken
+ *                                     when it exists
  *
  * A run writes nothing of it until it has a TPM to certify:
  * setup_ca_open() takes the lock (held until setup_ca_close(): setups
@@ -54,6 +56,7 @@ struct setup_ca {
 	/* the local CA */
 	char dir[PATH_MAX];
 	int dirfd, lockfd;
+	int swtpm_lockfd;       /* .lock.swtpm-localca, if there */
 	char made[PATH_MAX];    /* the topmost directory open made, or "" */
 	struct cert_issuer root; /* a CA made by this run, until the commit */
 	bool counter_found;     /* certserial existed */

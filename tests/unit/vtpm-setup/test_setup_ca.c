@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -360,6 +362,44 @@ static void test_local_ca_refusals(void **state)
 	assert_non_null(strstr(err, "does not belong to the CA key"));
 }
 
+/* swtpm_localca with this directory as its statedir flock()s
+ * .lock.swtpm-localca while it takes a serial: vtpm-setup waits for it. */
+static void test_local_ca_swtpm_lock(void **state)
+{
+	struct setup_ca_options opt = { .dir = cadir, .pwd_fd = -1 };
+	struct setup_ca ca;
+	struct timespec a, b;
+	char err[256], path[400], c;
+	int fds[2], fd;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
+	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
+	setup_ca_close(&ca);
+	path_in(path, sizeof(path), cadir, ".lock.swtpm-localca");
+	write_file_at(path, "", 0, 0755);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open(path, O_RDWR);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(fds[1], "l", 1) != 1)
+			_exit(1);
+		usleep(300000);
+		_exit(0);
+	}
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	setup_ca_close(&ca);
+	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 200);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* A user CA in BASE: key (encrypted with PASS when given) and certificate;
  * CA false makes an end-entity certificate instead. */
 static void make_user_ca(const char *pass, bool ca_cert, EVP_PKEY **key_out)
@@ -570,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_local_ca_failed_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_ca_counter_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_ca_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_ca_swtpm_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_ca_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_ca_validity, setup, teardown),
