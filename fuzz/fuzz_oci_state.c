@@ -12,17 +12,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_argv.h"
 #include "vtpm-cdi/oci_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void one_line(const char *err)
-{
-	size_t n = strlen(err);
-
-	if (!n || strchr(err, '\n'))
-		abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = err2[0] = '\0';
 	a = oci_state_parse((const char *)data, size, &parsed, err, sizeof(err));
 	if (a < 0) {
-		one_line(err);
+		fuzz_check_one_line(err);
 	} else if (!oci_id_valid(parsed.id) ||
 		   (parsed.state_name[0] && !oci_id_valid(parsed.state_name)) ||
 		   strchr(parsed.id, '/') || strchr(parsed.state_name, '/')) {
@@ -51,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a != b)
 		abort();
 	if (b < 0)
-		one_line(err2);
+		fuzz_check_one_line(err2);
 	else if (strcmp(parsed.id, read_back.id) || strcmp(parsed.state_name, read_back.state_name))
 		abort();
 	return 0;

@@ -87,6 +87,18 @@ static uint64_t serial_value(const uint8_t *s, size_t len)
 	return v;
 }
 
+/* A local CA as a run that worked leaves it. */
+static void make_committed_ca(const struct setup_ca_options *opt)
+{
+	struct setup_ca ca;
+	char err[256];
+
+	if (setup_ca_open(&ca, opt, 1, err, sizeof(err)) != 0 ||
+	    setup_ca_commit(&ca, err, sizeof(err)) != 0)
+		fail_msg("local CA: %s", err);
+	setup_ca_close(&ca);
+}
+
 static void test_local_ca_first_use(void **state)
 {
 	struct setup_ca_options opt = { .dir = cadir, .pwd_fd = -1 };
@@ -207,9 +219,7 @@ static void test_local_ca_counter_format(void **state)
 	size_t len, i;
 
 	(void)state;
-	assert_int_equal(setup_ca_open(&ca, &opt, 0, err, sizeof(err)), 0);
-	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
-	setup_ca_close(&ca);
+	make_committed_ca(&opt);
 	path_in(path, sizeof(path), cadir, "certserial");
 	for (i = 0; i < 2; i++) {
 		write_file_at(path, forms[i], strlen(forms[i]), 0644);
@@ -324,9 +334,7 @@ static void test_local_ca_refusals(void **state)
 
 	(void)state;
 	/* a serial counter that is not a number is not started over */
-	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
-	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
-	setup_ca_close(&ca);
+	make_committed_ca(&opt);
 	path_in(path, sizeof(path), cadir, "certserial");
 	write_file_at(path, "twelve\n", 7, 0644);
 	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), -EINVAL);
@@ -374,9 +382,7 @@ static void test_local_ca_swtpm_lock(void **state)
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
-	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
-	setup_ca_close(&ca);
+	make_committed_ca(&opt);
 	path_in(path, sizeof(path), cadir, ".lock.swtpm-localca");
 	write_file_at(path, "", 0, 0755);
 	assert_int_equal(pipe(fds), 0);
@@ -400,14 +406,32 @@ static void test_local_ca_swtpm_lock(void **state)
 	close(fds[1]);
 }
 
+/* BASE/user.key (encrypted with PASS when given) and BASE/user.crt. */
+static void write_user_ca(EVP_PKEY *key, const char *pass, X509 *cert)
+{
+	char kpath[400], cpath[400];
+	FILE *f;
+
+	path_in(kpath, sizeof(kpath), base, "user.key");
+	path_in(cpath, sizeof(cpath), base, "user.crt");
+	f = fopen(kpath, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, key, pass ? EVP_aes_256_cbc() : NULL,
+					      NULL, 0, NULL, (void *)pass), 1);
+	fclose(f);
+	f = fopen(cpath, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, cert), 1);
+	fclose(f);
+}
+
 /* A user CA in BASE: key (encrypted with PASS when given) and certificate;
  * CA false makes an end-entity certificate instead. */
 static void make_user_ca(const char *pass, bool ca_cert, EVP_PKEY **key_out)
 {
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	char kpath[400], cpath[400], err[256];
+	char err[256];
 	X509 *cert;
-	FILE *f;
 
 	assert_non_null(key);
 	if (ca_cert) {
@@ -427,17 +451,7 @@ static void make_user_ca(const char *pass, bool ca_cert, EVP_PKEY **key_out)
 		X509_set_pubkey(cert, key);
 		assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
 	}
-	path_in(kpath, sizeof(kpath), base, "user.key");
-	path_in(cpath, sizeof(cpath), base, "user.crt");
-	f = fopen(kpath, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PrivateKey(f, key, pass ? EVP_aes_256_cbc() : NULL,
-					      NULL, 0, NULL, (void *)pass), 1);
-	fclose(f);
-	f = fopen(cpath, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_X509(f, cert), 1);
-	fclose(f);
+	write_user_ca(key, pass, cert);
 	X509_free(cert);
 	if (key_out)
 		*key_out = key;
@@ -545,11 +559,9 @@ static void test_user_ca(void **state)
 static void make_dated_ca(long from, long until)
 {
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	char kpath[400], cpath[400];
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
 	X509 *cert = X509_new();
-	FILE *f;
 
 	assert_non_null(key);
 	assert_non_null(cert);
@@ -567,16 +579,7 @@ static void make_dated_ca(long from, long until)
 	X509_add_ext(cert, ext, -1);
 	X509_EXTENSION_free(ext);
 	assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
-	path_in(kpath, sizeof(kpath), base, "user.key");
-	path_in(cpath, sizeof(cpath), base, "user.crt");
-	f = fopen(kpath, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
-	fclose(f);
-	f = fopen(cpath, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_X509(f, cert), 1);
-	fclose(f);
+	write_user_ca(key, NULL, cert);
 	X509_free(cert);
 	EVP_PKEY_free(key);
 }
