@@ -162,6 +162,7 @@ assert_rsa_ek_is() { # PUB
 # SIG at each Nth file system event of a replacement: the old state (the
 # run stopped, exit 128+SIG) or the new one (the signal came during the
 # commit, which finishes), and nothing left.
+# bats test_tags=slow
 @test "SIGTERM, SIGINT and SIGHUP at each step: the old state or the new one, nothing left" {
 	local t=$BATS_TEST_TMPDIR n sig before
 	local -a sigs=(15 2 1)
@@ -191,6 +192,7 @@ assert_rsa_ek_is() { # PUB
 	((n > 5 && n < 200)) || fail "only $n events"
 }
 
+# bats test_tags=slow
 @test "SIGKILL at each step: the next run removes what was left; the old state or the new one, whole" {
 	local t=$BATS_TEST_TMPDIR n before head
 	head=$(od -An -tx1 -N8 "$BATS_FILE_TMPDIR/std/tpm2-00.permall")
@@ -269,6 +271,7 @@ race_each_event() { # WATCH DIR ARGS...
 	((n > 5 && n < 200)) || fail "only $n events"
 }
 
+# bats test_tags=slow
 @test "another user swaps the temporary directory for a symlink at each step: the run fails cleanly, nothing outside DIR changes" {
 	local p
 	runas_base
