@@ -18,8 +18,8 @@
 #include "vtpm-setup/setup_tpm.h"
 
 #define TEMPLATE_MAX 1024
-#define TPMA_NV_WRITELOCKED 0x00000800u
-#define TPM_RC_SIZE_P2 0x2d5u   /* TPM_RC_SIZE of parameter 2, the NV public area */
+/* TPM_RC_SIZE of parameter 2, the NV public area */
+#define TPM_RC_SIZE_P2 (TPM2_RC_SIZE | TPM2_RC_P | TPM2_RC_2)
 #define CERT_FILE_MAX (64u << 10)
 
 /* One line for a TPM command that failed: "what: TPM_RC_X (0x...)". */
@@ -416,7 +416,7 @@ static int read_eks(struct setup_eks *eks, char *err, size_t errlen)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && eks->n < 2; i++) {
 		uint32_t rc = tpm2cmd_read_public(setup_key_info(keys[i])->persistent, &pub);
 
-		if ((rc & 0xbf) == 0x8b)        /* TPM_RC_HANDLE: no such key */
+		if ((rc & 0xbf) == TPM2_RC_HANDLE)     /* no such key */
 			continue;
 		if (rc)
 			return tpm_fail(err, errlen, rc, "cannot read the EK at 0x%08x",

@@ -30,8 +30,6 @@
 #include "test_files.h"
 #include "state_dir.h"
 
-#define TPMA_NV_WRITELOCKED 0x800u
-
 static const struct cert_tpm_info tpm_info = {
 	.family = "2.0", .level = 0, .revision = 164,
 	.manufacturer = "id:00001014", .model = "swtpm", .version = "id:20191023",
