@@ -10,7 +10,8 @@
 # option parser), cdi_opts (vtpm-cdi's option parser and the hook arguments
 # it writes), oci_state (the container state a vtpm-cdi hook reads). The library is rebuilt with
 # clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
-# fuzz/corpus/NAME; what a run finds goes to build-fuzz/corpus/NAME, and a
+# fuzz/corpus/NAME, a few per target, all written by fuzz/make-seeds.py;
+# what a run finds goes to build-fuzz/corpus/NAME (not committed), and a
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz

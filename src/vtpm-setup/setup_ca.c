@@ -16,7 +16,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "mem/secret.h"
 #include "os/io.h"
+#include "text/number.h"
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
 
@@ -222,7 +224,7 @@ static int write_pem(int dirfd, const char *name, EVP_PKEY *key, X509 *cert)
 		len = BIO_get_mem_data(bio, &data);
 		ret = files_write_atomic(dirfd, name, data, (size_t)len,
 					 key ? 0600 : 0644);
-		OPENSSL_cleanse(data, (size_t)len);
+		secret_wipe(data, (size_t)len);
 	}
 	BIO_free(bio);
 	return ret;
@@ -273,7 +275,7 @@ static void unlink_local_ca(struct setup_ca *ca)
  * with or without a newline (vtpm-setup before 0.2 wrote one). */
 static int read_counter(struct setup_ca *ca, char *err, size_t errlen)
 {
-	char text[32], *end;
+	char text[32];
 	ssize_t got;
 	int fd, ret;
 
@@ -294,10 +296,9 @@ static int read_counter(struct setup_ca *ca, char *err, size_t errlen)
 		return -EIO;
 	}
 	text[got] = '\0';
-	errno = 0;
-	ca->last_serial = strtoull(text, &end, 10);
-	if (errno || end == text || text[0] < '0' || text[0] > '9' ||
-	    (*end && strcmp(end, "\n") != 0) || ca->last_serial > UINT64_MAX / 2) {
+	if (got > 0 && text[got - 1] == '\n')
+		text[got - 1] = '\0';
+	if (number_parse(text, NUMBER_DEC, UINT64_MAX / 2, &ca->last_serial) < 0) {
 		/* starting over could repeat serial numbers */
 		snprintf(err, errlen, "%s/%s does not hold a serial number", ca->dir,
 			 SERIAL_FILE);

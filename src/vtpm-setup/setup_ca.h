@@ -11,7 +11,7 @@
  *   rootca-key.pem  rootca-cert.pem   the root ("vtpmd-localca-rootca")
  *   signkey.pem     issuercert.pem    the intermediate ("vtpmd-localca")
  *   certserial                        the last serial number issued
- *   .lock                             a POSIX record lock
+ *   .lock                             an open file description write lock
  *   .lock.swtpm-localca               swtpm_localca's flock(), also taken
  *                                     when it exists
  *

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os/file_atomic.h"
 #include "os/io.h"
 #include "mem/secret.h"
 #include "vtpm-setup/setup_files.h"
@@ -53,31 +54,13 @@ int files_write_atomic(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode)
 {
 	char tmp[256];
-	int fd, err;
+	const struct file_atomic f = {
+		.dirfd = dirfd, .tmp = tmp, .mode = mode, .exact_mode = true,
+	};
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	(void)unlinkat(dirfd, tmp, 0);  /* left by a process that died */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		    mode);
-	if (fd < 0)
-		return -errno;
-	err = io_write_full(fd, data, len);
-	if (!err && fchmod(fd, mode) < 0)       /* whatever the umask */
-		err = -errno;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name) < 0)
-		err = -errno;
-	if (err) {
-		(void)unlinkat(dirfd, tmp, 0);
-		return err;
-	}
-	if (fsync(dirfd) < 0 && errno != EINVAL)
-		return -errno;
-	return 0;
+	return file_atomic_write(&f, name, data, len, NULL, 0);
 }
 
 /* DIRFD/NAME is a staged file of a run that is gone: unlink it. */
@@ -204,15 +187,13 @@ int files_stage_commit(struct staged_file *f)
 		err = -errno;
 	else if (mine.st_dev != now.st_dev || mine.st_ino != now.st_ino)
 		err = -ESTALE;
-	if (!err && renameat(f->dirfd, f->tmp, f->dirfd, f->name) < 0)
-		err = -errno;
 	if (err) {
 		files_stage_abort(f);
 		return err;
 	}
-	f->tmp[0] = '\0';
-	if (fsync(f->dirfd) < 0 && errno != EINVAL)
-		err = -errno;
+	err = file_atomic_commit(&(struct file_atomic){ .dirfd = f->dirfd, .tmp = f->tmp },
+				 f->name, NULL, 0);
+	f->tmp[0] = '\0';      /* renamed, or removed by the failed rename */
 	files_stage_abort(f);   /* closes */
 	return err;
 }

@@ -22,7 +22,8 @@ int files_read(const char *path, int fd, size_t max, uint8_t **buf, size_t *len)
 void files_free(uint8_t *buf, size_t len);
 
 /* DIRFD/NAME holds exactly DATA afterwards, or what it held before:
- * temporary file, fsync, rename, fsync of the directory. */
+ * temporary file ".NAME.tmp", fsync, rename, fsync of the directory
+ * (os/file_atomic.h). */
 int files_write_atomic(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * setup_tpm.c - the glue between vtpm-setup and the project's TPM (which
- * owns the store), key and log layers (see setup_tpm.h). Every call
- * vtpm-setup makes into those APIs is in this file, so that a change of
- * theirs is ported here.
+ * owns the store) and key loader (see setup_tpm.h). Every call vtpm-setup
+ * makes into the TPM's lifecycle, its commands and the state key is in this
+ * file, so that a change of theirs is ported here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <libtpms/tpm_error.h>
-#include <openssl/crypto.h>
 
+#include "mem/secret.h"
 #include "os/log.h"
 #include "store/key.h"
 #include "store/store.h"
@@ -150,7 +150,7 @@ void setup_tpm_close(void)
 	}
 	g.open = false;
 	if (g.resp)
-		OPENSSL_cleanse(g.resp, g.resp_cap);
+		secret_wipe(g.resp, g.resp_cap);
 	free(g.resp);
 	g.resp = NULL;
 	g.resp_cap = 0;
@@ -187,11 +187,6 @@ int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	memcpy(resp, g.resp, len);
 	*resp_len = len;
 	return 0;
-}
-
-char *setup_tpm_info(unsigned flags)
-{
-	return tpm_lib_info(TPM_VERSION_2, flags);
 }
 
 void setup_tpm_lib_version(char *buf, size_t len)
