@@ -56,15 +56,19 @@ SETUP_PKGS     := libtpms libcrypto
 PKG_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(VTPMD_PKGS))
 VTPMD_LIBS     := $(shell $(PKG_CONFIG) --libs $(VTPMD_PKGS)) -lpthread
 SETUP_LIBS     := $(shell $(PKG_CONFIG) --libs $(SETUP_PKGS)) -lpthread
-# libcap-ng: only what links os/privs.o (vtpmd, vtpm-cdi, their tests).
+# libcap-ng: only what links os/privs.o (vtpmd, vtpm-cdi, vtpm-setup for
+# --runas, their tests).
 CAPNG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcap-ng)
 CAPNG_LIBS     := $(shell $(PKG_CONFIG) --libs libcap-ng)
 
 CFLAGS         ?= -O2 -g
 WERROR         ?= -Werror
 HARDEN_CFLAGS  ?= -fstack-protector-strong -fPIE
-# _FORTIFY_SOURCE only does something when the compiler optimizes.
-HARDEN_CPPFLAGS ?= $(if $(filter -O1 -O2 -O3 -Os -Og,$(CFLAGS)),-D_FORTIFY_SOURCE=2)
+# _FORTIFY_SOURCE only does something when the compiler optimizes, and is
+# left to the packager's flags when they set it (Debian's CPPFLAGS, Fedora's
+# -Wp,-D_FORTIFY_SOURCE=3 in CFLAGS): a second definition is an error.
+HARDEN_CPPFLAGS ?= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,$(if \
+                   $(filter -O1 -O2 -O3 -Os -Og,$(CFLAGS)),-D_FORTIFY_SOURCE=2))
 HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now
 STD            := -std=c11
 WARNINGS       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -134,8 +138,9 @@ $(BUILD)/vtpmctl: $(CTL_OBJ)
 
 $(CDI_TOOL_OBJ): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 
+# vtpm-setup --runas looks the user up with os/privs (which links libcap-ng).
 $(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SETUP_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SETUP_LIBS) $(CAPNG_LIBS)
 
 $(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(CAPNG_LIBS)
@@ -186,15 +191,17 @@ check: tests
 demo: tests
 	scripts/run-device-tests --demo $(BUILD)
 
-# vtpm.pc names where the header is installed (without DESTDIR); the
-# systemd unit's ExecStart is pointed at $(BINDIR).
+# vtpm.pc names where the header is installed (without DESTDIR), under
+# ${prefix} when it is below PREFIX; the systemd unit's ExecStart is
+# pointed at $(BINDIR).
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/vtpm \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 include/vtpm/ioctl.h $(DESTDIR)$(INCLUDEDIR)/vtpm/ioctl.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
 	    -e 's|@VERSION@|$(VERSION)|' include/vtpm.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/vtpm.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/vtpm.pc
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/

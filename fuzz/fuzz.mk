@@ -7,14 +7,15 @@
 # reads, polls), blob (state-file and migration-blob parsing and
 # decryption), config (the option parser), cuse (the CUSE layer through
 # libfuse, the kernel played over a socketpair), setup_opts (vtpm-setup's
-# option parser). The library is rebuilt with
+# option parser), cdi_opts (vtpm-cdi's option parser and the hook arguments
+# it writes), oci_state (the container state a vtpm-cdi hook reads). The library is rebuilt with
 # clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
 # fuzz/corpus/NAME, a few per target, all written by fuzz/make-seeds.py;
 # what a run finds goes to build-fuzz/corpus/NAME (not committed), and a
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz
-FUZZ_TARGETS       := device blob config cuse setup_opts
+FUZZ_TARGETS       := device blob config cuse setup_opts cdi_opts oci_state
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_CC            ?= clang
@@ -24,18 +25,21 @@ FUZZ_BINS          := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 # vtpm-setup's modules a target links besides the library.
 FUZZ_SETUP_OBJ     := $(addprefix $(FUZZ_BUILD)/src/vtpm-setup/,setup_opts.o setup_cmds.o setup_tpm.o)
+# ... and vtpm-cdi's.
+FUZZ_CDI_OBJ       := $(addprefix $(FUZZ_BUILD)/src/vtpm-cdi/,cdi_opts.o oci_state.o)
 
 # The library, by the top-level rules, with clang and the fuzz flags.
 fuzz-lib:
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a $(FUZZ_SETUP_OBJ)
+		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a $(FUZZ_SETUP_OBJ) $(FUZZ_CDI_OBJ)
 
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h fuzz/fuzz_argv.h tests/unit/cuse_peer.h \
 		tests/unit/vtpm_options.h fuzz-lib
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -Ifuzz -Itests/unit $(STD) $(WARNINGS) $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer -o $@ $< $(if $(filter %setup_opts,$@),$(FUZZ_SETUP_OBJ)) \
-		$(FUZZ_BUILD)/libvtpmd.a $(LDLIBS)
+		$(if $(filter %cdi_opts %oci_state,$@),$(FUZZ_CDI_OBJ)) \
+		$(FUZZ_BUILD)/libvtpmd.a $(LDLIBS) $(if $(filter %cdi_opts %oci_state,$@),$(JSONC_LIBS))
 
 # fuzz_run SECONDS: every target in turn; stops at the first crash.
 define fuzz_run

@@ -42,6 +42,13 @@ static inline int fuzz_argv_split(struct fuzz_argv *a, const char *prog,
 	return 1;
 }
 
+/* A refusal is one line: something, and no line break of its own. */
+static inline void fuzz_check_one_line(const char *err)
+{
+	if (!err[0] || strchr(err, '\n'))
+		abort();
+}
+
 static inline void fuzz_argv_free(struct fuzz_argv *a)
 {
 	free(a->copy);

@@ -127,6 +127,32 @@ setup_opts = {
 }
 
 
+cdi_opts = {
+    "pool": config_args("pool", "--slots", "8", "--major", "240"),
+    "pool-all": config_args("pool", "--slots", "4", "--major", "241", "--first-minor", "100",
+                            "--prefix", "keep", "--kind", "example.com/tpm", "--path", "/dev/tpmrm0",
+                            "--dir", "/etc/cdi", "--run-dir", "/run/x", "--state-dir", "/var/lib/x",
+                            "--persistent", "--runas", "tss", "--setup", "/usr/bin/vtpm-setup",
+                            "--setup-arg", "--createek", "--setup-arg", "--create-ek-cert",
+                            "--vtpmd", "/usr/bin/vtpmd", "--timeout", "300", "--", "--key",
+                            "file=/k,mode=aes-256-cbc"),
+    "remove": config_args("pool", "--remove", "--prefix", "slot"),
+    "hook": config_args("hook", "create", "--slot", "3", "--major", "240", "--vtpmd",
+                        "/usr/bin/vtpmd", "--run-dir", "/run/vtpm-cdi"),
+    "poststop": config_args("hook", "poststop", "--slot", "0", "--major", "240", "--vtpmd",
+                            "/usr/bin/vtpmd", "--persistent"),
+}
+
+oci_state = {
+    "creating": b'{"ociVersion":"1.0.2","id":"c52e60edb648","status":"creating","pid":4242,'
+    b'"bundle":"/run/containers/c52e60edb648/userdata"}',
+    "annotated": b'{"ociVersion":"1.0.2","id":"web","status":"stopped","bundle":"/b",'
+    b'"annotations":{"vtpmd.io/state":"web1","io.podman.annotations.autoremove":"TRUE"}}\n',
+    "bad-name": b'{"id":"x","annotations":{"vtpmd.io/state":"../web1"}}',
+    "not-object": b'["id"]',
+}
+
+
 def readf(name):
     with open(os.path.join(DATA, name), "rb") as f:
         return f.read()
@@ -149,3 +175,5 @@ write("cuse", cuse)
 write("config", config)
 write("blob", blob)
 write("setup_opts", setup_opts)
+write("cdi_opts", cdi_opts)
+write("oci_state", oci_state)

@@ -59,6 +59,7 @@ struct store {
 	bool main_bad;          /* running on the .bak: do not rotate into it */
 	bool discard_writes;
 	unsigned logged;        /* load failures already logged, by name bit */
+	int last_error;         /* errno of the last failed save, 0 if none */
 	struct {
 		bool open;
 		int fd;                 /* DIR/.lock, opened once */
@@ -123,6 +124,10 @@ int store_lock_for_start(struct store *s);
 /* An outgoing migration handed the state over (GET_STATEBLOB of the save
  * state): drop the lock so the destination can take it. */
 void store_release_outgoing(struct store *s);
+
+/* The errno of the last state write that failed (0: none), for a caller
+ * that says why: libtpms only learns that the write failed. */
+int store_last_error(const struct store *s);
 
 bool store_has_file_key(const struct store *s);
 bool store_has_migration_key(const struct store *s);

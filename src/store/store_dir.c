@@ -371,11 +371,18 @@ TPM_RESULT store_save(struct store *s, const char *name,
 			       s->backup && permanent && !s->main_bad ? bak : NULL,
 			       file, flen);
 	secret_free(file, flen);
-	if (err)
+	if (err) {
+		s->last_error = -err;
 		return TPM_FAIL;
+	}
 	if (permanent)
 		s->main_bad = false;
 	return TPM_SUCCESS;
+}
+
+int store_last_error(const struct store *s)
+{
+	return s->last_error;
 }
 
 TPM_RESULT store_delete(struct store *s, const char *name, bool must_exist)

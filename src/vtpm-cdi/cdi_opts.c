@@ -145,9 +145,10 @@ static int parse_one(struct cdi_opts *o, int c, const char *arg, char *err, size
 					   CDI_POOL_SLOTS_MAX);
 		return 0;
 	case OPT_MAJOR:
-		if (number(arg, 4095, &o->major) < 0 || o->major == 0)
+		/* the kernel refuses character majors from 512 (CHRDEV_MAJOR_MAX) */
+		if (number(arg, 511, &o->major) < 0 || o->major == 0)
 			return log_errline(err, errlen, -EINVAL,
-					   "--major: '%s' is not a major from 1 to 4095", arg);
+					   "--major: '%s' is not a major from 1 to 511", arg);
 		return 0;
 	case OPT_FIRST_MINOR:
 		if (number(arg, 65535, &o->first_minor) < 0)
@@ -243,9 +244,11 @@ int cdi_opts_parse(struct cdi_opts *o, int argc, char **argv, char *err, size_t 
 	opterr = 0;
 	argc -= first - 1;
 	argv += first - 1;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			o->cmd = CMD_HELP;
+	while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
+		if (c == 'h' || c == 'V') {
+			/* after a command too: "vtpm-cdi pool --version" */
+			cdi_opts_free(o);
+			o->cmd = c == 'h' ? CMD_HELP : CMD_VERSION;
 			return 0;
 		}
 		if (c == ':' || c == '?') {
@@ -387,13 +390,14 @@ void cdi_opts_usage(FILE *out)
 "poststop hook ends it and removes the TPM's state.\n"
 "\n"
 "  --slots N            number of slots (1-1024)\n"
-"  --major M            character major of every slot (1-4095; pick one that\n"
-"                       /proc/devices does not list, 240-254 are for local use)\n"
+"  --major M            character major of every slot (1-511, one that\n"
+"                       /proc/devices does not list; 240-254 are for local use)\n"
 "  --first-minor K      minor of slot 0 (default 0)\n"
 "  --prefix P           slot names P0, P1, ... (default slot)\n"
 "  --kind VENDOR/CLASS  CDI kind (default vtpmd.io/tpm)\n"
 "  --path PATH          the node in the container (default /dev/tpm0)\n"
-"  --dir DIR            CDI spec directory (default /var/run/cdi)\n"
+"  --dir DIR            CDI spec directory (default /var/run/cdi, gone at reboot;\n"
+"                       /etc/cdi keeps the pool); only root may write it\n"
 "  --run-dir DIR        slot claims, pid and log files, and the TPM state of\n"
 "                       containers without --persistent (default /run/vtpm-cdi)\n"
 "  --persistent         keep each TPM's state in --state-dir (default\n"
@@ -401,9 +405,10 @@ void cdi_opts_usage(FILE *out)
 "                       vtpmd.io/state, or its id; it survives the container\n"
 "  --runas USER         vtpmd serves as USER, who owns the state directory\n"
 "                       (default vtpmd, a system user of its own)\n"
-"  --setup PROGRAM      run PROGRAM --tpm2 --tpmstate DIR [--setup-arg ...] on\n"
-"                       each new state directory, as USER (e.g. vtpm-setup or\n"
-"                       swtpm_setup to create an EK and its certificate)\n"
+"  --setup PROGRAM      run PROGRAM --tpm2 --tpmstate DIR --runas USER\n"
+"                       [--setup-arg ...] as root on each new state directory\n"
+"                       (vtpm-setup or swtpm_setup, to create an EK and its\n"
+"                       certificate with root's CA; the state is USER's)\n"
 "  --setup-arg ARG      one more argument for PROGRAM (repeatable)\n"
 "  --vtpmd PATH         the vtpmd to start (default: next to vtpm-cdi)\n"
 "  --timeout SECONDS    how long the runtime lets a hook run (default 120)\n"

@@ -152,36 +152,72 @@ static int prepare_state(struct hook *h, int cfd, bool *fresh)
 	return ret;
 }
 
+#define SETUP_LOG_TAIL 2048       /* what of setup.log reaches hook.log */
+#define SETUP_LOG_LINES 8
+
+/* The last lines the setup program wrote (OUT, setup.log) into hook.log,
+ * since the failure removes the container's directory with the file; the
+ * very last one into the error line. */
+static void report_setup_failure(struct hook *h, int out, int status)
+{
+	char tail[SETUP_LOG_TAIL + 1], *line, *lines[SETUP_LOG_LINES], *last = NULL;
+	off_t size = lseek(out, 0, SEEK_END), from;
+	ssize_t n;
+	size_t count = 0, i;
+
+	from = size > SETUP_LOG_TAIL ? size - SETUP_LOG_TAIL : 0;
+	n = size > 0 ? pread(out, tail, (size_t)(size - from), from) : 0;
+	tail[n > 0 ? n : 0] = '\0';
+	/* a cut first line is not a line */
+	line = from > 0 && strchr(tail, '\n') ? strchr(tail, '\n') + 1 : tail;
+	for (line = strtok(line, "\n"); line; line = strtok(NULL, "\n")) {
+		if (count == SETUP_LOG_LINES)
+			memmove(lines, lines + 1, --count * sizeof(*lines));
+		lines[count++] = line;
+		last = line;
+	}
+	for (i = 0; i < count; i++)
+		report(h, false, "setup: %s", lines[i]);
+	report(h, true, "%s failed (%s %d): %s", h->o->setup,
+	       status < 0 ? "error" : "exit status", status < 0 ? -status : status,
+	       last ? last : "no output");
+}
+
+/*
+ * PROGRAM --tpm2 --tpmstate DIR [--runas USER] ARGS..., as root: vtpm-setup
+ * and swtpm_setup both make the state for --runas USER while the CA they
+ * sign with stays root's.
+ */
 static int run_setup(struct hook *h, int cfd)
 {
-	size_t n = 4 + h->o->nsetup_args + 1;
-	char **argv = calloc(n, sizeof(*argv)), log[PATH_MAX];
+	size_t n = 6 + h->o->nsetup_args + 1, k = 0;
+	char **argv = calloc(n, sizeof(*argv));
 	int out, status;
 
 	if (!argv)
 		return -ENOMEM;
-	argv[0] = (char *)h->o->setup;
-	argv[1] = "--tpm2";
-	argv[2] = "--tpmstate";
-	argv[3] = h->state_path;
+	argv[k++] = (char *)h->o->setup;
+	argv[k++] = "--tpm2";
+	argv[k++] = "--tpmstate";
+	argv[k++] = h->state_path;
+	if (h->o->runas) {
+		argv[k++] = "--runas";
+		argv[k++] = (char *)h->o->runas;
+	}
 	for (size_t i = 0; i < h->o->nsetup_args; i++)
-		argv[4 + i] = (char *)h->o->setup_args[i];
-	out = openat(cfd, "setup.log", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		argv[k++] = (char *)h->o->setup_args[i];
+	out = openat(cfd, "setup.log", O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		     0600);
 	if (out < 0) {
 		free(argv);
 		return -errno;
 	}
-	status = proc_run(argv, child_env, h->have_user ? &h->user : NULL, out, NULL, 0);
+	status = proc_run(argv, child_env, NULL, out, NULL, 0);
+	if (status != 0)
+		report_setup_failure(h, out, status);
 	close(out);
 	free(argv);
-	if (status != 0) {
-		run_path(h, log, sizeof(log), "setup.log");
-		report(h, true, "%s failed (%s %d); its output is in %s", h->o->setup,
-		       status < 0 ? "error" : "exit status", status < 0 ? -status : status, log);
-		return -EIO;
-	}
-	return 0;
+	return status != 0 ? -EIO : 0;
 }
 
 static int start_vtpmd(struct hook *h)

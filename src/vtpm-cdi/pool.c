@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* pool.c - N slots, their hooks, one spec file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cdispec/cdi_file.h"
 #include "cdispec/cdi_spec.h"
+#include "os/io.h"
+#include "os/log.h"
+#include "os/privs.h"
 #include "vtpm-cdi/pool.h"
 
 static const char *const hook_env[] = {
@@ -64,6 +69,105 @@ static int fill_entry(const struct cdi_opts *o, const char *self, unsigned i,
 	return 0;
 }
 
+int pool_check_major(unsigned major, const char *devices, char *err, size_t errlen)
+{
+	const char *p = strstr(devices, "Character devices:\n");
+	char name[64];
+	unsigned m;
+	int n;
+
+	if (major == 0 || major >= 512)
+		return log_errline(err, errlen, -ERANGE,
+				   "--major %u: the kernel's character majors are 1 to 511", major);
+	if (!p)
+		return 0;
+	for (p = strchr(p, '\n') + 1; *p && *p != '\n'; p = strchr(p, '\n') + 1) {
+		if (sscanf(p, "%u %63s%n", &m, name, &n) == 2 && m == major &&
+		    strcmp(name, "cuse") != 0)
+			return log_errline(err, errlen, -EBUSY,
+					   "--major %u is the kernel's '%s' (/proc/devices); "
+					   "pick one it does not list (240-254 are for local use)",
+					   major, name);
+		if (!strchr(p, '\n'))
+			break;
+	}
+	return 0;
+}
+
+/* Nobody but root or this user may replace what is in ST's directory. */
+static bool trusted(const struct stat *st, bool sticky_ok)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return false;
+	if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	return sticky_ok && (st->st_mode & S_ISVTX);
+}
+
+int pool_check_dir(const char *dir, char *err, size_t errlen)
+{
+	char *real = realpath(dir, NULL), *slash;
+	struct stat st;
+	bool last = true;
+	int ret = 0;
+
+	if (!real)
+		return log_errline(err, errlen, -errno, "--dir %s: %s", dir, strerror(errno));
+	for (;;) {
+		if (lstat(real, &st) < 0) {
+			ret = log_errline(err, errlen, -errno, "--dir %s: %s: %s", dir, real,
+					  strerror(errno));
+			break;
+		}
+		if (!trusted(&st, !last)) {
+			ret = log_errline(err, errlen, -EPERM,
+					  "--dir %s: %s may be written by others (owner %u, mode "
+					  "%04o), and the pool's hooks run as root",
+					  dir, real, (unsigned)st.st_uid,
+					  (unsigned)(st.st_mode & 07777));
+			break;
+		}
+		last = false;
+		slash = strrchr(real, '/');
+		if (!slash || slash == real) {
+			if (real[1] && strcmp(real, "/") != 0) {
+				real[1] = '\0';        /* then "/" itself */
+				continue;
+			}
+			break;
+		}
+		*slash = '\0';
+	}
+	free(real);
+	return ret;
+}
+
+/* The pool's settings that only the running system can refute. */
+static int check_system(const struct cdi_opts *o)
+{
+	static char devices[64 * 1024];
+	struct privs_user u;
+	char err[512];
+	ssize_t len = -1;
+	int fd, ret = 0;
+
+	fd = open("/proc/devices", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = io_read_full(fd, devices, sizeof(devices) - 1);
+		close(fd);
+	}
+	devices[len > 0 ? len : 0] = '\0';
+	ret = pool_check_major(o->major, devices, err, sizeof(err));
+	if (ret == 0 && o->runas) {
+		ret = privs_lookup_user(o->runas, &u, err, sizeof(err));
+		if (ret == 0)
+			privs_user_free(&u);
+	}
+	if (ret < 0)
+		fprintf(stderr, "vtpm-cdi: %s\n", err);
+	return ret;
+}
+
 /* The vtpmd beside this program, where no --vtpmd is given. */
 static int default_vtpmd(const char *self, char *buf, size_t len)
 {
@@ -107,6 +211,8 @@ int pool_write(struct cdi_opts *o, const char *self)
 		fprintf(stderr, "vtpm-cdi: --prefix '%s' is too long\n", o->prefix);
 		return 1;
 	}
+	if (check_system(o) < 0)
+		return 1;
 	entries = calloc(o->slots, sizeof(*entries));
 	devs = calloc(o->slots, sizeof(*devs));
 	ret = entries && devs ? 0 : -ENOMEM;
@@ -124,6 +230,12 @@ int pool_write(struct cdi_opts *o, const char *self)
 		return 1;
 	}
 	ret = cdi_dir_open(o->dir, &dirfd);
+	if (ret == 0 && pool_check_dir(o->dir, err, sizeof(err)) < 0) {
+		close(dirfd);
+		free(json);
+		fprintf(stderr, "vtpm-cdi: %s\n", err);
+		return 1;
+	}
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	} else {

@@ -296,12 +296,22 @@ static bool set_validity(X509 *x, time_t not_before, int days)
 	return ASN1_TIME_adj(X509_getm_notAfter(x), not_before, days, 0) != NULL;
 }
 
+/* CN as a UTF8String of any length, as swtpm_cert writes it: libvirt's
+ * --vmid (NAME:UUID) may exceed X.520's 64 characters, which OpenSSL's
+ * string table would refuse. */
 static bool set_subject_cn(X509 *x, const char *cn)
 {
 	X509_NAME *name = X509_get_subject_name(x);
+	ASN1_STRING *utf8 = NULL;
+	bool ok;
 
-	return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					  (const unsigned char *)cn, -1, -1, 0) == 1;
+	if (ASN1_mbstring_ncopy(&utf8, (const unsigned char *)cn, -1, MBSTRING_UTF8,
+				B_ASN1_UTF8STRING, 0, 0) < 0)
+		return false;   /* not UTF-8 */
+	ok = X509_NAME_add_entry_by_txt(name, "CN", V_ASN1_UTF8STRING, utf8->data,
+					utf8->length, -1, 0) == 1;
+	ASN1_STRING_free(utf8);
+	return ok;
 }
 
 static int sign_and_export(X509 *x, EVP_PKEY *key, uint8_t **der,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,98 +63,154 @@ int files_write_atomic(int dirfd, const char *name, const void *data,
 	return file_atomic_write(&f, name, data, len, NULL, 0);
 }
 
-int files_remove_dir(const char *dir)
+/* DIRFD/NAME is a staged file of a run that is gone: unlink it. */
+static void remove_stale(int dirfd, const char *name)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int err = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
-			err = -errno;
-	}
-	closedir(d);
-	if (rmdir(dir) < 0 && !err)
-		err = -errno;
-	return err;
-}
-
-int files_sync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0)
-		return -errno;
-	err = file_sync_dir(fd);
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		(void)unlinkat(dirfd, name, 0);
 	close(fd);
-	return err;
 }
 
-/* F's two names in its directory, for os/file_atomic.h. */
-static struct file_atomic staged_as(const struct staged_file *f, mode_t mode)
+static void remove_stale_staged(int dirfd, const char *prefix)
 {
-	return (struct file_atomic){
-		.dirfd = f->dirfd, .tmp = f->tmp, .mode = mode, .exact_mode = true,
-	};
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t n = strlen(prefix);
+	struct dirent *e;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, n) == 0 && strlen(e->d_name) == n + FILES_TMP_RANDOM)
+			remove_stale(dirfd, e->d_name);
+	closedir(d);
+}
+
+int files_tmp_name(char *buf, size_t len, const char *prefix)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[FILES_TMP_RANDOM];
+	size_t n = strlen(prefix), i;
+
+	if (n + FILES_TMP_RANDOM >= len)
+		return -ENAMETOOLONG;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -EIO;
+	memcpy(buf, prefix, n);
+	for (i = 0; i < FILES_TMP_RANDOM; i++)
+		buf[n + i] = chars[r[i] % (sizeof(chars) - 1)];
+	buf[n + FILES_TMP_RANDOM] = '\0';
+	return 0;
+}
+
+/* O_EXCL|O_NOFOLLOW in DIRFD under PREFIX, locked at once. */
+static int create_staged(struct staged_file *f, const char *prefix, mode_t mode)
+{
+	int tries, err;
+
+	for (tries = 0; tries < 100; tries++) {
+		err = files_tmp_name(f->tmp, sizeof(f->tmp), prefix);
+		if (err)
+			return err;
+		f->fd = openat(f->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			       O_CLOEXEC, mode);
+		if (f->fd >= 0)
+			return flock(f->fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
 }
 
 int files_stage(struct staged_file *f, const char *path, const void *data,
 		size_t len, mode_t mode)
 {
+	char dir[4096], prefix[sizeof(f->name) + 16];
 	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
-	char dir[PATH_MAX];
-	struct file_atomic fa;
-	int ret;
+	struct stat st;
+	int err;
 
-	f->staged = false;
-	if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
-			     slash ? (int)(slash - path) : 1,
-			     slash ? path : ".") >= sizeof(dir) ||
-	    snprintf(f->name, sizeof(f->name), "%s", name) >= (int)sizeof(f->name) ||
-	    snprintf(f->tmp, sizeof(f->tmp), ".%s.vtpm-setup-%ld", name,
-		     (long)getpid()) >= (int)sizeof(f->tmp))
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->dirfd = f->fd = -1;
+	if (snprintf(f->name, sizeof(f->name), "%s", slash ? slash + 1 : path) >=
+	    (int)sizeof(f->name))
 		return -ENAMETOOLONG;
-	if (!*name)
+	if (!f->name[0] || strcmp(f->name, ".") == 0 || strcmp(f->name, "..") == 0)
 		return -EISDIR;
-	f->dirfd = open(slash == path ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >=
+		 (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0)
 		return -errno;
-	fa = staged_as(f, mode);
-	ret = file_atomic_stage(&fa, data, len, NULL, 0);
-	if (ret < 0) {
-		close(f->dirfd);
-		return ret;
-	}
 	f->staged = true;
-	return 0;
+	err = fstatat(f->dirfd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	snprintf(prefix, sizeof(prefix), ".%s.vtpm-setup-", f->name);
+	if (!err) {
+		remove_stale_staged(f->dirfd, prefix);
+		err = create_staged(f, prefix, mode);
+	}
+	if (!err)
+		err = io_write_full(f->fd, data, len);
+	if (!err && fchmod(f->fd, mode) < 0)
+		err = -errno;
+	if (!err && fsync(f->fd) < 0)
+		err = -errno;
+	if (err)
+		files_stage_abort(f);
+	return err;
 }
 
 int files_stage_commit(struct staged_file *f)
 {
-	struct file_atomic fa = staged_as(f, 0);
-	int ret;
+	struct stat mine, now;
+	int err = 0;
 
 	if (!f->staged)
 		return 0;
-	ret = file_atomic_commit(&fa, f->name, NULL, 0);
-	close(f->dirfd);
-	f->staged = false;
-	return ret;
+	/* the name must still be the file written */
+	if (fstat(f->fd, &mine) < 0 || fstatat(f->dirfd, f->tmp, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		err = -errno;
+	else if (mine.st_dev != now.st_dev || mine.st_ino != now.st_ino)
+		err = -ESTALE;
+	if (err) {
+		files_stage_abort(f);
+		return err;
+	}
+	err = file_atomic_commit(&(struct file_atomic){ .dirfd = f->dirfd, .tmp = f->tmp },
+				 f->name, NULL, 0);
+	f->tmp[0] = '\0';      /* renamed, or removed by the failed rename */
+	files_stage_abort(f);   /* closes */
+	return err;
 }
 
 void files_stage_abort(struct staged_file *f)
 {
-	struct file_atomic fa = staged_as(f, 0);
+	struct stat mine, now;
 
 	if (!f->staged)
 		return;
-	file_atomic_abort(&fa);
+	if (f->fd >= 0 && f->tmp[0] && fstat(f->fd, &mine) == 0 &&
+	    fstatat(f->dirfd, f->tmp, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    mine.st_dev == now.st_dev && mine.st_ino == now.st_ino)
+		(void)unlinkat(f->dirfd, f->tmp, 0);
+	if (f->fd >= 0)
+		close(f->fd);
 	close(f->dirfd);
+	f->fd = f->dirfd = -1;
 	f->staged = false;
 }

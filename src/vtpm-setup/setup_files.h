@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * setup_files.h - the file operations vtpm-setup needs besides the state:
- * bounded whole-file reads, atomic and durable writes, mkdir -p, and
- * removing the temporary state directories it made.
+ * bounded whole-file reads, atomic and durable writes, and output files
+ * staged beside their final name.
  *
  * Return values: 0 or -errno.
  */
@@ -11,7 +11,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,29 +27,32 @@ void files_free(uint8_t *buf, size_t len);
 int files_write_atomic(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode);
 
+/* PREFIX and FILES_TMP_RANDOM random letters and digits: the name of a
+ * temporary file or directory. */
+#define FILES_TMP_RANDOM 6
+int files_tmp_name(char *buf, size_t len, const char *prefix);
+
 /*
  * A file written beside its final name and moved there later, so that it
- * appears only once everything else worked: stage (write ".NAME.vtpm-setup-
- * PID" in PATH's directory, fsync), then commit (rename, fsync of the
- * directory) or abort (unlink). The directory is held open in between.
+ * appears only once everything else worked: stage (write, fsync), then
+ * commit (rename, fsync of the directory) or abort (unlink). PATH's
+ * directory is opened once; the staged file (.NAME.vtpm-setup-XXXXXX) is
+ * created O_EXCL|O_NOFOLLOW and flock()ed until commit or abort, so that
+ * staging removes the ones of runs that were killed (their lock is free).
+ * Staging fails with -EISDIR when PATH names a directory: what would make
+ * the commit fail is found before.
  */
 struct staged_file {
-	int dirfd;              /* PATH's directory, while staged */
-	char name[NAME_MAX + 1];
-	char tmp[NAME_MAX + 1];
-	bool staged;
+	const char *path;       /* as given, for messages */
+	char name[256];
+	char tmp[256 + 32];
+	int dirfd;
+	int fd;                 /* the staged file, locked */
+	bool staged;            /* dirfd and fd are open */
 };
 int files_stage(struct staged_file *f, const char *path, const void *data,
 		size_t len, mode_t mode);
 int files_stage_commit(struct staged_file *f);
 void files_stage_abort(struct staged_file *f);
-
-
-/* Remove DIR and what vtpm-setup may have put in it (regular files and
- * nothing deeper). */
-int files_remove_dir(const char *dir);
-
-/* fsync the directory PATH (a no-op where the filesystem cannot). */
-int files_sync_dir(const char *path);
 
 #endif

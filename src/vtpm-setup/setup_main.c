@@ -4,19 +4,25 @@
  * in-process (no daemon, no socket, no child process), swtpm_setup's
  * options, all or nothing.
  *
- * Order: parse; look at DIR (an existing state is refused, kept or
- * replaced); load the CA and reserve serial numbers; make the new state in
- * a directory beside DIR through the project's TPM and store; stage
- * --ek-pub; move the new state into place; then --ek-pub into place.
+ * Order: parse; open and lock DIR and look at it (an existing state is
+ * refused, kept or replaced); lock the CA and load it (a new local CA is
+ * made in memory); make the new state in a temporary directory through the
+ * project's TPM and store; stage --ek-pub; then, with SIGINT, SIGTERM and
+ * SIGHUP held, commit: the CA's files and counter, the state, --ek-pub,
+ * each undone if a later one fails. Before the commit a signal stops the
+ * run, which removes what it made.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "os/log.h"
+#include "os/privs.h"
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
 #include "vtpm-setup/setup_info.h"
@@ -96,6 +102,37 @@ struct run {
 	char err[ERR_MAX];
 };
 
+/* SIGINT, SIGTERM, SIGHUP: the run stops at its next step and cleans up. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	/* no SA_RESTART: a wait for a lock returns and sees the signal */
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The commit is short and is not interrupted: it finishes, or is undone. */
+static void hold_stop_signals(bool hold)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 /* The TPM work in the temporary directory. */
 static int fill(struct run *r, bool manufacture)
 {
@@ -104,13 +141,21 @@ static int fill(struct run *r, bool manufacture)
 		.tpm_info = &r->tpm_info,
 		.now = time(NULL),
 	};
-	int ret = setup_tpm_open(r->place.tmp, &r->o->key, r->err, sizeof(r->err));
+	char why[ERR_MAX];
+	int ret = setup_tpm_open(r->place.tmp_fd, r->place.dir, &r->o->key, r->err,
+				 sizeof(r->err));
 
 	if (ret == 0)
 		ret = manufacture ? setup_manufacture(r->o, &env, &r->eks, r->err,
 						      sizeof(r->err)) :
 			setup_amend(r->o, &r->eks, r->err, sizeof(r->err));
 	setup_tpm_close();
+	if (ret < 0 && setup_tpm_write_error()) {
+		/* libtpms only knows that the write failed; the store knows why */
+		snprintf(why, sizeof(why), "%s", r->err);
+		snprintf(r->err, sizeof(r->err), "cannot write the new state of %.200s: %s (%.200s)",
+			 r->place.dir, strerror(setup_tpm_write_error()), why);
+	}
 	if (ret == 0) {
 		ret = place_fill_check(&r->place);
 		if (ret < 0)
@@ -120,6 +165,8 @@ static int fill(struct run *r, bool manufacture)
 	return ret;
 }
 
+/* Written beside --ek-pub and checked now: only a rename is left for the
+ * commit. */
 static int stage_ek_pub(struct run *r)
 {
 	char *pem;
@@ -192,18 +239,51 @@ static int decide(struct run *r, enum mode *mode)
 	return -EEXIST;
 }
 
+/*
+ * The commit, all or nothing across the CA, the state and --ek-pub: the CA's
+ * new files and counter, then the state, then --ek-pub; a failure takes
+ * back what went before it.
+ */
+static int commit(struct run *r, enum mode mode)
+{
+	char how[PATH_MAX + 64];
+	int ret = 0;
+
+	if (mode != MODE_EXPORT && r->ca_open)
+		ret = setup_ca_commit(&r->ca, r->err, sizeof(r->err));
+	if (ret == 0 && mode != MODE_EXPORT) {
+		ret = place_commit(&r->place, r->err, sizeof(r->err));
+		if (ret < 0 && r->ca_open)
+			setup_ca_rollback(&r->ca);
+	}
+	if (ret < 0)
+		return ret;
+	ret = files_stage_commit(&r->ek_pub);
+	if (ret < 0) {
+		snprintf(r->err, sizeof(r->err), "--ek-pub %s could not be written: %s",
+			 r->o->ek_pub, strerror(-ret));
+		(void)place_undo(&r->place, NULL, 0);
+		if (r->ca_open)
+			setup_ca_rollback(&r->ca);
+		return ret;
+	}
+	if (mode != MODE_EXPORT)
+		slog("Placed the new state in %s %s.", r->o->state_dir,
+		     place_mode_text(&r->place, how, sizeof(how)));
+	return 0;
+}
+
 static int run_setup(struct run *r)
 {
 	enum mode mode = MODE_NOTHING;
 	int ret;
 
 	ret = place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
-	if (ret == 0)
-		ret = decide(r, &mode);
-	if (ret < 0 || mode == MODE_NOTHING) {
-		place_end(&r->place);
+	if (ret < 0)
 		return ret;
-	}
+	ret = decide(r, &mode);
+	if (ret < 0 || mode == MODE_NOTHING)
+		return ret;
 	if (mode == MODE_MANUFACTURE) {
 		ret = check_rsa_size(r->o->rsa_bits, r->err, sizeof(r->err));
 		if (ret == 0)
@@ -214,36 +294,58 @@ static int run_setup(struct run *r)
 				  sizeof(r->err));
 	if (ret == 0) {
 		slog("%s the TPM in %s.", mode == MODE_MANUFACTURE ? "Manufacturing" :
-		     mode == MODE_AMEND ? "Amending" : "Reading", r->place.tmp);
+		     mode == MODE_AMEND ? "Amending" : "Reading", r->place.tmp_name);
 		ret = fill(r, mode == MODE_MANUFACTURE);
 	}
 	if (ret == 0)
 		ret = stage_ek_pub(r);
-	if (ret == 0 && mode != MODE_EXPORT) {
-		r->err[0] = '\0';
-		ret = place_commit(&r->place, r->err, sizeof(r->err));
-		if (ret == 0 && r->err[0]) {
-			/* placed; only the old state could not be removed */
-			log_make_printable(r->err, strlen(r->err));
-			fprintf(stderr, "vtpm-setup: warning: %s\n", r->err);
-			slog("Warning: %s", r->err);
-		}
-	}
 	if (ret == 0) {
-		ret = files_stage_commit(&r->ek_pub);
-		if (ret < 0)
-			snprintf(r->err, sizeof(r->err), "--ek-pub %s could not be "
-				 "written: %s", r->o->ek_pub, strerror(-ret));
+		hold_stop_signals(true);
+		ret = stop_signal ? -EINTR : commit(r, mode);
+		place_end(&r->place);
+		hold_stop_signals(false);
 	}
-	files_stage_abort(&r->ek_pub);
-	place_end(&r->place);
 	return ret;
+}
+
+/* --runas USER: the new state is USER's. */
+static int set_state_owner(struct run *r)
+{
+	struct privs_user u;
+	int ret;
+
+	if (!r->o->runas)
+		return 0;
+	if (geteuid() != 0) {
+		snprintf(r->err, sizeof(r->err), "--runas %s: only root can make a state "
+			 "for another user", r->o->runas);
+		return -EPERM;
+	}
+	ret = privs_lookup_user(r->o->runas, &u, r->err, sizeof(r->err));
+	if (ret < 0)
+		return ret;
+	r->place.set_owner = true;
+	r->place.uid = u.uid;
+	r->place.gid = u.gid;
+	privs_user_free(&u);
+	return 0;
+}
+
+static void warn(const char *msg)
+{
+	char line[sizeof(((struct placement *)0)->warning)];
+
+	snprintf(line, sizeof(line), "%s", msg);
+	log_make_printable(line, strlen(line));
+	fprintf(stderr, "vtpm-setup: warning: %s\n", line);
+	slog("Warning: %s", line);
 }
 
 int main(int argc, char **argv)
 {
 	struct setup_options o;
-	struct run r = { .o = &o };
+	struct run r = { .o = &o, .place = { .parent_fd = -1, .dir_fd = -1, .lock_fd = -1,
+					      .tmp_fd = -1 } };
 	char err[ERR_MAX];
 	int ret;
 
@@ -267,10 +369,29 @@ int main(int argc, char **argv)
 	setup_tpm_log_to(slog_fd());
 	slog("vtpm-setup %s: TPM 2.0 state in %s", VTPMD_VERSION, o.state_dir);
 
-	ret = run_setup(&r);
+	catch_stop_signals();
+	r.place.stop = &stop_signal;
+	setup_tpm_stop_on(&stop_signal);
+	setup_ca_stop_on(&stop_signal);
+	ret = set_state_owner(&r);
+	if (ret == 0)
+		ret = run_setup(&r);
+	files_stage_abort(&r.ek_pub);
+	place_end(&r.place);
 	setup_eks_free(&r.eks);
 	if (r.ca_open)
 		setup_ca_close(&r.ca);
+	if (r.place.warning[0])
+		warn(r.place.warning);
+	if (ret < 0 && stop_signal) {
+		snprintf(err, sizeof(err), "stopped by SIG%s; %s is as it was",
+			 sigabbrev_np(stop_signal), o.state_dir);
+		failure(err);
+		slog_close();
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+		return 1;
+	}
 	if (ret < 0) {
 		failure(r.err);
 		slog_close();

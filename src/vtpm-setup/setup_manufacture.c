@@ -18,6 +18,8 @@
 #include "vtpm-setup/setup_tpm.h"
 
 #define TEMPLATE_MAX 1024
+/* TPM_RC_SIZE of parameter 2, the NV public area */
+#define TPM_RC_SIZE_P2 (TPM2_RC_SIZE | TPM2_RC_P | TPM2_RC_2)
 #define CERT_FILE_MAX (64u << 10)
 
 /* One line for a TPM command that failed: "what: TPM_RC_X (0x...)". */
@@ -81,6 +83,9 @@ static int store_cert(uint32_t index, const uint8_t *der, size_t len, bool lock,
 		return -EFBIG;
 	}
 	rc = tpm2cmd_nv_define_space(index, NV_CERT_ATTRIBUTES, (uint16_t)len);
+	if (rc == TPM_RC_SIZE_P2)
+		return tpm_fail(err, errlen, rc, "the %s (%zu bytes) is larger than this "
+				"TPM's NV indices (a shorter --vmid?)", what, len);
 	if (rc)
 		return tpm_fail(err, errlen, rc, "cannot define NV index 0x%08x for "
 				"the %s (%zu bytes)", index, what, len);
@@ -342,7 +347,8 @@ static int load_cert_file(const char *path, X509 **cert, char *err, size_t errle
 	return 0;
 }
 
-/* Whichever EK index already holds a certificate gets it replaced. */
+/* Whichever EK index already holds a certificate gets it replaced; one
+ * that was write-locked (--lock-nvram) is locked again. */
 static int replace_cert(uint32_t index, const uint8_t *der, size_t len, bool lock,
 			char *err, size_t errlen)
 {
@@ -350,6 +356,11 @@ static int replace_cert(uint32_t index, const uint8_t *der, size_t len, bool loc
 	uint16_t size;
 
 	if (tpm2cmd_nv_read_public(index, &attrs, &size) == TPM2_RC_SUCCESS) {
+		if ((attrs & TPMA_NV_WRITELOCKED) && !lock) {
+			slog("NV index 0x%08x was write-locked: the new certificate is "
+			     "locked too.", index);
+			lock = true;
+		}
 		rc = tpm2cmd_nv_undefine_space(index);
 		if (rc)
 			return tpm_fail(err, errlen, rc, "cannot remove the old certificate "

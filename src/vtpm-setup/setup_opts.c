@@ -23,7 +23,7 @@ enum {
 	OPT_LOGFILE, OPT_PRINT_CAPS, OPT_VERSION, OPT_CA_DIR, OPT_CA_KEY,
 	OPT_CA_CERT, OPT_CA_PWDFILE, OPT_CA_PWDFILE_FD, OPT_DAYS, OPT_EK_PUB,
 	OPT_EK_CERT, OPT_PLATFORM_MANUFACTURER, OPT_PLATFORM_MODEL,
-	OPT_PLATFORM_VERSION,
+	OPT_PLATFORM_VERSION, OPT_RUNAS,
 	OPT_TPM12_ONLY,         /* swtpm_setup's TPM 1.2 options */
 	OPT_UNSUPPORTED,        /* swtpm_setup options vtpm-setup lacks */
 };
@@ -49,6 +49,7 @@ static const struct option long_options[] = {
 	{ "cipher", required_argument, NULL, OPT_CIPHER },
 	{ "vmid", required_argument, NULL, OPT_VMID },
 	{ "logfile", required_argument, NULL, OPT_LOGFILE },
+	{ "runas", required_argument, NULL, OPT_RUNAS },
 	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -72,7 +73,6 @@ static const struct option long_options[] = {
 	{ "tpm", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "swtpm_ioctl", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "config", optional_argument, NULL, OPT_UNSUPPORTED },
-	{ "runas", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "display", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "allow-signing", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "decryption", optional_argument, NULL, OPT_UNSUPPORTED },
@@ -274,6 +274,11 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 			return log_errline(err, errlen, -EINVAL,
 					   "--logfile: empty file name");
 		o->logfile = arg;
+		break;
+	case OPT_RUNAS:
+		if (!*arg)
+			return log_errline(err, errlen, -EINVAL, "--runas: empty user name");
+		o->runas = arg;
 		break;
 	case OPT_PRINT_CAPS:
 		o->action = SETUP_PRINT_CAPABILITIES;
@@ -495,6 +500,8 @@ void setup_opts_usage(FILE *out, const char *prog)
 "  --cipher aes-128-cbc|aes-256-cbc     the key's cipher (default aes-128-cbc)\n"
 "  --vmid ID                the certificates' subject CN (default 'unknown')\n"
 "  --logfile FILE           append progress lines to FILE\n"
+"  --runas USER             (root) read and write the state as USER, who owns\n"
+"                           it; the CA, --logfile and --ek-pub stay root's\n"
 "  --print-capabilities     print the supported features as JSON and exit\n"
 "  --help, --version\n"
 "\n"
@@ -511,6 +518,6 @@ void setup_opts_usage(FILE *out, const char *prog)
 "                           (one RSA and one ECC at most)\n"
 "\n"
 "Exit status: 0 on success (also when --not-overwrite found a state), 1 on\n"
-"any failure, which leaves DIR as it was.\n",
+"any failure, which leaves DIR as it was (as after SIGINT, SIGTERM, SIGHUP).\n",
 		prog, SETUP_CA_DIR_DEFAULT);
 }

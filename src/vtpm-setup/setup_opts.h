@@ -31,7 +31,9 @@ enum setup_existing {
 
 #define SETUP_MAX_BANKS 8
 #define SETUP_MAX_EK_CERTS 2
-#define SETUP_VMID_MAX 64       /* X.520 ub-common-name */
+/* swtpm_setup takes any --vmid whose certificates fit their NV index; no
+ * longer one can (libtpms' MAX_NV_INDEX_SIZE). */
+#define SETUP_VMID_MAX 2048
 
 struct setup_options {
 	enum setup_action action;
@@ -50,6 +52,7 @@ struct setup_options {
 	struct setup_state_key key;     /* --keyfile ... --cipher */
 	const char *vmid;               /* --vmid: certificate subject CN */
 	const char *logfile;            /* --logfile */
+	const char *runas;              /* --runas: the state's user */
 	struct setup_ca_options ca;     /* --ca-dir / --ca-key ... */
 	int days;                       /* --days, CERT_NO_EXPIRY by default */
 	const char *ek_pub;             /* --ek-pub FILE */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libtpms/tpm_error.h>
 
@@ -25,6 +26,8 @@ static struct {
 	bool open;
 	uint8_t *resp;          /* libtpms' response buffer, grown by it */
 	uint32_t resp_cap;
+	const volatile sig_atomic_t *stop;
+	int write_error;        /* the store's, kept past its close */
 } g;
 
 void setup_tpm_log_to(int fd)
@@ -69,7 +72,7 @@ static int load_state_key(const struct setup_state_key *key,
 	return ret;
 }
 
-int setup_tpm_open(const char *dir, const struct setup_state_key *key,
+int setup_tpm_open(int dirfd, const char *name, const struct setup_state_key *key,
 		   char *err, size_t errlen)
 {
 	struct state_key file_key = { .len = 0 };
@@ -77,11 +80,11 @@ int setup_tpm_open(const char *dir, const struct setup_state_key *key,
 		.version = TPM_VERSION_2,
 		.auto_shutdown = false,  /* vtpm-setup sends its own Shutdown */
 		.store = {
-			.dir = dir,
+			.dir = ".",     /* DIRFD, as the working directory */
 			.file_mode = STORE_MODE_DEFAULT,
 		},
 	};
-	int ret;
+	int cwd, ret;
 
 	if (g.open) {
 		snprintf(err, errlen, "internal error: the TPM is already open");
@@ -93,10 +96,27 @@ int setup_tpm_open(const char *dir, const struct setup_state_key *key,
 			return ret;
 		topt.store.file_key = &file_key;        /* the store copies it */
 	}
+	/* The store opens its directory by name: "." names DIRFD's directory
+	 * and nothing a path lookup could be made to find instead. */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0 || fchdir(dirfd) < 0) {
+		ret = -errno;
+		key_wipe(&file_key);
+		if (cwd >= 0)
+			close(cwd);
+		snprintf(err, errlen, "state directory %s: %s", name, strerror(-ret));
+		return ret;
+	}
+	g.write_error = 0;
 	ret = tpm_open(&g.tpm, &topt);
 	key_wipe(&file_key);
+	if (fchdir(cwd) < 0 && ret == 0) {
+		ret = -errno;
+		tpm_close(&g.tpm);
+	}
+	close(cwd);
 	if (ret < 0) {
-		snprintf(err, errlen, "state directory %s: %s", dir,
+		snprintf(err, errlen, "state directory %s: %s", name,
 			 ret == -EAGAIN ? "in use by another process" : strerror(-ret));
 		return ret;
 	}
@@ -124,14 +144,26 @@ void setup_tpm_power_off(void)
 
 void setup_tpm_close(void)
 {
-	if (g.open)
+	if (g.open) {
+		g.write_error = store_last_error(&g.tpm.store);
 		tpm_close(&g.tpm);
+	}
 	g.open = false;
 	if (g.resp)
 		secret_wipe(g.resp, g.resp_cap);
 	free(g.resp);
 	g.resp = NULL;
 	g.resp_cap = 0;
+}
+
+void setup_tpm_stop_on(const volatile sig_atomic_t *flag)
+{
+	g.stop = flag;
+}
+
+int setup_tpm_write_error(void)
+{
+	return g.open ? store_last_error(&g.tpm.store) : g.write_error;
 }
 
 int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
@@ -141,6 +173,8 @@ int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	uint32_t len = 0;
 
 	*resp_len = 0;
+	if (g.stop && *g.stop)
+		return -EINTR;
 	if (!g.open || cmd_len < TPM_HEADER_SIZE || cmd_len > sizeof(copy))
 		return -EINVAL;
 	/* tpm_execute() may look at (and libtpms work in) the command buffer */

@@ -15,6 +15,7 @@
 #ifndef VTPMD_SETUP_TPM_H
 #define VTPMD_SETUP_TPM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,9 +34,11 @@ struct setup_state_key {
  * or nowhere when FD < 0. */
 void setup_tpm_log_to(int fd);
 
-/* Read KEY (if given), open DIR as the state directory (created if
- * missing, locked) and register the TPM with libtpms. */
-int setup_tpm_open(const char *dir, const struct setup_state_key *key,
+/* Read KEY (if given), open the directory DIRFD (named NAME in messages)
+ * as the state directory, locked, and register the TPM with libtpms. The
+ * store is handed DIRFD itself (through the working directory, restored
+ * before this returns), not a path. */
+int setup_tpm_open(int dirfd, const char *name, const struct setup_state_key *key,
 		   char *err, size_t errlen);
 /* Power on (loads the state, or manufactures a new TPM when there is
  * none) and power off (no TPM2_Shutdown is sent for the caller). */
@@ -44,10 +47,18 @@ void setup_tpm_power_off(void);
 /* Power off, release libtpms, close the directory, wipe the key. */
 void setup_tpm_close(void);
 
+/* Once *FLAG is non-zero (a signal arrived), setup_tpm_transact() fails
+ * with -EINTR instead of running the next command. */
+void setup_tpm_stop_on(const volatile sig_atomic_t *flag);
+
+/* The errno of the last state write that failed (0: none): the why behind
+ * a command's TPM_RC_FAILURE. */
+int setup_tpm_write_error(void);
+
 /*
  * Run one command of CMD_LEN bytes; the response goes into RESP (RESP_CAP
  * bytes), its length into *RESP_LEN. -EMSGSIZE if it does not fit, -EIO if
- * libtpms produced none. The TPM's own result code is the caller's business.
+ * libtpms produced none, -EINTR (see setup_tpm_stop_on()). The TPM's own result code is the caller's business.
  */
 int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		       size_t resp_cap, size_t *resp_len);

@@ -137,29 +137,91 @@ static int save_chunks(int fd, int out, uint32_t type, const char *path, size_t 
 	}
 }
 
+/*
+ * The blob goes into a new file beside PATH (.NAME.XXXXXX, created O_EXCL:
+ * never through a symbolic link) and is renamed over PATH once all of it
+ * arrived and is on disk: a failed save leaves PATH as it was, and a
+ * symbolic link at PATH is replaced, not followed.
+ */
+static int save_open(const char *path, char *tmp, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	int n, out;
+
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		fprintf(stderr, "Could not open file '%s' for writing: %s\n", path,
+			strerror(EISDIR));
+		return -EISDIR;
+	}
+	n = snprintf(tmp, len, "%.*s.%s.XXXXXX", (int)(name - path), path, name);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "Could not open file '%s' for writing: %s\n", path,
+			strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0) {
+		n = -errno;
+		fprintf(stderr, "Could not open file '%s' for writing: %s\n", path,
+			strerror(-n));
+		return n;
+	}
+	return out;
+}
+
+/* fsync, close, rename over PATH, fsync its directory; or remove TMP. */
+static int save_finish(int out, const char *tmp, const char *path, int ret)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int dfd;
+
+	if (ret == 0 && fsync(out) < 0)
+		ret = -errno;
+	if (close(out) < 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		(void)unlink(tmp);
+		return ret;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
 int ctl_state_save(int fd, uint32_t type, const char *path, size_t bufsize)
 {
 	struct ptm_getstate *g;
+	char tmp[4096 + 16];
 	int out, ret;
 
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0) {
-		ret = -errno;
-		fprintf(stderr, "Could not open file '%s' for writing: %s\n", path, strerror(errno));
-		return ret;
-	}
+	out = save_open(path, tmp, sizeof(tmp));
+	if (out < 0)
+		return out;
 	g = malloc(sizeof(*g));
 	if (!g) {
-		close(out);
+		(void)save_finish(out, tmp, path, -ENOMEM);
 		return -ENOMEM;
 	}
 	ret = save_chunks(fd, out, type, path, bufsize, g);
 	/* The blob is decrypted from the state-file key. */
 	secret_wipe(g, sizeof(*g));
 	free(g);
-	if (close(out) < 0 && ret == 0) {
-		ret = -errno;
-		fprintf(stderr, "Could not write to file '%s': %s\n", path, strerror(errno));
+	if (ret == 0) {
+		ret = save_finish(out, tmp, path, 0);
+		if (ret < 0)
+			fprintf(stderr, "Could not write to file '%s': %s\n", path,
+				strerror(-ret));
+	} else {
+		(void)save_finish(out, tmp, path, ret);
 	}
 	return ret;
 }

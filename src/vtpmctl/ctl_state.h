@@ -16,8 +16,10 @@
  * set but not a positive number -> 1. */
 size_t ctl_state_buffersize_from_env(void);
 
-/* The blob is fetched decrypted from the state-file key; the file is
- * created with mode 0600. */
+/* The blob is fetched decrypted from the state-file key into a new file
+ * (mode 0600) beside PATH, renamed over PATH once complete: a failed save
+ * leaves PATH as it was, and a symbolic link at PATH is replaced, not
+ * followed. */
 int ctl_state_save(int fd, uint32_t type, const char *path, size_t bufsize);
 int ctl_state_load(int fd, uint32_t type, const char *path, size_t bufsize);
 

@@ -168,22 +168,42 @@ no_container_dirs() {
 }
 
 # bats test_tags=slow
-@test "--setup: each new state is manufactured first by vtpm-setup (EK and its certificate)" {
-	local setup=${VTPMD%/*}/vtpm-setup ca
-	# --setup runs as the pool's --runas user (vtpmd): its CA must be its
-	ca=$(mktemp -d /var/tmp/vtpmtest-ca.XXXXXX)
-	chown vtpmd "$ca"
-	pool made --slots 1 --first-minor 20 --setup "$setup" --setup-arg --createek \
+@test "--runas tss --setup vtpm-setup --create-ek-cert: the EK and its certificate, read through the container's TPM, verify against root's CA" {
+	local setup=${VTPMD%/*}/vtpm-setup x=$BATS_TEST_TMPDIR/x ca=$BATS_TEST_TMPDIR/ca
+	mkdir -p "$x"
+	# the man page's example: the setup program runs as root with --runas
+	# tss, so the CA (root's, 0700) signs and tss never reads its key
+	pool made --slots 1 --first-minor 20 --runas tss --setup "$setup" --setup-arg --createek \
 		--setup-arg --create-ek-cert --setup-arg --ca-dir --setup-arg "$ca"
-	run ct_run --device "$CT_KIND=made0" -- \
-		'tpm2_readpublic -T device:/dev/tpm0 -c 0x81010001 | grep -c "^name:";
-		 tpm2_nvreadpublic -T device:/dev/tpm0 0x1c00002 | grep -c "^0x1c00002:"'
+	run ct_run -v "$x:/x" --device "$CT_KIND=made0" -- '
+		tpm2_nvread -T device:/dev/tpm0 0x1c00002 -C o -o /x/ek.der &&
+		tpm2_readpublic -T device:/dev/tpm0 -c 0x81010001 -f pem -o /x/ek.pem >/dev/null &&
+		echo read'
 	assert_status 0
-	assert_eq "${lines[0]}" 1 "the EK at 0x81010001 that vtpm-setup made"
-	assert_eq "${lines[1]}" 1 "its certificate's NV index"
+	assert_eq "${lines[-1]}" read "the container's reads: $output $(hook_log)"
+	run openssl verify -CAfile "$ca/rootca-cert.pem" -untrusted "$ca/issuercert.pem" "$x/ek.der"
+	assert_eq "$output" "$x/ek.der: OK" "openssl verify"
+	openssl x509 -inform DER -in "$x/ek.der" -noout -pubkey >"$x/cert.pem"
+	cmp -s "$x/cert.pem" "$x/ek.pem" || fail "the certificate is not for the container's EK"
+	assert_eq "$(stat -c '%U %a' "$ca" "$ca/signkey.pem" | tr '\n' ' ')" "root 750 root 600 " \
+		"the CA's directory and key"
 	assert_no_vtpmd
 	"$VTPM_CDI" pool --remove --dir "$CT_CDI_DIR" --prefix made
-	rm -rf "$ca"
+
+	# a setup that fails: the container does not start, and hook.log
+	# keeps what the setup program said (its setup.log goes with the
+	# container's directory)
+	pool made --slots 1 --first-minor 20 --runas tss --setup "$setup" --setup-arg --pcr-banks \
+		--setup-arg sm3-256
+	run ct_run --device "$CT_KIND=made0" -- 'echo should not run'
+	assert_failed
+	[[ "$output" != *"should not run"* ]] || fail "the container ran"
+	[[ "$(hook_log)" == *"create made0 container "*": setup: vtpm-setup: PCR bank sm3-256 is not available"* ]] ||
+		fail "hook log: $(hook_log)"
+	[[ "$(hook_log)" == *"error: $setup failed (exit status 1): vtpm-setup: PCR bank sm3-256"* ]] ||
+		fail "hook log: $(hook_log)"
+	assert_no_vtpmd
+	"$VTPM_CDI" pool --remove --dir "$CT_CDI_DIR" --prefix made
 }
 
 # first_container X SLOT: a detached container on SLOT that extends PCR 16,
@@ -263,4 +283,23 @@ first_container() {
 	run ct_run --device "$CT_KIND=own0" -- "$CT_READ_PCR16"
 	assert_status 0
 	assert_eq "${lines[0]}" "pcr16: $PCR16_ZERO"
+}
+
+@test "pool refuses what would only fail when a container starts: a major the kernel refuses or gave away, an unknown --runas user, a spec directory others may write" {
+	local d=$BATS_TEST_TMPDIR
+	run "$VTPM_CDI" pool --slots 1 --major 512 --dir "$d/cdi" --vtpmd "$VTPMD"
+	assert_status 1
+	assert_eq "$output" "vtpm-cdi: --major: '512' is not a major from 1 to 511"
+	run "$VTPM_CDI" pool --slots 1 --major 1 --dir "$d/cdi" --vtpmd "$VTPMD"
+	assert_status 1
+	assert_eq "$output" "vtpm-cdi: --major 1 is the kernel's 'mem' (/proc/devices); pick one it does not list (240-254 are for local use)"
+	run "$VTPM_CDI" pool --slots 1 --major "$POOL_MAJOR" --runas no-such-user --dir "$d/cdi" \
+		--vtpmd "$VTPMD"
+	assert_status 1
+	assert_match "$output" "no such user 'no-such-user'"
+	mkdir -m 1777 "$d/open"
+	run "$VTPM_CDI" pool --slots 1 --major "$POOL_MAJOR" --dir "$d/open" --vtpmd "$VTPMD"
+	assert_status 1
+	assert_match "$output" "$d/open may be written by others \\(owner 0, mode 1777\\)"
+	[[ -z "$(ls -A "$d/open")" ]] || fail "a spec was written into $d/open"
 }

@@ -309,3 +309,29 @@ nv_check_roundtrp() {
 	assert_failed
 	[[ "$output" == *"(0x000009a2)"* ]] || fail "changeauth with the empty password after -u: $output"
 }
+
+@test "vtpmctl --save: a failed save leaves FILE as it was; a symbolic link at FILE is replaced, not followed" {
+	local d=$BATS_TEST_TMPDIR
+	# the device answers no PTM ioctl: the save fails after FILE was named
+	printf precious >"$d/blob"
+	run vtpmctl --save permanent "$d/blob" /dev/null
+	assert_status 1
+	assert_eq "$(cat "$d/blob")" precious "FILE after a failed save"
+	printf target >"$d/target"
+	ln -s "$d/target" "$d/link"
+	run vtpmctl --save permanent "$d/link" /dev/null
+	assert_status 1
+	assert_eq "$(cat "$d/target")" target "a symlink's target after a failed save"
+	[[ -L "$d/link" ]] || fail "the symlink went"
+	assert_eq "$(find "$d" -name '.*.??????' | wc -l)" 0 "temporary files left"
+
+	# a save that works replaces the link with the blob; the target stays
+	vtpm_start_ready
+	run vtpmctl --save permanent "$d/link" "$VTPM_DEV"
+	assert_status 0
+	[[ -f "$d/link" && ! -L "$d/link" ]] || fail "$d/link is not a regular file now"
+	assert_eq "$(od -An -tx1 -N6 "$d/link" | tr -d ' \n')" "0201000a0004" "blob header"
+	assert_eq "$(cat "$d/target")" target "the symlink's target"
+	assert_eq "$(stat -c %a "$d/link")" 600 "mode of a saved blob"
+	assert_eq "$(find "$d" -name '.*.??????' | wc -l)" 0 "temporary files left"
+}

@@ -92,6 +92,11 @@ pc --exists vtpm || fail "pkg-config does not find vtpm"
 [[ -z "$(pc --libs vtpm)" ]] || fail "a header-only package lists libs: $(pc --libs vtpm)"
 cflags=$(PKG_CONFIG_SYSROOT_DIR=$dest pc --cflags vtpm)
 [[ "$cflags" == "-I$dest$prefix/include" ]] || fail "cflags with sysroot are '$cflags'"
+# the include directory is relative to the prefix, so the tree can move
+grep -qx 'includedir=${prefix}/include' "$dest$prefix/share/pkgconfig/vtpm.pc" ||
+	fail "vtpm.pc: $(grep '^includedir=' "$dest$prefix/share/pkgconfig/vtpm.pc")"
+moved=$(pc --define-variable=prefix=/elsewhere --cflags vtpm)
+[[ "$moved" == "-I/elsewhere/include" ]] || fail "cflags with another prefix are '$moved'"
 
 # The header compiles alone, strictly, and the ABI has swtpm's sizes.
 cat >"$tmp/abi.c" <<'C'
@@ -133,6 +138,17 @@ fi
 # The checks above pointed pkg-config at DESTDIR only; the rest uses the
 # system's again.
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
+
+# A packager's flags that set _FORTIFY_SOURCE themselves (Debian's CPPFLAGS,
+# Fedora's CFLAGS) build without a second definition (-Werror would stop
+# it); without them the Makefile sets it. vtpmctl is the smallest program.
+for flags in "CPPFLAGS=-D_FORTIFY_SOURCE=3" "CFLAGS=-O2 -g -Wp,-D_FORTIFY_SOURCE=3"; do
+	make -s -C "$repo" BUILD="$tmp/flags" "$flags" "$tmp/flags/vtpmctl" >"$tmp/flags.log" 2>&1 ||
+		fail "make '$flags' failed: $(grep -m1 -i error "$tmp/flags.log")"
+	rm -rf "$tmp/flags"
+done
+[[ "$(make -s --no-print-directory -C "$repo" --eval 'print-var: ; @echo $(HARDEN_CPPFLAGS)' \
+	print-var)" == "-D_FORTIFY_SOURCE=2" ]] || fail "the Makefile no longer sets _FORTIFY_SOURCE"
 
 # make uninstall takes back every file install put there, and only those.
 touch "$dest$prefix/bin/not-ours"

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_vtpm_cdi.c - vtpm-cdi's parts that need no runtime: the OCI state a
- * hook reads (what is accepted, what is refused and why), the options, and
- * the hook arguments the pool writes, parsed back into the same options.
+ * hook reads (what is accepted, what is refused and why), the options, the
+ * hook arguments the pool writes, parsed back into the same options, and
+ * what the pool refuses because it could only fail at a container's start:
+ * a major the kernel will not register, a spec directory others may write.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,8 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "vtpm-cdi/cdi_opts.h"
 #include "vtpm-cdi/oci_state.h"
+#include "vtpm-cdi/pool.h"
 
 static char err[512];
 
@@ -163,7 +168,7 @@ static void test_opts_pool(void **state)
 	assert_int_equal(o.nvtpmd_args, 0);
 	cdi_opts_free(&o);
 
-	assert_int_equal(PARSE(&o, "pool", "--slots", "2", "--major", "4095", "--first-minor", "65534",
+	assert_int_equal(PARSE(&o, "pool", "--slots", "2", "--major", "511", "--first-minor", "65534",
 			       "--prefix", "t", "--kind", "example.com/tpm2", "--path", "/dev/tpmrm0",
 			       "--persistent", "--setup", "/usr/bin/vtpm-setup", "--setup-arg", "--createek",
 			       "--setup-arg", "--create-ek-cert", "--", "--key", "file=/k"), 0);
@@ -184,7 +189,8 @@ static void test_opts_refused(void **state)
 		{ ARGC("pool"), ARGV("pool"), "--slots N and --major M are required" },
 		{ ARGC("pool", "--slots", "0", "--major", "1"), ARGV("pool", "--slots", "0", "--major", "1"), "--slots" },
 		{ ARGC("pool", "--slots", "1025", "--major", "1"), ARGV("pool", "--slots", "1025", "--major", "1"), "--slots" },
-		{ ARGC("pool", "--slots", "1", "--major", "4096"), ARGV("pool", "--slots", "1", "--major", "4096"), "--major" },
+		{ ARGC("pool", "--slots", "1", "--major", "512"), ARGV("pool", "--slots", "1", "--major", "512"),
+		  "not a major from 1 to 511" },
 		{ ARGC("pool", "--slots", "1", "--major", "0x10"), ARGV("pool", "--slots", "1", "--major", "0x10"), "--major" },
 		{ ARGC("pool", "--slots", "3", "--major", "1", "--first-minor", "65534"),
 		  ARGV("pool", "--slots", "3", "--major", "1", "--first-minor", "65534"), "past minor 65535" },
@@ -217,6 +223,24 @@ static void test_opts_refused(void **state)
 		if (!strstr(err, cases[i].why))
 			fail_msg("case %zu: '%s' not in '%s'", i, cases[i].why, err);
 	}
+}
+
+/* -h and -V also after the command (a crash before: --version reached the
+ * value options with no value). */
+static void test_opts_help_version(void **state)
+{
+	struct cdi_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "pool", "--version"), 0);
+	assert_int_equal(o.cmd, CMD_VERSION);
+	assert_int_equal(PARSE(&o, "pool", "--slots", "1", "--setup-arg", "x", "-V"), 0);
+	assert_int_equal(o.cmd, CMD_VERSION);
+	assert_null(o.setup_args);
+	assert_int_equal(PARSE(&o, "hook", "create", "--ve"), 0);
+	assert_int_equal(o.cmd, CMD_VERSION);
+	assert_int_equal(PARSE(&o, "pool", "--help"), 0);
+	assert_int_equal(o.cmd, CMD_HELP);
 }
 
 /* The pool writes its options into the hooks' arguments; the hook parses
@@ -275,6 +299,65 @@ static void test_hook_argv_round_trip(void **state)
 	cdi_opts_free(&pool);
 }
 
+/* The kernel registers character majors below 512, and not one another
+ * driver has (its /proc/devices line); CUSE's own "cuse" may share. */
+static void test_pool_major(void **state)
+{
+	static const char devices[] =
+		"Character devices:\n  1 mem\n  4 /dev/vc/0\n  5 /dev/tty\n 10 misc\n"
+		"240 cuse\n253 tpm\n\nBlock devices:\n  7 loop\n 242 nbd\n";
+
+	(void)state;
+	assert_int_equal(pool_check_major(1, devices, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "--major 1 is the kernel's 'mem' (/proc/devices)"));
+	assert_int_equal(pool_check_major(253, devices, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "'tpm'"));
+	assert_int_equal(pool_check_major(240, devices, err, sizeof(err)), 0);
+	assert_int_equal(pool_check_major(7, devices, err, sizeof(err)), 0);   /* block */
+	assert_int_equal(pool_check_major(242, devices, err, sizeof(err)), 0);
+	assert_int_equal(pool_check_major(511, devices, err, sizeof(err)), 0);
+	assert_int_equal(pool_check_major(512, devices, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "1 to 511"));
+	assert_int_equal(pool_check_major(0, "", err, sizeof(err)), -ERANGE);
+	assert_int_equal(pool_check_major(241, "", err, sizeof(err)), 0);
+	assert_int_equal(pool_check_major(241, "Character devices:\n", err, sizeof(err)), 0);
+}
+
+/* The spec's hooks run as root: no one else may write the spec directory,
+ * nor a directory above it unless it is sticky. */
+static void test_pool_dir(void **state)
+{
+	char base[] = "/tmp/vtpmd-test-cdi.XXXXXX", dir[128], cmd[200];
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	snprintf(dir, sizeof(dir), "%s/cdi", base);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(pool_check_dir(dir, err, sizeof(err)), 0);
+	/* the directory itself: not group or world writable, sticky or not */
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(pool_check_dir(dir, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "may be written by others (owner 0, mode 1777)"));
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(pool_check_dir(dir, err, sizeof(err)), -EPERM);
+	assert_int_equal(chmod(dir, 0755), 0);
+	/* nor owned by another user */
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	assert_int_equal(pool_check_dir(dir, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "owner 65534"));
+	assert_int_equal(chown(dir, 0, 0), 0);
+	/* a parent others may write lets them swap the directory */
+	assert_int_equal(chmod(base, 0777), 0);
+	assert_int_equal(pool_check_dir(dir, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, base));
+	/* ... unless it is sticky, as /tmp (above BASE) is */
+	assert_int_equal(chmod(base, 01777), 0);
+	assert_int_equal(pool_check_dir(dir, err, sizeof(err)), 0);
+	assert_int_equal(pool_check_dir("/nonexistent/cdi", err, sizeof(err)), -ENOENT);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,7 +367,10 @@ int main(void)
 		cmocka_unit_test(test_state_too_long),
 		cmocka_unit_test(test_opts_pool),
 		cmocka_unit_test(test_opts_refused),
+		cmocka_unit_test(test_opts_help_version),
 		cmocka_unit_test(test_hook_argv_round_trip),
+		cmocka_unit_test(test_pool_major),
+		cmocka_unit_test(test_pool_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

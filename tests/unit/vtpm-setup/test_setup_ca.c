@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +87,18 @@ static uint64_t serial_value(const uint8_t *s, size_t len)
 	return v;
 }
 
+/* A local CA as a run that worked leaves it. */
+static void make_committed_ca(const struct setup_ca_options *opt)
+{
+	struct setup_ca ca;
+	char err[256];
+
+	if (setup_ca_open(&ca, opt, 1, err, sizeof(err)) != 0 ||
+	    setup_ca_commit(&ca, err, sizeof(err)) != 0)
+		fail_msg("local CA: %s", err);
+	setup_ca_close(&ca);
+}
+
 static void test_local_ca_first_use(void **state)
 {
 	struct setup_ca_options opt = { .dir = cadir, .pwd_fd = -1 };
@@ -98,6 +112,18 @@ static void test_local_ca_first_use(void **state)
 	(void)state;
 	assert_int_equal(setup_ca_open(&ca, &opt, 3, err, sizeof(err)), 0);
 	assert_true(ca.local);
+	/* nothing but the lock is written before the commit */
+	path_in(path, sizeof(path), cadir, "issuercert.pem");
+	assert_int_equal(access(path, F_OK), -1);
+	path_in(path, sizeof(path), cadir, "certserial");
+	assert_int_equal(access(path, F_OK), -1);
+	/* serials 1, 2, 3, then no more than reserved */
+	for (n = 1; n <= 3; n++) {
+		assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
+		assert_true(serial_value(s, len) == n);
+	}
+	assert_int_equal(setup_ca_next_serial(&ca, s, &len), -ERANGE);
+	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
 	/* the files, private keys readable by the owner only */
 	assert_int_equal(mode_of(base, "ca"), 0750);
 	assert_int_equal(mode_of(cadir, "rootca-key.pem"), 0600);
@@ -112,28 +138,101 @@ static void test_local_ca_first_use(void **state)
 	assert_int_equal(X509_check_ca(ca.issuer.cert), 1);
 	assert_int_equal(X509_check_private_key(ca.issuer.cert, ca.issuer.key), 1);
 	X509_free(root);
-
-	/* serials 1, 2, 3, then no more than reserved */
-	for (n = 1; n <= 3; n++) {
-		assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
-		assert_true(serial_value(s, len) == n);
-	}
-	assert_int_equal(setup_ca_next_serial(&ca, s, &len), -ERANGE);
-	/* the counter file holds the last serial reserved */
+	/* the counter holds the last serial issued, as swtpm_localca writes
+	 * it: decimal, no newline */
 	path_in(path, sizeof(path), cadir, "certserial");
 	text = read_file_at(path, &len);
-	assert_int_equal(len, 2);
-	assert_memory_equal(text, "3\n", 2);
+	assert_int_equal(len, 1);
+	assert_memory_equal(text, "3", 1);
 	free(text);
+	setup_ca_close(&ca);
 
 	/* second use: the same CA, serials go on */
 	assert_int_equal(setup_ca_open(&again, &opt, 2, err, sizeof(err)), 0);
-	assert_int_equal(EVP_PKEY_eq(again.issuer.key, ca.issuer.key), 1);
-	assert_int_equal(X509_cmp(again.issuer.cert, ca.issuer.cert), 0);
 	assert_int_equal(setup_ca_next_serial(&again, s, &len), 0);
 	assert_true(serial_value(s, len) == 4);
+	root = read_cert(cadir, "issuercert.pem");
+	assert_int_equal(X509_cmp(again.issuer.cert, root), 0);
+	X509_free(root);
 	setup_ca_close(&again);
+}
+
+/* A run that fails creates nothing of the CA and spends no serial number:
+ * the directories made for the lock go again, the counter stays. */
+static void test_local_ca_failed_run(void **state)
+{
+	char deep[400], path[500], err[256];
+	struct setup_ca_options opt = { .dir = deep, .pwd_fd = -1 };
+	struct setup_ca ca;
+	uint8_t s[CERT_SERIAL_MAX], *text;
+	size_t len;
+
+	(void)state;
+	path_in(deep, sizeof(deep), base, "lib/vtpmd/ca");
+	assert_int_equal(setup_ca_open(&ca, &opt, 2, err, sizeof(err)), 0);
+	assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
 	setup_ca_close(&ca);
+	path_in(path, sizeof(path), base, "lib");
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* an existing CA: the serials a failed run took are given again */
+	assert_int_equal(setup_ca_open(&ca, &opt, 2, err, sizeof(err)), 0);
+	assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
+	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
+	setup_ca_close(&ca);
+	assert_int_equal(setup_ca_open(&ca, &opt, 2, err, sizeof(err)), 0);
+	assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
+	assert_true(serial_value(s, len) == 2);
+	setup_ca_close(&ca);
+	/* ... also when the run failed after the commit (rolled back) */
+	assert_int_equal(setup_ca_open(&ca, &opt, 2, err, sizeof(err)), 0);
+	assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
+	assert_true(serial_value(s, len) == 2);
+	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
+	setup_ca_rollback(&ca);
+	setup_ca_close(&ca);
+	path_in(path, sizeof(path), deep, "certserial");
+	text = read_file_at(path, &len);
+	assert_int_equal(len, 1);
+	assert_memory_equal(text, "1", 1);
+	free(text);
+	/* and a CA made by a run that rolled back is gone again */
+	path_in(deep, sizeof(deep), base, "ca2");
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
+	assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
+	path_in(path, sizeof(path), deep, "signkey.pem");
+	assert_int_equal(access(path, F_OK), 0);
+	setup_ca_rollback(&ca);
+	setup_ca_close(&ca);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* swtpm_localca's counter ("7", the last serial it issued) and vtpm-setup
+ * 0.1's ("7\n") both go on at 8. */
+static void test_local_ca_counter_format(void **state)
+{
+	static const char *const forms[] = { "7", "7\n" };
+	struct setup_ca_options opt = { .dir = cadir, .pwd_fd = -1 };
+	struct setup_ca ca;
+	uint8_t s[CERT_SERIAL_MAX], *text;
+	char err[256], path[400];
+	size_t len, i;
+
+	(void)state;
+	make_committed_ca(&opt);
+	path_in(path, sizeof(path), cadir, "certserial");
+	for (i = 0; i < 2; i++) {
+		write_file_at(path, forms[i], strlen(forms[i]), 0644);
+		assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
+		assert_int_equal(setup_ca_next_serial(&ca, s, &len), 0);
+		assert_true(serial_value(s, len) == 8);
+		assert_int_equal(setup_ca_commit(&ca, err, sizeof(err)), 0);
+		setup_ca_close(&ca);
+		text = read_file_at(path, &len);
+		assert_int_equal(len, 1);
+		assert_memory_equal(text, "8", 1);
+		free(text);
+	}
 }
 
 /* Eight setups at once on a CA that does not exist yet: one CA is made,
@@ -142,7 +241,7 @@ static void test_local_ca_concurrent(void **state)
 {
 	enum { CHILDREN = 8, EACH = 3 };
 	struct setup_ca_options opt = { .dir = cadir, .pwd_fd = -1 };
-	int go[2], out[2], i;
+	int go[2], out[2], i, committed = -1;
 	uint64_t seen[CHILDREN * EACH], v;
 	unsigned char fp[CHILDREN][EVP_MAX_MD_SIZE];
 	size_t got = 0, j;
@@ -176,10 +275,14 @@ static void test_local_ca_concurrent(void **state)
 
 				if (setup_ca_next_serial(&ca, s, &len) != 0)
 					_exit(4);
-				sv = serial_value(s, len);
+				/* every third run fails: its serials are not spent */
+				sv = i % 3 == 2 ? 0 : serial_value(s, len);
 				if (write(out[1], &sv, sizeof(sv)) != sizeof(sv))
 					_exit(3);
 			}
+			if (i % 3 != 2 && setup_ca_commit(&ca, err, sizeof(err)) != 0)
+				_exit(6);
+			setup_ca_close(&ca);
 			_exit(0);
 		}
 	}
@@ -192,23 +295,33 @@ static void test_local_ca_concurrent(void **state)
 		assert_true(wait(&status) > 0);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	/* records: 32 bytes of issuer fingerprint, then EACH serials */
+	/* records (in lock order): 32 bytes of issuer fingerprint, then EACH
+	 * serials, 0 for a run that failed */
 	for (i = 0; i < CHILDREN; i++) {
 		int k;
 
 		assert_int_equal(read(out[0], fp[i], 32), 32);
 		for (k = 0; k < EACH; k++) {
 			assert_int_equal(read(out[0], &v, sizeof(v)), sizeof(v));
+			if (v == 0)
+				continue;
+			/* every run that committed signed with one CA (a
+			 * failed run before the first commit made its own,
+			 * in memory only) */
+			if (committed < 0)
+				committed = i;
+			assert_memory_equal(fp[i], fp[committed], 32);
 			for (j = 0; j < got; j++)
 				if (seen[j] == v)
 					fail_msg("serial %llu handed out twice",
 						 (unsigned long long)v);
 			seen[got++] = v;
-			assert_true(v >= 1 && v <= CHILDREN * EACH);
 		}
-		assert_memory_equal(fp[i], fp[0], 32);  /* one CA */
 	}
 	close(out[0]);
+	/* the committed runs' serials are 1..got: none was skipped */
+	for (j = 0; j < got; j++)
+		assert_true(seen[j] >= 1 && seen[j] <= got);
 }
 
 static void test_local_ca_refusals(void **state)
@@ -221,8 +334,7 @@ static void test_local_ca_refusals(void **state)
 
 	(void)state;
 	/* a serial counter that is not a number is not started over */
-	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
-	setup_ca_close(&ca);
+	make_committed_ca(&opt);
 	path_in(path, sizeof(path), cadir, "certserial");
 	write_file_at(path, "twelve\n", 7, 0644);
 	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), -EINVAL);
@@ -258,14 +370,68 @@ static void test_local_ca_refusals(void **state)
 	assert_non_null(strstr(err, "does not belong to the CA key"));
 }
 
+/* swtpm_localca with this directory as its statedir flock()s
+ * .lock.swtpm-localca while it takes a serial: vtpm-setup waits for it. */
+static void test_local_ca_swtpm_lock(void **state)
+{
+	struct setup_ca_options opt = { .dir = cadir, .pwd_fd = -1 };
+	struct setup_ca ca;
+	struct timespec a, b;
+	char err[256], path[400], c;
+	int fds[2], fd;
+	pid_t pid;
+
+	(void)state;
+	make_committed_ca(&opt);
+	path_in(path, sizeof(path), cadir, ".lock.swtpm-localca");
+	write_file_at(path, "", 0, 0755);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open(path, O_RDWR);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(fds[1], "l", 1) != 1)
+			_exit(1);
+		usleep(300000);
+		_exit(0);
+	}
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	setup_ca_close(&ca);
+	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 200);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* BASE/user.key (encrypted with PASS when given) and BASE/user.crt. */
+static void write_user_ca(EVP_PKEY *key, const char *pass, X509 *cert)
+{
+	char kpath[400], cpath[400];
+	FILE *f;
+
+	path_in(kpath, sizeof(kpath), base, "user.key");
+	path_in(cpath, sizeof(cpath), base, "user.crt");
+	f = fopen(kpath, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, key, pass ? EVP_aes_256_cbc() : NULL,
+					      NULL, 0, NULL, (void *)pass), 1);
+	fclose(f);
+	f = fopen(cpath, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, cert), 1);
+	fclose(f);
+}
+
 /* A user CA in BASE: key (encrypted with PASS when given) and certificate;
  * CA false makes an end-entity certificate instead. */
 static void make_user_ca(const char *pass, bool ca_cert, EVP_PKEY **key_out)
 {
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	char kpath[400], cpath[400], err[256];
+	char err[256];
 	X509 *cert;
-	FILE *f;
 
 	assert_non_null(key);
 	if (ca_cert) {
@@ -285,17 +451,7 @@ static void make_user_ca(const char *pass, bool ca_cert, EVP_PKEY **key_out)
 		X509_set_pubkey(cert, key);
 		assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
 	}
-	path_in(kpath, sizeof(kpath), base, "user.key");
-	path_in(cpath, sizeof(cpath), base, "user.crt");
-	f = fopen(kpath, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PrivateKey(f, key, pass ? EVP_aes_256_cbc() : NULL,
-					      NULL, 0, NULL, (void *)pass), 1);
-	fclose(f);
-	f = fopen(cpath, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_X509(f, cert), 1);
-	fclose(f);
+	write_user_ca(key, pass, cert);
 	X509_free(cert);
 	if (key_out)
 		*key_out = key;
@@ -398,13 +554,69 @@ static void test_user_ca(void **state)
 	assert_non_null(strstr(err, "cannot load CA certificate"));
 }
 
+/* A CA certificate valid from FROM to UNTIL seconds from now, with its key,
+ * as the user's CA files. */
+static void make_dated_ca(long from, long until)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	X509 *cert = X509_new();
+
+	assert_non_null(key);
+	assert_non_null(cert);
+	X509_set_version(cert, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(cert), 7);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_UTF8,
+				   (const unsigned char *)"Dated CA", -1, -1, 0);
+	X509_set_issuer_name(cert, X509_get_subject_name(cert));
+	X509_gmtime_adj(X509_getm_notBefore(cert), from);
+	X509_gmtime_adj(X509_getm_notAfter(cert), until);
+	X509_set_pubkey(cert, key);
+	X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+	assert_non_null(ext);
+	X509_add_ext(cert, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+	write_user_ca(key, NULL, cert);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+/* A CA certificate that expired, or is not valid yet, signs nothing. */
+static void test_user_ca_validity(void **state)
+{
+	char kpath[400], cpath[400], err[256];
+	struct setup_ca_options opt = { .pwd_fd = -1, .key_file = kpath, .cert_file = cpath };
+	struct setup_ca ca;
+
+	(void)state;
+	path_in(kpath, sizeof(kpath), base, "user.key");
+	path_in(cpath, sizeof(cpath), base, "user.crt");
+	make_dated_ca(-2 * 86400, -86400);
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), -EKEYEXPIRED);
+	assert_non_null(strstr(err, "user.crt expired on "));
+	assert_null(strchr(err, '\n'));
+	make_dated_ca(86400, 2 * 86400);
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), -EKEYREJECTED);
+	assert_non_null(strstr(err, "user.crt is not valid before "));
+	make_dated_ca(-60, 86400);
+	assert_int_equal(setup_ca_open(&ca, &opt, 1, err, sizeof(err)), 0);
+	setup_ca_close(&ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_local_ca_first_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_ca_failed_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_ca_counter_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_ca_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_ca_swtpm_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_ca_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_ca, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_ca_validity, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,6 +412,45 @@ static void test_refusals(void **state)
 	assert_null(der);
 }
 
+/* libvirt's --vmid (NAME:UUID) and longer: the CN is a UTF8String of
+ * that length, not cut at X.520's 64 characters. */
+static void test_long_subject(void **state)
+{
+	char cn[1025];
+	struct cert_request req = {
+		.kind = CERT_EK, .subject_key = k.rsa, .subject_cn = cn,
+		.not_before = time(NULL), .days = CERT_NO_EXPIRY, .tpm = &tpm_info,
+	};
+	const unsigned char *p;
+	const ASN1_STRING *got;
+	uint8_t *der;
+	size_t len;
+	char err[256];
+	X509 *x;
+	X509_NAME_ENTRY *e;
+
+	(void)state;
+	memset(cn, 'v', sizeof(cn) - 1);
+	memcpy(cn, "instance-0000002a:", 18);
+	cn[sizeof(cn) - 1] = '\0';
+	cert_serial_from_u64(9, req.serial, &req.serial_len);
+	if (cert_build(&req, &k.issuer, &der, &len, err, sizeof(err)) != 0)
+		fail_msg("cert_build: %s", err);
+	p = der;
+	x = d2i_X509(NULL, &p, (long)len);
+	assert_non_null(x);
+	free(der);
+	e = X509_NAME_get_entry(X509_get_subject_name(x), 0);
+	assert_non_null(e);
+	assert_int_equal(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)), NID_commonName);
+	got = X509_NAME_ENTRY_get_data(e);
+	assert_int_equal(ASN1_STRING_type(got), V_ASN1_UTF8STRING);
+	assert_int_equal(ASN1_STRING_length(got), 1024);
+	assert_memory_equal(ASN1_STRING_get0_data(got), cn, 1024);
+	assert_int_equal(X509_verify(x, k.issuer.key), 1);
+	X509_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_ca_certs),
 		cmocka_unit_test(test_pubkey_from_tpm),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_long_subject),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

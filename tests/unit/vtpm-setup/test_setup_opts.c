@@ -99,7 +99,8 @@ static void test_swtpm_setup_spelling(void **state)
 			       "--ecc", "--rsa-keysize", "3072", "--lock-nvram",
 			       "--pcr-banks", "sha1,sha384", "--overwrite", "--vmid", "vm1",
 			       "--logfile", "/tmp/log", "--pwdfile-fd", "7", "--cipher",
-			       "aes-256-cbc", NULL), 0);
+			       "aes-256-cbc", "--runas", "tss", NULL), 0);
+	assert_string_equal(o.runas, "tss");
 	assert_string_equal(o.state_dir, "/var/lib/x");
 	assert_true(o.create_ek && o.create_ek_cert && o.create_platform_cert);
 	assert_true(o.create_spk && o.ecc_spk && o.lock_nvram);
@@ -226,7 +227,7 @@ static void test_refusals(void **state)
 	refused("TPM 1.2 is not supported", "--srkpass", "x", NULL);
 	refused("TPM 1.2 is not supported", "--srk-well-known", NULL);
 	/* swtpm_setup options this tool does not have */
-	refused("--runas: this swtpm_setup option is not supported", "--runas", "tss", NULL);
+	refused("--runas: empty user name", "--tpmstate", "d", "--runas", "", NULL);
 	refused("--config: this swtpm_setup option is not supported", "--config=/x", NULL);
 	refused("not supported", "--tpm", NULL);
 	refused("not supported", "--allow-signing", NULL);
@@ -269,8 +270,14 @@ static void test_refusals(void **state)
 
 	memset(vmid, 'v', sizeof(vmid) - 1);
 	vmid[sizeof(vmid) - 1] = '\0';
-	refused("--vmid: must be 1 to 64 bytes", "--tpmstate", "d", "--vmid", vmid, NULL);
-	refused("--vmid: must be 1 to 64 bytes", "--tpmstate", "d", "--vmid", "", NULL);
+	refused("--vmid: must be 1 to 2048 bytes", "--tpmstate", "d", "--vmid", vmid, NULL);
+	refused("--vmid: must be 1 to 2048 bytes", "--tpmstate", "d", "--vmid", "", NULL);
+	/* libvirt's NAME:UUID, longer than X.520's 64 characters, and the
+	 * longest that could fit an NV index */
+	vmid[SETUP_VMID_MAX] = '\0';
+	assert_int_equal(parse("--tpmstate", "d", "--vmid", vmid, NULL), 0);
+	assert_int_equal(parse("--tpmstate", "d", "--vmid",
+			       "instance-0000002a:6a1f4d3e-1c2b-4e5f-8a9b-0c1d2e3f4a5b", NULL), 0);
 	refused("--vmid: control characters", "--tpmstate", "d", "--vmid", "a\nb", NULL);
 	memset(platform, 'p', sizeof(platform) - 1);
 	platform[sizeof(platform) - 1] = '\0';
