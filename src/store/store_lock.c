@@ -2,7 +2,9 @@
 /*
  * store_lock.c - the storage lock: a write lock on the whole of
  * <statedir>/.lock, the range swtpm locks, so swtpm and vtpmd exclude each
- * other on one state directory.
+ * other on one state directory. On a linear file it is a write lock on the
+ * whole file itself, which is what swtpm locks there (0.10 and later, with
+ * --tpmstate ...,lock; earlier versions lock nothing on a linear file).
  *
  * It is an open file description lock (F_OFD_SETLK), which conflicts with
  * swtpm's POSIX lock like another POSIX lock would, but belongs to the
@@ -30,8 +32,13 @@ int store_lock_file_open(struct store *s)
 {
 	int fd;
 
-	fd = openat(s->dirfd, LOCK_FILE,
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
+	/* A second descriptor of the same open file: the lock belongs to
+	 * the open file, which lives as long as either descriptor. */
+	if (s->linear)
+		fd = fcntl(s->lin.fd, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = openat(s->dirfd, LOCK_FILE,
+			    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
 	if (fd < 0)
 		return -errno;
 	s->lock.fd = fd;
@@ -86,7 +93,8 @@ int store_lock(struct store *s, unsigned retries)
 		if (errno != EAGAIN && errno != EACCES) {
 			int err = errno;
 
-			log_error("store: locking %s: %s", LOCK_FILE, strerror(err));
+			log_error("store: locking %s: %s", s->linear ? s->path : LOCK_FILE,
+				  strerror(err));
 			return -err;
 		}
 		if (attempt >= retries)
@@ -125,7 +133,7 @@ int store_ensure_locked(struct store *s)
 		return 0;
 	ret = store_lock(s, s->lock.lazy_retries);
 	if (ret == -EAGAIN)
-		log_error("store: the state directory is locked by another process");
+		log_error("store: %s is locked by another process", s->path);
 	return ret;
 }
 
