@@ -31,6 +31,8 @@ static const char *const allowed[] = {
 	/* the state directory (relative to its fd), the lock, the pid file */
 	"openat", "close", "fstat", "newfstatat", "lseek", "fsync", "fchmod",
 	"renameat", "renameat2", "unlinkat", "unlink", "fcntl",
+	/* a linear state file: blobs and header in place, its end cut off */
+	"pread64", "pwrite64", "fdatasync", "ftruncate",
 	/* releasing the parent (stdio onto /dev/null); READY=1 to systemd */
 	"dup2", "dup3", "sendto",
 	/* libtpms' clock, OpenSSL's randomness, the lock's retry sleep */
