@@ -7,7 +7,10 @@
  * Order: parse; look at DIR (an existing state is refused, kept or
  * replaced); load the CA and reserve serial numbers; make the new state in
  * a directory beside DIR through the project's TPM and store; stage
- * --ek-pub; move the new state into place; then --ek-pub into place.
+ * --ek-pub; move the new state into place; then --ek-pub into place. A
+ * linear state file (file://PATH) takes the same path through
+ * setup_linear.c: the state is made in a temporary directory and put into
+ * PATH with one crash-safe update.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
 #include "vtpm-setup/setup_info.h"
+#include "vtpm-setup/setup_linear.h"
 #include "vtpm-setup/setup_log.h"
 #include "vtpm-setup/setup_manufacture.h"
 #include "vtpm-setup/setup_opts.h"
@@ -87,7 +91,8 @@ static int check_rsa_size(unsigned bits, char *err, size_t errlen)
 
 struct run {
 	const struct setup_options *o;
-	struct placement place;
+	struct placement place;         /* a state directory, or */
+	struct linear_placement lplace; /* a linear file (o->state_linear) */
 	struct setup_ca ca;
 	bool ca_open;
 	struct cert_tpm_info tpm_info;
@@ -95,6 +100,55 @@ struct run {
 	struct staged_file ek_pub;
 	char err[ERR_MAX];
 };
+
+/* Where the state goes: a directory (setup_place.h) or a linear file
+ * (setup_linear.h), through the same four steps. */
+static int target_inspect(struct run *r)
+{
+	return r->o->state_linear ?
+		linear_place_inspect(&r->lplace, r->o->state_dir, r->err, sizeof(r->err)) :
+		place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
+}
+
+static bool target_has(const struct run *r, bool volatile_state)
+{
+	if (r->o->state_linear)
+		return volatile_state ? r->lplace.has_volatile : r->lplace.has_state;
+	return volatile_state ? r->place.has_volatile : r->place.has_state;
+}
+
+static const char *target_tmp(const struct run *r)
+{
+	return r->o->state_linear ? r->lplace.tmp : r->place.tmp;
+}
+
+static int target_begin(struct run *r, bool copy)
+{
+	return r->o->state_linear ?
+		linear_place_begin(&r->lplace, copy, r->err, sizeof(r->err)) :
+		place_begin(&r->place, copy, r->err, sizeof(r->err));
+}
+
+static int target_fill_check(struct run *r)
+{
+	return r->o->state_linear ? linear_place_fill_check(&r->lplace) :
+		place_fill_check(&r->place);
+}
+
+static int target_commit(struct run *r)
+{
+	return r->o->state_linear ?
+		linear_place_commit(&r->lplace, r->err, sizeof(r->err)) :
+		place_commit(&r->place, r->err, sizeof(r->err));
+}
+
+static void target_end(struct run *r)
+{
+	if (r->o->state_linear)
+		linear_place_end(&r->lplace);
+	else
+		place_end(&r->place);
+}
 
 /* The TPM work in the temporary directory. */
 static int fill(struct run *r, bool manufacture)
@@ -104,7 +158,7 @@ static int fill(struct run *r, bool manufacture)
 		.tpm_info = &r->tpm_info,
 		.now = time(NULL),
 	};
-	int ret = setup_tpm_open(r->place.tmp, &r->o->key, r->err, sizeof(r->err));
+	int ret = setup_tpm_open(target_tmp(r), &r->o->key, r->err, sizeof(r->err));
 
 	if (ret == 0)
 		ret = manufacture ? setup_manufacture(r->o, &env, &r->eks, r->err,
@@ -112,7 +166,7 @@ static int fill(struct run *r, bool manufacture)
 			setup_amend(r->o, &r->eks, r->err, sizeof(r->err));
 	setup_tpm_close();
 	if (ret == 0) {
-		ret = place_fill_check(&r->place);
+		ret = target_fill_check(r);
 		if (ret < 0)
 			snprintf(r->err, sizeof(r->err), "making the state failed: %s",
 				 strerror(-ret));
@@ -166,12 +220,12 @@ static int decide(struct run *r, enum mode *mode)
 
 	if (!setup_opts_manufactures(o)) {
 		*mode = MODE_AMEND;
-		if (!r->place.has_state) {
+		if (!target_has(r, false)) {
 			snprintf(r->err, sizeof(r->err), "%s holds no TPM state to add "
 				 "a certificate to", o->state_dir);
 			return -ENOENT;
 		}
-		if (r->place.has_volatile) {
+		if (target_has(r, true)) {
 			snprintf(r->err, sizeof(r->err), "%s holds a saved volatile "
 				 "state (a suspended TPM); start and stop it first",
 				 o->state_dir);
@@ -180,7 +234,7 @@ static int decide(struct run *r, enum mode *mode)
 		return 0;
 	}
 	*mode = MODE_MANUFACTURE;
-	if (!r->place.has_state || o->existing == EXISTING_OVERWRITE)
+	if (!target_has(r, false) || o->existing == EXISTING_OVERWRITE)
 		return 0;
 	if (o->existing == EXISTING_KEEP) {
 		slog("Not overwriting the existing state in %s.", o->state_dir);
@@ -197,11 +251,11 @@ static int run_setup(struct run *r)
 	enum mode mode = MODE_NOTHING;
 	int ret;
 
-	ret = place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
+	ret = target_inspect(r);
 	if (ret == 0)
 		ret = decide(r, &mode);
 	if (ret < 0 || mode == MODE_NOTHING) {
-		place_end(&r->place);
+		target_end(r);
 		return ret;
 	}
 	if (mode == MODE_MANUFACTURE) {
@@ -210,18 +264,17 @@ static int run_setup(struct run *r)
 			ret = prepare_certificates(r);
 	}
 	if (ret == 0)
-		ret = place_begin(&r->place, mode != MODE_MANUFACTURE, r->err,
-				  sizeof(r->err));
+		ret = target_begin(r, mode != MODE_MANUFACTURE);
 	if (ret == 0) {
 		slog("%s the TPM in %s.", mode == MODE_MANUFACTURE ? "Manufacturing" :
-		     mode == MODE_AMEND ? "Amending" : "Reading", r->place.tmp);
+		     mode == MODE_AMEND ? "Amending" : "Reading", target_tmp(r));
 		ret = fill(r, mode == MODE_MANUFACTURE);
 	}
 	if (ret == 0)
 		ret = stage_ek_pub(r);
 	if (ret == 0 && mode != MODE_EXPORT) {
 		r->err[0] = '\0';
-		ret = place_commit(&r->place, r->err, sizeof(r->err));
+		ret = target_commit(r);
 		if (ret == 0 && r->err[0]) {
 			/* placed; only the old state could not be removed */
 			log_make_printable(r->err, strlen(r->err));
@@ -236,7 +289,7 @@ static int run_setup(struct run *r)
 				 "written: %s", r->o->ek_pub, strerror(-ret));
 	}
 	files_stage_abort(&r->ek_pub);
-	place_end(&r->place);
+	target_end(r);
 	return ret;
 }
 
