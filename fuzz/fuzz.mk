@@ -5,7 +5,8 @@
 #
 # Targets (fuzz/fuzz_NAME.c): device (the device model's ioctls, writes,
 # reads, polls), blob (state-file and migration-blob parsing and
-# decryption), config (the option parser), cuse (the CUSE layer through
+# decryption), linear (the linear state file's header and update planner),
+# config (the option parser), cuse (the CUSE layer through
 # libfuse, the kernel played over a socketpair), setup_opts (vtpm-setup's
 # option parser). The library is rebuilt with
 # clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
@@ -13,7 +14,7 @@
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz
-FUZZ_TARGETS       := device blob config cuse setup_opts
+FUZZ_TARGETS       := device blob linear config cuse setup_opts
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_CC            ?= clang

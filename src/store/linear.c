@@ -87,10 +87,10 @@ int linear_check(const struct linear_header *h, uint64_t size, char *why,
 				 s->data_len, s->section_len);
 			return -EINVAL;
 		}
-		if (section_end(s) > size) {
+		if (section_end(s) > size || section_end(s) > LINEAR_LIMIT) {
 			snprintf(why, whylen, "%s ends at %llu, past the end (%llu bytes)",
 				 name, (unsigned long long)section_end(s),
-				 (unsigned long long)size);
+				 (unsigned long long)(size < LINEAR_LIMIT ? size : LINEAR_LIMIT));
 			return -EINVAL;
 		}
 	}
@@ -100,7 +100,11 @@ int linear_check(const struct linear_header *h, uint64_t size, char *why,
 
 			if (!a->offset || !b->offset)
 				continue;
-			if (a->offset < section_end(b) && b->offset < section_end(a)) {
+			/* an empty section still has its place: two slots at
+			 * one offset, or one inside another's section, would
+			 * make swtpm's section moves overwrite one of them */
+			if (a->offset < section_end(b) + !b->section_len &&
+			    b->offset < section_end(a) + !a->section_len) {
 				snprintf(why, whylen, "%s and %s overlap",
 					 linear_slot_name(i, n1, sizeof(n1)),
 					 linear_slot_name(j, n2, sizeof(n2)));

@@ -169,6 +169,36 @@ static void test_damage_refused(void **state)
 		/* and a slot beyond swtpm's three, as it would have them */
 		refused(f, len, 12 + 9 * 12, slot, 12, "permall and slot 9 overlap");
 	}
+	/* empty sections still have a place: at another slot's offset, or
+	 * inside its section */
+	{
+		uint8_t slot[12] = { 0 };
+
+		put32(slot, 0xc0);
+		refused(f, len, 12 + 2 * 12, slot, 12, "permall and savestate overlap");
+		put32(slot, 0x100);
+		refused(f, len, 12 + 2 * 12, slot, 12, "permall and savestate overlap");
+	}
+	/* nothing may end past 4 GiB (swtpm adds offsets and lengths in 32 bits) */
+	{
+		uint8_t slot[12];
+		struct linear_header big;
+
+		put32(slot, 0xfffff000);
+		put32(slot + 4, 0x2000);
+		put32(slot + 8, 0x2000);
+		{
+			uint8_t *copy = malloc(len);
+
+			memcpy(copy, f, len);
+			memcpy(copy + 12 + 2 * 12, slot, 12);
+			assert_int_equal(linear_parse(copy, len, UINT64_C(1) << 33, &big, why,
+						      sizeof(why)), -EINVAL);
+			if (!strstr(why, "savestate ends at 4294971392, past the end"))
+				fail_msg("got %s", why);
+			free(copy);
+		}
+	}
 	/* an unused slot's lengths do not matter (swtpm ignores them) */
 	{
 		uint8_t slot[12] = { 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
