@@ -65,6 +65,8 @@ listed() { # FEATURE
 		cmdarg-chroot|--chroot /
 		cmdarg-migration|--migration incoming
 		tpmstate-dir-backend-opt-backup|--tpmstate dir=$BATS_TEST_TMPDIR/state,backup
+		nvram-backend-dir|--tpmstate backend-uri=dir://$BATS_TEST_TMPDIR/state
+		nvram-backend-file|--tpmstate backend-uri=file://$BATS_TEST_TMPDIR/state.img
 		cmdarg-pcap|--pcap file=$BATS_TEST_TMPDIR/x.pcapng
 	EOF
 	vtpmd_run --print-states --tpmstate "dir=$BATS_TEST_TMPDIR/state"
