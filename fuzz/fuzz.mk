@@ -31,7 +31,7 @@ fuzz-lib:
 		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a $(FUZZ_SETUP_OBJ)
 
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h fuzz/fuzz_argv.h tests/unit/cuse_peer.h \
-		tests/unit/vtpm_options.h fuzz-lib
+		tests/unit/vtpm_options.h tests/unit/linear_rules.h fuzz-lib
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -Ifuzz -Itests/unit $(STD) $(WARNINGS) $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer -o $@ $< $(if $(filter %setup_opts,$@),$(FUZZ_SETUP_OBJ)) \

@@ -278,7 +278,8 @@ static int slot_of(const struct store *s, const char *name)
 	return slot;
 }
 
-int store_linear_has(struct store *s, const char *name)
+/* NAME's slot as the current header has it: 0, or -errno logged. */
+static int slot_now(struct store *s, const char *name, struct linear_slot *sl)
 {
 	struct linear_header h;
 	uint64_t size;
@@ -289,27 +290,32 @@ int store_linear_has(struct store *s, const char *name)
 	ret = current_header(s, &h, &size);
 	if (ret < 0)
 		return ret;
-	return h.slot[slot].offset != 0;
+	*sl = h.slot[slot];
+	return 0;
+}
+
+int store_linear_has(struct store *s, const char *name)
+{
+	struct linear_slot sl;
+	int ret = slot_now(s, name, &sl);
+
+	return ret < 0 ? ret : sl.offset != 0;
 }
 
 int store_linear_read(struct store *s, const char *name, uint8_t **buf,
 		      size_t *len)
 {
-	struct linear_header h;
-	const struct linear_slot *sl;
+	struct linear_slot slot;
+	const struct linear_slot *sl = &slot;
 	uint8_t *p;
-	uint64_t size;
 	ssize_t got;
-	int slot = slot_of(s, name), ret;
+	int ret;
 
 	*buf = NULL;
 	*len = 0;
-	if (slot < 0)
-		return slot;
-	ret = current_header(s, &h, &size);
+	ret = slot_now(s, name, &slot);
 	if (ret < 0)
 		return ret;
-	sl = &h.slot[slot];
 	if (!sl->offset)
 		return -ENOENT;
 	if (sl->data_len > LINEAR_MAX_BLOB) {

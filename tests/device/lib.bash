@@ -325,6 +325,20 @@ define_nv_and_key() {
 	assert_match "$KEY_NAME" '^000b[0-9a-f]{64}$' "name of the persistent key"
 }
 
+# nv_write VALUE: the 8 bytes VALUE into NV_IDX (set by the caller), and
+# nv_expect VALUE WHAT: NV_IDX holds them, through tpm2.
+nv_write() {
+	printf '%s' "$1" >"$BATS_TEST_TMPDIR/nvdata"
+	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
+	assert_status 0
+}
+
+nv_expect() {
+	run tpm2 nvread "$NV_IDX" -C o -s 8
+	assert_status 0
+	assert_eq "$output" "$1" "$2"
+}
+
 # ls -A of a directory as one line.
 dir_list() {
 	(cd "$1" && ls -A | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')

@@ -31,18 +31,6 @@ magic_of() { # FILE -> its first 8 bytes as text
 	head -c 8 "$1"
 }
 
-nv_write() { # VALUE (8 bytes)
-	printf '%s' "$1" >"$BATS_TEST_TMPDIR/nvdata"
-	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
-	assert_status 0
-}
-
-nv_expect() { # VALUE WHAT
-	run tpm2 nvread "$NV_IDX" -C o -s 8
-	assert_status 0
-	assert_eq "$output" "$1" "$2"
-}
-
 check_objects() { # VALUE
 	nv_expect "$1" "NV index content"
 	assert_eq "$(tpm2 readpublic -c "$PERSISTENT" | sed -n 's/^name: //p')" "$KEY_NAME" \

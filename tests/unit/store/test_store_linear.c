@@ -32,6 +32,7 @@
 #include "store/blob.h"
 #include "store/store.h"
 #include "test_files.h"
+#include "lock_holder.h"
 #include "state_dir.h"
 #include "store_fixture.h"
 
@@ -395,10 +396,7 @@ static int swtpm_lock_child(void)
 
 static void test_lock(void **state)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fds[2], fd;
 	pid_t pid;
-	char c;
 
 	(void)state;
 	assert_int_equal(open_linear(), 0);
@@ -412,25 +410,9 @@ static void test_lock(void **state)
 	store_close(&S);
 
 	/* swtpm holds it: the store cannot open, and writes nothing */
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fd = open(lpath, O_RDWR);
-		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-			_exit(1);
-		close(fds[0]);
-		(void)!write(fds[1], "L", 1);
-		alarm(30);
-		pause();
-		_exit(0);
-	}
-	close(fds[1]);
-	assert_int_equal(read(fds[0], &c, 1), 1);
+	pid = lock_holder_start(lpath);
 	assert_int_equal(open_linear(), -EAGAIN);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	close(fds[0]);
+	lock_holder_end(pid);
 	assert_int_equal(open_linear(), 0);
 	assert_loads_str(TPM_PERMANENT_ALL_NAME, "held");
 }

@@ -30,6 +30,7 @@
 #include "store/linear.h"
 #include "vtpm-setup/setup_linear.h"
 #include "test_files.h"
+#include "lock_holder.h"
 #include "state_dir.h"
 
 static char lpath[400], tmpdir[400];
@@ -310,34 +311,17 @@ static void test_replaces_all_slots_at_once(void **state)
 
 static void test_locked_file_refused(void **state)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct linear_placement p = { .inject = NULL };
-	int fds[2], fd;
-	char err[512], c;
+	char err[512];
 	pid_t pid;
 
 	(void)state;
 	make_old_state();
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* a running TPM on the file: its lock */
-		fd = open(lpath, O_RDWR);
-		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-			_exit(1);
-		(void)!write(fds[1], "L", 1);
-		alarm(30);
-		pause();
-		_exit(0);
-	}
-	close(fds[1]);
-	assert_int_equal(read(fds[0], &c, 1), 1);
+	/* a running TPM on the file: its lock */
+	pid = lock_holder_start(lpath);
 	assert_int_equal(linear_place_inspect(&p, lpath, err, sizeof(err)), -EAGAIN);
 	assert_non_null(strstr(err, "is in use by another process"));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	close(fds[0]);
+	lock_holder_end(pid);
 	assert_int_equal(linear_place_inspect(&p, lpath, err, sizeof(err)), 0);
 	linear_place_end(&p);
 }
