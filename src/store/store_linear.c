@@ -144,7 +144,7 @@ static int open_checked(const struct store_options *opt, const char *path,
 	if (fstat(fd, &fst) < 0 || fst.st_dev != lst.st_dev || fst.st_ino != lst.st_ino ||
 	    (fst.st_mode & S_IFMT) != (lst.st_mode & S_IFMT)) {
 		close(fd);
-		return open_fail(opt, -EAGAIN, "%s changed while being opened", path);
+		return open_fail(opt, -ESTALE, "%s changed while being opened", path);
 	}
 	*st = fst;
 	return fd;
