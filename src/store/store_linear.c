@@ -7,8 +7,8 @@
  * An update never writes where the header on disk points: the new blobs go
  * into free space and are made durable, then one write of the header (it
  * lies in the first 512 bytes, one sector of any device) switches every
- * changed slot, and is made durable. A crash before that write leaves the
- * old header and old blobs; after it, the new ones. This rests on a sector
+ * changed slot, and is made durable. A crash before that write reaches the
+ * disk leaves the old header and old blobs; after, the new ones. This rests on a sector
  * being written whole or not at all, which disks promise for one logical
  * block; swtpm, which follows the header's offsets only, can read the file
  * after every step.
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
+#include <sys/mount.h>      /* BLKGETSIZE64 */
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,7 +73,7 @@ static const char *kind_of(mode_t m)
 		return "a character device";
 	if (S_ISSOCK(m))
 		return "a socket";
-	return "not a regular file";
+	return "something else";
 }
 
 /* fsync PATH's directory, so that a file just created there stays. */
@@ -109,7 +109,11 @@ static int create_file(struct store *s, const char *path)
 		return err;
 	}
 	close(fd);
-	return sync_parent(path) < 0 ? -EIO : 1;
+	/* best effort, as for a new state directory: without it a crash may
+	 * lose the new file, and with it a state that was new anyway */
+	if (sync_parent(path) < 0)
+		log_debug("store: fsync of the directory of %s failed", path);
+	return 1;
 }
 
 /*
@@ -224,7 +228,7 @@ int store_linear_open(struct store *s, const struct store_options *opt)
 	ret = read_header(fd, size, &h, why, sizeof(why));
 	if (ret < 0) {
 		close(fd);
-		return open_fail(opt, ret == -EINVAL ? -EINVAL : ret, "%s: %s", path, why);
+		return open_fail(opt, ret, "%s: %s", path, why);
 	}
 	/* As swtpm does with mode=, bring the file to the configured mode. */
 	if (S_ISREG(st.st_mode) && s->mode_exact && (st.st_mode & 07777) != s->mode &&
