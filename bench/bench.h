@@ -37,6 +37,7 @@ struct cfg {
 	const char *vtpmd, *floor, *work;
 	const char *swtpm_cuse;  /* --swtpm-cuse: upstream swtpm with CUSE, or NULL */
 	bool quick;
+	bool versus_only;         /* --versus: only the side by side with swtpm */
 	unsigned density;
 	char *extra[16];        /* --vtpmd-arg: appended to every vtpmd */
 	int nextra;
