@@ -1,6 +1,7 @@
 # vtpmd - a virtual TPM behind /dev/vtpmN through CUSE.
 #
-#   make            build vtpmd and vtpmctl into build/ (what make install installs)
+#   make            build vtpmd, vtpmctl, vtpm-setup and vtpm-cdi into BUILD
+#                   (default build/; what make install installs)
 #   make check      unit tests (plain and ASan/UBSan), fuzz smoke, lint, install
 #                   and layering checks, then the device suite (directly where
 #                   /dev/cuse exists, else inside the test VM), plain and ASan/UBSan
@@ -10,6 +11,7 @@
 #   make bench      measure vtpmd against the CUSE floor and libtpms
 #                   (in the test VM where /dev/cuse is missing)
 #   make install    PREFIX=/usr/local DESTDIR=   (make uninstall undoes it)
+#   make clean      remove BUILD, build-san/ and build-fuzz/
 #
 # For packagers: CC, CFLAGS, CPPFLAGS, LDFLAGS and PKG_CONFIG come from the
 # environment or the command line and are used as given; the project's own
@@ -37,9 +39,21 @@ UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 endif
 
-PKGS           := libtpms fuse3 libcrypto libseccomp
-PKG_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# cuse_dev.c needs libfuse 3.13 or newer; anything but cleaning up stops
+# at once, with one line, without it.
+FUSE_MIN       := 3.13
+ifneq ($(filter-out clean uninstall lint-man,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --atleast-version=$(FUSE_MIN) fuse3 2>/dev/null && echo yes),yes)
+$(error libfuse3 $(FUSE_MIN) or newer is needed, $(PKG_CONFIG) finds $(or $(addprefix version ,$(shell $(PKG_CONFIG) --modversion fuse3 2>/dev/null)),no fuse3.pc (Debian: apt-get install libfuse3-dev)))
+endif
+endif
+
+# Each program links the libraries its own objects use, and no others.
+VTPMD_PKGS     := libtpms fuse3 libcrypto libseccomp
+SETUP_PKGS     := libtpms libcrypto
+PKG_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(VTPMD_PKGS))
+VTPMD_LIBS     := $(shell $(PKG_CONFIG) --libs $(VTPMD_PKGS)) -lpthread
+SETUP_LIBS     := $(shell $(PKG_CONFIG) --libs $(SETUP_PKGS)) -lpthread
 # libcap-ng: only what links os/privs.o (vtpmd, vtpm-cdi, their tests).
 CAPNG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcap-ng)
 CAPNG_LIBS     := $(shell $(PKG_CONFIG) --libs libcap-ng)
@@ -66,22 +80,24 @@ ALL_CPPFLAGS    = -D_GNU_SOURCE -DFUSE_USE_VERSION=31 -DVTPMD_VERSION='"$(VERSIO
                   -Iinclude -Isrc $(PKG_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS      = $(STD) $(WARNINGS) $(HARDEN_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS     = $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
-LDLIBS         := $(PKG_LIBS) -lpthread
+# The tests, fuzz targets and bench link the whole library: all of them.
+LDLIBS         := $(VTPMD_LIBS)
 
 # The daemon's layers, and cdispec/ (which vtpmd --cdi and vtpm-cdi share), go
 # into one static library; each program is its main plus what it uses of it.
-LIB_SRC        := $(sort $(wildcard src/mem/*.c src/os/*.c src/store/*.c src/tpm/*.c \
-                                    src/device/*.c src/cuse/*.c src/cdispec/*.c src/vtpmd/*.c))
+LIB_SRC        := $(sort $(wildcard src/mem/*.c src/text/*.c src/os/*.c src/store/*.c \
+                                    src/tpm/*.c src/device/*.c src/cuse/*.c src/cdispec/*.c \
+                                    src/vtpmd/*.c))
 LIB_SRC        := $(filter-out src/vtpmd/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
-# json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
+# json-c: vtpm-cdi reads the runtime's state (libtpms' info is tpm/'s to read).
 JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
 # vtpmctl is a small client: its own modules, the I/O helpers and the TPM 2
 # marshalling only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
 CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o \
-                  $(BUILD)/src/tpm/tpm2_marshal.o
+                  $(BUILD)/src/text/number.o $(BUILD)/src/tpm/tpm2_marshal.o
 CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 # vtpm-setup manufactures a TPM in-process through tpm/ and store/.
 SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
@@ -109,18 +125,18 @@ $(BUILD)/libvtpmd.a: $(LIB_OBJ)
 $(BUILD)/src/os/privs.o: ALL_CPPFLAGS += $(CAPNG_CFLAGS)
 
 $(BUILD)/vtpmd: $(BUILD)/src/vtpmd/main.o $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CAPNG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VTPMD_LIBS) $(CAPNG_LIBS)
 
 $(BUILD)/vtpmctl: $(CTL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(SETUP_OBJ) $(CDI_TOOL_OBJ): ALL_CPPFLAGS += $(JSONC_CFLAGS)
+$(CDI_TOOL_OBJ): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 
 $(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SETUP_LIBS)
 
 $(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS) $(CAPNG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(CAPNG_LIBS)
 
 # Tests: the unit tests are laid out by layer (tests/unit/LAYER/test_*.c)
 # and may use the shared fixtures and headers in tests/unit/.
@@ -133,7 +149,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvtpmd.a
 $(filter $(BUILD)/tests/unit/vtpmctl/%,$(UNIT_BIN)): $(CTL_MODS)
 UNIT_SETUP     := $(filter $(BUILD)/tests/unit/vtpm-setup/%,$(UNIT_BIN))
 UNIT_CDI_TOOL  := $(filter $(BUILD)/tests/unit/vtpm-cdi/%,$(UNIT_BIN))
-UNIT_JSONC     := $(UNIT_SETUP) $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
+UNIT_JSONC     := $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
 $(UNIT_JSONC:%=%.o): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 $(UNIT_JSONC): LDLIBS += $(JSONC_LIBS)
 # the tests whose code drops privileges (os/privs.o): libcap-ng
@@ -209,8 +225,10 @@ check-san:
 	$(MAKE) BUILD=build-san SAN=1 tests
 	scripts/check-san
 
+# $(BUILD) (build/ unless given), and the sanitizer and fuzz trees.
 clean:
-	rm -rf build build-san build-fuzz
+	$(if $(filter-out . .. / ./,$(strip $(BUILD))),,$(error make clean: BUILD='$(BUILD)' is not a build directory))
+	rm -rf $(BUILD) build-san $(FUZZ_BUILD)
 
 .PHONY: all tests unit check check-layers check-san demo install uninstall \
 	lint-man check-install clean

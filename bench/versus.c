@@ -27,7 +27,7 @@
 #define MIX_BATCH 1000
 #define MIX_TOTAL 10000
 
-/* The targets of issue 11, as ratios vtpmd / swtpm. */
+/* The targets vtpmd is held to (bench/RESULTS.md), as ratios vtpmd / swtpm. */
 #define TARGET_VS_RSS 1.0
 #define TARGET_VS_START 0.8
 #define TARGET_VS_LATENCY 1.0

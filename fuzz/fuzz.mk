@@ -10,7 +10,8 @@
 # libfuse, the kernel played over a socketpair), setup_opts (vtpm-setup's
 # option parser). The library is rebuilt with
 # clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
-# fuzz/corpus/NAME; what a run finds goes to build-fuzz/corpus/NAME, and a
+# fuzz/corpus/NAME, a few per target, all written by fuzz/make-seeds.py;
+# what a run finds goes to build-fuzz/corpus/NAME (not committed), and a
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-# make-seeds.py - writes the committed seed corpora fuzz/corpus/NAME/ (run
-# from the repository root; the output is committed, this documents it).
+# make-seeds.py - writes the committed seed corpora fuzz/corpus/NAME/ for
+# every target (run from anywhere; the output is committed, and a run on a
+# clean tree must change nothing). What a fuzzer run finds goes to
+# build-fuzz/corpus/NAME, never here.
 # Each seed is a small, valid starting point in the target's input language
 # (see the comment at the top of fuzz/fuzz_NAME.c).
 import os
@@ -103,6 +105,28 @@ config = {
 }
 
 
+# vtpm-setup's command line, as fuzz_setup_opts.c takes it (after the
+# program's name); the same NUL-separated form as config.
+setup_opts = {
+    "manufacture": config_args("--tpm2", "--tpmstate", "/var/lib/vtpm0", "--createek",
+                               "--create-ek-cert", "--create-platform-cert", "--lock-nvram",
+                               "--vmid", "vm0", "--overwrite", "--logfile", "/tmp/setup.log"),
+    "spk-banks": config_args("--tpm-state", "dir:///s", "--create-spk", "--ecc",
+                             "--rsa-keysize", "3072", "--pcr-banks", "sha1, sha256,sha384",
+                             "--not-overwrite"),
+    "state-key": config_args("--tpmstate", "/s", "--pwdfile-fd", "3", "--cipher", "aes-256-cbc",
+                             "--createek"),
+    "own-ca": config_args("--tpmstate", "/s", "--create-ek-cert", "--ca-key", "/ca.key",
+                          "--ca-cert", "/ca.pem", "--ca-pwdfile", "/ca.pass", "--days", "-1",
+                          "--platform-manufacturer", "ACME", "--platform-model", "m1",
+                          "--platform-version", "1.0"),
+    "amend": config_args("--tpmstate", "/s", "--ek-cert", "/ek-rsa.der", "--ek-cert",
+                         "/ek-ecc.der", "--ek-pub", "/ek.pem", "--ca-dir", "/var/lib/ca"),
+    "unsupported": config_args("--tpm12", "--take-ownership", "--config", "/etc/swtpm_setup.conf"),
+    "print": config_args("--print-capabilities", "--version", "-h"),
+}
+
+
 def readf(name):
     with open(os.path.join(DATA, name), "rb") as f:
         return f.read()
@@ -166,3 +190,4 @@ write("cuse", cuse)
 write("config", config)
 write("blob", blob)
 write("linear", linear)
+write("setup_opts", setup_opts)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cdi_file.c - temp file, fsync, rename, fsync of the directory. */
+/* cdi_file.c - spec files: their names, their directory, atomic writes (cdi_file.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "cdispec/cdi_file.h"
-#include "os/io.h"
+#include "os/file_atomic.h"
+#include "os/log.h"
 
 #define TMP_NAME_MAX 300
 
@@ -44,47 +45,18 @@ int cdi_dir_open(const char *dir, int *fd)
 	return 0;
 }
 
-/* A fresh temporary file; one left by a writer that died is replaced. */
-static int open_tmp(int dirfd, const char *tmp)
-{
-	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(dirfd, tmp, flags, 0644);
-
-	if (fd < 0 && errno == EEXIST) {
-		if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
-			return -errno;
-		fd = openat(dirfd, tmp, flags, 0644);
-	}
-	return fd < 0 ? -errno : fd;
-}
-
-int cdi_file_write(int dirfd, const char *name, const char *data, size_t len)
+int cdi_file_write(int dirfd, const char *name, const char *data, size_t len,
+		   char *err, size_t errlen)
 {
 	char tmp[TMP_NAME_MAX];
-	int fd, ret;
-
-	if (strchr(name, '/'))
-		return -EINVAL;
-	if (name_into(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
-		return -ENAMETOOLONG;
-	fd = open_tmp(dirfd, tmp);
-	if (fd < 0)
-		return fd;
-	ret = io_write_full(fd, data, len);
 	/* Readable by the runtimes whatever our umask. */
-	if (ret == 0 && fchmod(fd, 0644) < 0)
-		ret = -errno;
-	if (ret == 0 && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	if (ret == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-		ret = -errno;
-	if (ret < 0) {
-		unlinkat(dirfd, tmp, 0);
-		return ret;
-	}
-	return fsync(dirfd) < 0 ? -errno : 0;
+	const struct file_atomic f = {
+		.dirfd = dirfd, .tmp = tmp, .mode = 0644, .exact_mode = true,
+	};
+
+	if (name_into(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
+		return log_errline(err, errlen, -ENAMETOOLONG, "the name is too long");
+	return file_atomic_write(&f, name, data, len, err, errlen);
 }
 
 int cdi_file_remove(int dirfd, const char *name)

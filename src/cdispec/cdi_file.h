@@ -5,8 +5,9 @@
  * Runtimes read every *.json and *.yaml of the directory, at any moment:
  * a spec is written to a temporary ".NAME.tmp" (an extension they skip),
  * synced, and renamed over NAME, so a reader sees the old file or the new
- * one, never a part. All of it relative to a directory fd, so the file
- * lands where the directory was when it was opened (before a chroot).
+ * one, never a part (os/file_atomic.h). All of it relative to a directory
+ * fd, so the file lands where the directory was when it was opened (before
+ * a chroot).
  *
  * Functions return 0 or -errno.
  */
@@ -26,8 +27,10 @@ int cdi_file_name_pool(char *buf, size_t len, const char *prefix);
  */
 int cdi_dir_open(const char *dir, int *fd);
 
-/* Write DATA as NAME in DIRFD atomically and durably, mode 0644. */
-int cdi_file_write(int dirfd, const char *name, const char *data, size_t len);
+/* Write DATA as NAME in DIRFD atomically and durably (os/file_atomic.h),
+ * mode 0644; on failure one line in ERR naming the step. */
+int cdi_file_write(int dirfd, const char *name, const char *data, size_t len,
+		   char *err, size_t errlen);
 
 /* Remove NAME from DIRFD; a missing file is not an error. */
 int cdi_file_remove(int dirfd, const char *name);

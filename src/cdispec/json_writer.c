@@ -227,7 +227,8 @@ void json_member_int(struct json_writer *w, const char *key, int64_t v)
 	json_int(w, v);
 }
 
-void json_discard(struct json_writer *w)
+/* Drop everything written so far. */
+static void json_discard(struct json_writer *w)
 {
 	free(w->buf);
 	json_init(w, w->indent);

@@ -50,8 +50,6 @@ void json_member_int(struct json_writer *w, const char *key, int64_t v);
  * returned and the buffer is freed.
  */
 int json_finish(struct json_writer *w, char **out, size_t *len);
-/* Drop everything (after an error elsewhere). */
-void json_discard(struct json_writer *w);
 
 /* True if S[0..LEN) is well-formed UTF-8 (no overlong forms, surrogates or
  * code points above U+10FFFF). */

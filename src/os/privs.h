@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * privs.h - who vtpmd is at each stage of its life.
+ * privs.h - who vtpmd is at each stage of its life (vtpmd/main.c).
  *
  *   start-up (root)      privs_lookup_user() in the host's user database,
- *                        privs_chroot() (-R), logging, daemonize.
+ *                        open /dev/cuse and the --cdi directory,
+ *                        privs_chroot() (-R), logging, keys, --pcap.
  *   state (the user)     privs_enter_user() ... privs_leave_user() around
  *                        opening the state directory and starting the TPM,
  *                        so every file is created by, and checked against,
  *                        the user the daemon will run as.
- *   device (root)        open /dev/cuse, the kernel creates /dev/NAME, the
- *                        pid file is written.
- *   serving (nobody)     privs_drop(): the --runas uid, gid and groups (or
+ *   device (root)        go to the background (privs_preload_libs() first),
+ *                        the kernel creates the nodes, the pid file and the
+ *                        CDI spec are written.
+ *   serving (the user)   privs_drop(): the --runas uid, gid and groups (or
  *                        uid 0), no capabilities in any set, no_new_privs.
  *                        Done once, while the process has a single thread.
  *

@@ -7,9 +7,8 @@
  * sealed with them.
  *
  * One struct store per open state. Threads: a store has no lock of
- * its own. Its one owner (struct tpm) calls it only while it runs libtpms or
- * a control operation, and the device lets one thread at a time do that, so
- * every call on a store is serialized by its caller.
+ * its own. Its one owner (struct tpm) calls it only under the TPM lock
+ * (tpm.h), so every call on a store is serialized by its caller.
  *
  * Conventions: functions returning int give 0 or a negative errno; functions
  * returning TPM_RESULT give a TPM result code that goes back to libtpms.
@@ -66,10 +65,9 @@ struct store_options {
 };
 
 /*
- * Fields are private to src/store. All zero is a closed store. Two stores
- * must not have one directory open in one process: POSIX record locks
- * belong to the process, and closing one store would drop the other's lock
- * (struct tpm allows one open TPM, and so one store, per process).
+ * Fields are private to src/store. All zero is a closed store. The lock
+ * belongs to the store's open .lock file (store_lock.c), so a second store
+ * on the same directory, in this process or another, finds it held.
  */
 struct store {
 	bool open;
@@ -109,10 +107,12 @@ struct store {
 /*
  * Open OPT->dir as the state directory: create it if missing, check that
  * this process can write it, open DIR/.lock and take the lock (no retries)
- * unless OPT->defer_lock. -EAGAIN: another process holds the lock. Files are
+ * unless OPT->defer_lock. -EAGAIN: another store holds the lock. Files are
  * written with exactly file_mode whatever the umask, or see
- * STORE_MODE_DEFAULT. The lock is an open file description lock (see
- * store_lock.c).
+ * STORE_MODE_DEFAULT. The lock is an open file description lock: a child
+ * forked after this shares it (vtpmd forks into the background with its
+ * TPM running), and it lasts until the last descriptor of .lock is closed
+ * or store_unlock().
  *
  * Or open OPT->file, a linear state file: a regular file (created empty if
  * missing; a symbolic link is refused) or a block device (of at least

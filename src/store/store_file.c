@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os/file_atomic.h"
 #include "os/io.h"
 #include "os/log.h"
 #include "mem/secret.h"
@@ -30,12 +31,9 @@ int store_file_exists(int dirfd, const char *name)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Some filesystems cannot fsync a directory (EINVAL); nothing to do then. */
 int store_sync_dir(const struct store *s)
 {
-	if (fsync(s->dirfd) < 0 && errno != EINVAL)
-		return -errno;
-	return 0;
+	return file_sync_dir(s->dirfd);
 }
 
 int store_read_file(const struct store *s, const char *name, uint8_t **buf,
@@ -137,72 +135,24 @@ static void keep_previous(const struct store *s, const char *final,
 			  s->path, final, keep_as);
 }
 
-/*
- * Write TMP, fsync it, rename it over FINAL, fsync the directory, so a crash
- * at any instant leaves the old or the new file. Until the rename, a failure
- * leaves FINAL untouched and removes TMP.
- */
+/* Atomically and durably (os/file_atomic.h), the old FINAL kept first
+ * between the two steps when asked. */
 int store_write_file(const struct store *s, const char *tmp, const char *final,
 		     const char *keep_as, const uint8_t *buf, size_t len)
 {
-	const char *step;
-	int fd = -1, err;
-	bool created = false;
+	const struct file_atomic f = {
+		.dirfd = s->dirfd, .tmp = tmp, .mode = s->mode, .exact_mode = s->mode_exact,
+	};
+	char why[256];
+	int err;
 
-	/* A TMP left by a crash may carry another owner or mode: start afresh. */
-	if (unlinkat(s->dirfd, tmp, 0) < 0 && errno != ENOENT) {
-		step = "removing a stale temp file";
-		goto fail;
+	err = file_atomic_stage(&f, buf, len, why, sizeof(why));
+	if (err == 0) {
+		if (keep_as)
+			keep_previous(s, final, keep_as);
+		err = file_atomic_commit(&f, final, why, sizeof(why));
 	}
-	fd = openat(s->dirfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
-	if (fd < 0) {
-		step = "creating the temp file";
-		goto fail;
-	}
-	created = true;
-	if (s->mode_exact && fchmod(fd, s->mode) < 0) {
-		step = "chmod";
-		goto fail;
-	}
-	err = io_write_full(fd, buf, len);
-	if (err) {
-		errno = -err;
-		step = "write";
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		step = "fsync";
-		goto fail;
-	}
-	err = close(fd);
-	fd = -1;
-	if (err < 0) {
-		step = "close";
-		goto fail;
-	}
-	if (keep_as)
-		keep_previous(s, final, keep_as);
-	if (renameat(s->dirfd, tmp, s->dirfd, final) < 0) {
-		step = "rename";
-		goto fail;
-	}
-	err = store_sync_dir(s);
-	if (err) {
-		/* FINAL is already the new file; only durability is unknown */
-		log_error("store: writing %s/%s: fsync of the directory: %s",
-			  s->path, final, strerror(-err));
-		return err;
-	}
-	return 0;
-
-fail:
-	err = -errno;
-	log_error("store: writing %s/%s: %s: %s", s->path, final, step,
-		  strerror(-err));
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlinkat(s->dirfd, tmp, 0);
+	if (err)
+		log_error("store: writing %s/%s: %s", s->path, final, why);
 	return err;
 }

@@ -193,8 +193,29 @@ uint32_t tpm_lib_version(void);
 bool tpm_lib_has(enum tpm_version v);
 /* libtpms' JSON info document for V and FLAGS (the bits of --print-info:
  * 1 spec, 2 attributes, 4 features); malloc'ed, NULL if none. */
-#define TPM_LIB_INFO_FEATURES 4
 char *tpm_lib_info(enum tpm_version v, uint64_t flags);
+
+/*
+ * The same documents read into values (tpm_info.c), so that no caller
+ * parses libtpms' JSON: what the TPM says it is (what an EK certificate
+ * names) and which RSA key sizes it has. Both return 0; -ENOTSUP if this
+ * libtpms has no TPM V; -EIO if it gave no document; -EBADMSG if the
+ * document lacks a value or is not well-formed JSON.
+ */
+struct tpm_lib_identity {
+	char family[16];        /* TPMSpecification: "2.0" */
+	unsigned level;
+	unsigned revision;      /* 164 for 1.64 */
+	char manufacturer[64];  /* TPMAttributes: "id:00001014" */
+	char version[64];
+	char model[64];
+};
+int tpm_lib_identity(enum tpm_version v, struct tpm_lib_identity *id);
+/* TPMFeatures' RSAKeySizes in libtpms' order, *N of them (none for a TPM
+ * 1.2, which lists no features); -ENOBUFS if there are more than CAP. */
+#define TPM_LIB_RSA_KEYSIZES_MAX 8
+int tpm_lib_rsa_keysizes(enum tpm_version v, unsigned *sizes, size_t cap,
+			 size_t *n);
 /* Send libtpms' own messages to FD, with its debug output at LEVEL (0:
  * none) and each line after PREFIX (NULL: none). */
 void tpm_lib_log_to(int fd, unsigned level, const char *prefix);

@@ -3,8 +3,10 @@
  * tpm_callbacks.c - the adapter between libtpms' callbacks and the one open
  * struct tpm: its state store behind the NVRAM callbacks, its locality.
  *
- * libtpms' callbacks carry no context, so this file holds the process' one
- * pointer to the open TPM; nothing else in vtpmd is a mutable global.
+ * libtpms' callbacks carry no context, so this file holds a global: the
+ * pointer to the one open TPM (libtpms keeps its TPM in globals of its
+ * own, so there is never more than one). It is set and cleared only while
+ * no command runs.
  */
 #include <errno.h>
 

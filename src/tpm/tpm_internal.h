@@ -22,7 +22,14 @@ void tpm_auto_shutdown(struct tpm *t);
 int tpm_entropy_from_kernel(void);
 bool tpm_entropy_is_kernel(void);
 
-/* libtpms' name for a version. */
+/* tpm_lib_identity() and tpm_lib_rsa_keysizes() on a document DOC (the
+ * unit tests feed these documents libtpms never writes). */
+int tpm_info_parse_identity(const char *doc, struct tpm_lib_identity *id);
+int tpm_info_parse_rsa_keysizes(const char *doc, unsigned *sizes, size_t cap,
+				size_t *n);
+
+/* Make V the TPM libtpms runs (TPMLIB_ChooseTPMVersion): 0, or -ENOTSUP
+ * if this libtpms has no such TPM. */
 int tpm_lib_choose(enum tpm_version v);
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* tpm_lib.c - what is asked of libtpms itself, with no TPM open: its
- * version, which TPMs it has, its info documents, where it logs. */
+ * version, which TPMs it has, its info documents (read by tpm_info.c),
+ * where it logs. */
+#include <errno.h>
+
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_library.h>
 
@@ -11,7 +14,7 @@ int tpm_lib_choose(enum tpm_version v)
 	TPMLIB_TPMVersion lv = v == TPM_VERSION_12 ? TPMLIB_TPM_VERSION_1_2 :
 						     TPMLIB_TPM_VERSION_2;
 
-	return TPMLIB_ChooseTPMVersion(lv) == TPM_SUCCESS ? 0 : -1;
+	return TPMLIB_ChooseTPMVersion(lv) == TPM_SUCCESS ? 0 : -ENOTSUP;
 }
 
 uint32_t tpm_lib_version(void)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tpm_shutdown.c - the shutdown-before-reset rule.
+ * tpm_shutdown.c - the shutdown-before-reset rule, and the way vtpmd runs
+ * the commands it composes itself (this Shutdown, --flags startup-*).
  *
  * A TPM 2 that is reset without TPM2_Shutdown counts the reset as an
  * "unorderly" one: its dictionary-attack logic may then raise the lockout

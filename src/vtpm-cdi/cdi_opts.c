@@ -9,6 +9,7 @@
 
 #include "cdispec/cdi_names.h"
 #include "os/log.h"
+#include "text/number.h"
 #include "vtpm-cdi/cdi_opts.h"
 
 enum {
@@ -40,20 +41,15 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Digits only, at most MAX. */
-static int number(const char *s, unsigned long max, unsigned *out)
+/* A decimal option value up to MAX, by text/number.h's rule. */
+static int number(const char *s, unsigned max, unsigned *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
+	int ret = number_parse(s, NUMBER_DEC, max, &v);
 
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
+	if (ret == 0)
+		*out = (unsigned)v;
+	return ret;
 }
 
 static int set_absolute(const char **out, const char *opt, const char *v,

@@ -124,14 +124,15 @@ int pool_write(struct cdi_opts *o, const char *self)
 		return 1;
 	}
 	ret = cdi_dir_open(o->dir, &dirfd);
-	if (ret == 0) {
-		ret = cdi_file_write(dirfd, file, json, len);
+	if (ret < 0) {
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	} else {
+		ret = cdi_file_write(dirfd, file, json, len, err, sizeof(err));
 		close(dirfd);
 	}
 	free(json);
 	if (ret < 0) {
-		fprintf(stderr, "vtpm-cdi: cannot write %s/%s: %s\n", o->dir, file,
-			strerror(-ret));
+		fprintf(stderr, "vtpm-cdi: cannot write %s/%s: %s\n", o->dir, file, err);
 		return 1;
 	}
 	printf("%s/%s: %s=%s0..%s%u on %u:%u..%u\n", o->dir, file, o->kind, o->prefix,

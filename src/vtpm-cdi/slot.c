@@ -2,6 +2,7 @@
 /* slot.c - claims as symlinks, under one lock per pool. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text/number.h"
 #include "vtpm-cdi/proc.h"
 #include "vtpm-cdi/slot.h"
 
@@ -76,8 +78,7 @@ pid_t container_vtpmd_pid(struct run_dir *r, const char *id)
 {
 	char path[OCI_ID_MAX + 32], buf[32];
 	ssize_t len;
-	long pid;
-	char *end;
+	uint64_t pid;
 	int fd;
 
 	if (snprintf(path, sizeof(path), "c-%s/vtpmd.pid", id) >= (int)sizeof(path))
@@ -90,8 +91,9 @@ pid_t container_vtpmd_pid(struct run_dir *r, const char *id)
 	if (len <= 0)
 		return -EINVAL;
 	buf[len] = '\0';
-	pid = strtol(buf, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
+	if (buf[len - 1] == '\n')
+		buf[len - 1] = '\0';           /* the line vtpmd --pid writes */
+	if (number_parse(buf, NUMBER_DEC, INT_MAX, &pid) < 0 || pid <= 1)
 		return -EINVAL;
 	return (pid_t)pid;
 }

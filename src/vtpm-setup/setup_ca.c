@@ -14,7 +14,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "mem/secret.h"
 #include "os/io.h"
+#include "text/number.h"
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
 
@@ -172,7 +174,7 @@ static int write_pem(int dirfd, const char *name, EVP_PKEY *key, X509 *cert)
 		len = BIO_get_mem_data(bio, &data);
 		ret = files_write_atomic(dirfd, name, data, (size_t)len,
 					 key ? 0600 : 0644);
-		OPENSSL_cleanse(data, (size_t)len);
+		secret_wipe(data, (size_t)len);
 	}
 	BIO_free(bio);
 	return ret;
@@ -220,7 +222,7 @@ out:
 static int reserve_serials(struct setup_ca *ca, int dirfd, const char *dir,
 			   size_t n, char *err, size_t errlen)
 {
-	char text[32], *end;
+	char text[32];
 	uint64_t last = 0;
 	ssize_t got;
 	int fd, ret;
@@ -234,10 +236,9 @@ static int reserve_serials(struct setup_ca *ca, int dirfd, const char *dir,
 			return -EIO;
 		}
 		text[got] = '\0';
-		errno = 0;
-		last = strtoull(text, &end, 10);
-		if (errno || end == text || (*end && *end != '\n') ||
-		    last > UINT64_MAX / 2) {
+		if (text[got - 1] == '\n')
+			text[got - 1] = '\0';  /* the line written below */
+		if (number_parse(text, NUMBER_DEC, UINT64_MAX / 2, &last) < 0) {
 			/* starting over could repeat serial numbers */
 			snprintf(err, errlen, "%s/%s does not hold a serial number",
 				 dir, SERIAL_FILE);

@@ -5,8 +5,8 @@
  * The local CA lives in a directory (--ca-dir, default /var/lib/vtpmd/ca):
  * a self-signed root and an intermediate that signs, both ECDSA P-384 and
  * made on first use, private keys mode 0600, and a serial counter. A lock
- * file (a POSIX record lock on DIR/.lock) makes creation and serial numbers
- * safe for setups running at once:
+ * (an open file description write lock on DIR/.lock, waited for) makes
+ * creation and serial numbers safe for setups running at once:
  *
  *   rootca-key.pem  rootca-cert.pem   the root ("vtpmd-localca-rootca")
  *   signkey.pem     issuercert.pem    the intermediate ("vtpmd-localca")

@@ -69,7 +69,8 @@ static int fail(char *err, size_t errlen, const char *what)
 	return -EINVAL;
 }
 
-const EVP_MD *cert_digest_for(EVP_PKEY *key)
+/* The digest vtpm-setup signs with for KEY (NULL for EdDSA keys). */
+static const EVP_MD *cert_digest_for(EVP_PKEY *key)
 {
 	switch (EVP_PKEY_get_base_id(key)) {
 	case EVP_PKEY_ED25519:

@@ -94,7 +94,4 @@ int cert_random_serial(uint8_t *serial, size_t *serial_len);
 /* N as a big-endian serial. */
 void cert_serial_from_u64(uint64_t n, uint8_t *serial, size_t *serial_len);
 
-/* The digest vtpm-setup signs with for KEY (NULL for EdDSA keys). */
-const EVP_MD *cert_digest_for(EVP_PKEY *key);
-
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os/file_atomic.h"
 #include "os/io.h"
 #include "mem/secret.h"
 #include "vtpm-setup/setup_files.h"
@@ -51,31 +52,13 @@ int files_write_atomic(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode)
 {
 	char tmp[256];
-	int fd, err;
+	const struct file_atomic f = {
+		.dirfd = dirfd, .tmp = tmp, .mode = mode, .exact_mode = true,
+	};
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	(void)unlinkat(dirfd, tmp, 0);  /* left by a process that died */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		    mode);
-	if (fd < 0)
-		return -errno;
-	err = io_write_full(fd, data, len);
-	if (!err && fchmod(fd, mode) < 0)       /* whatever the umask */
-		err = -errno;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name) < 0)
-		err = -errno;
-	if (err) {
-		(void)unlinkat(dirfd, tmp, 0);
-		return err;
-	}
-	if (fsync(dirfd) < 0 && errno != EINVAL)
-		return -errno;
-	return 0;
+	return file_atomic_write(&f, name, data, len, NULL, 0);
 }
 
 int files_remove_dir(const char *dir)
@@ -101,39 +84,50 @@ int files_remove_dir(const char *dir)
 int files_sync_dir(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err = 0;
+	int err;
 
 	if (fd < 0)
 		return -errno;
-	if (fsync(fd) < 0 && errno != EINVAL)
-		err = -errno;
+	err = file_sync_dir(fd);
 	close(fd);
 	return err;
+}
+
+/* F's two names in its directory, for os/file_atomic.h. */
+static struct file_atomic staged_as(const struct staged_file *f, mode_t mode)
+{
+	return (struct file_atomic){
+		.dirfd = f->dirfd, .tmp = f->tmp, .mode = mode, .exact_mode = true,
+	};
 }
 
 int files_stage(struct staged_file *f, const char *path, const void *data,
 		size_t len, mode_t mode)
 {
-	int fd, err;
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	char dir[PATH_MAX];
+	struct file_atomic fa;
+	int ret;
 
 	f->staged = false;
-	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path) ||
-	    snprintf(f->tmp, sizeof(f->tmp), "%s.vtpm-setup-XXXXXX", path) >=
-	    (int)sizeof(f->tmp))
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
+			     slash ? (int)(slash - path) : 1,
+			     slash ? path : ".") >= sizeof(dir) ||
+	    snprintf(f->name, sizeof(f->name), "%s", name) >= (int)sizeof(f->name) ||
+	    snprintf(f->tmp, sizeof(f->tmp), ".%s.vtpm-setup-%ld", name,
+		     (long)getpid()) >= (int)sizeof(f->tmp))
 		return -ENAMETOOLONG;
-	fd = mkostemp(f->tmp, O_CLOEXEC);
-	if (fd < 0)
+	if (!*name)
+		return -EISDIR;
+	f->dirfd = open(slash == path ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dirfd < 0)
 		return -errno;
-	err = io_write_full(fd, data, len);
-	if (!err && fchmod(fd, mode) < 0)
-		err = -errno;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (err) {
-		(void)unlink(f->tmp);
-		return err;
+	fa = staged_as(f, mode);
+	ret = file_atomic_stage(&fa, data, len, NULL, 0);
+	if (ret < 0) {
+		close(f->dirfd);
+		return ret;
 	}
 	f->staged = true;
 	return 0;
@@ -141,21 +135,24 @@ int files_stage(struct staged_file *f, const char *path, const void *data,
 
 int files_stage_commit(struct staged_file *f)
 {
+	struct file_atomic fa = staged_as(f, 0);
+	int ret;
+
 	if (!f->staged)
 		return 0;
-	if (rename(f->tmp, f->path) < 0) {
-		int err = -errno;
-
-		files_stage_abort(f);
-		return err;
-	}
+	ret = file_atomic_commit(&fa, f->name, NULL, 0);
+	close(f->dirfd);
 	f->staged = false;
-	return 0;
+	return ret;
 }
 
 void files_stage_abort(struct staged_file *f)
 {
-	if (f->staged)
-		(void)unlink(f->tmp);
+	struct file_atomic fa = staged_as(f, 0);
+
+	if (!f->staged)
+		return;
+	file_atomic_abort(&fa);
+	close(f->dirfd);
 	f->staged = false;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -22,18 +23,21 @@ int files_read(const char *path, int fd, size_t max, uint8_t **buf, size_t *len)
 void files_free(uint8_t *buf, size_t len);
 
 /* DIRFD/NAME holds exactly DATA afterwards, or what it held before:
- * temporary file, fsync, rename, fsync of the directory. */
+ * temporary file ".NAME.tmp", fsync, rename, fsync of the directory
+ * (os/file_atomic.h). */
 int files_write_atomic(int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode);
 
 /*
  * A file written beside its final name and moved there later, so that it
- * appears only once everything else worked: stage (write, fsync), then
- * commit (rename) or abort (unlink).
+ * appears only once everything else worked: stage (write ".NAME.vtpm-setup-
+ * PID" in PATH's directory, fsync), then commit (rename, fsync of the
+ * directory) or abort (unlink). The directory is held open in between.
  */
 struct staged_file {
-	char path[4096];
-	char tmp[4096 + 32];
+	int dirfd;              /* PATH's directory, while staged */
+	char name[NAME_MAX + 1];
+	char tmp[NAME_MAX + 1];
 	bool staged;
 };
 int files_stage(struct staged_file *f, const char *path, const void *data,

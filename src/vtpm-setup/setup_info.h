@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * setup_info.h - what libtpms says about the TPM it runs (TPMLIB_GetInfo's
- * JSON, read with json-c): the specification and attributes that go into
- * the EK certificate, as swtpm_setup takes them, and the RSA key sizes.
+ * setup_info.h - what libtpms says about the TPM it runs (tpm/'s reading
+ * of TPMLIB_GetInfo): the specification and attributes that go into the EK
+ * certificate, as swtpm_setup takes them, and the RSA key sizes.
  *
  * Return values: 0 or -errno; on failure ERR holds one line.
  */

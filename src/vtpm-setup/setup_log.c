@@ -7,9 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/log.h"
 #include "vtpm-setup/setup_log.h"
 
-static int log_fd = -1;
+static int slog_out = -1;
 
 int slog_open(const char *path)
 {
@@ -19,30 +20,30 @@ int slog_open(const char *path)
 	if (fd < 0)
 		return -errno;
 	slog_close();
-	log_fd = fd;
+	slog_out = fd;
 	return 0;
 }
 
 int slog_fd(void)
 {
-	return log_fd;
+	return slog_out;
 }
 
 void slog_close(void)
 {
-	if (log_fd >= 0)
-		close(log_fd);
-	log_fd = -1;
+	if (slog_out >= 0)
+		close(slog_out);
+	slog_out = -1;
 }
 
 void slog(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
-	size_t i, len;
+	size_t len;
 	int n;
 
-	if (log_fd < 0)
+	if (slog_out < 0)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
@@ -50,11 +51,11 @@ void slog(const char *fmt, ...)
 	if (n < 0)
 		return;
 	len = strlen(line);
-	/* paths and IDs come from outside: no control bytes, one line */
-	for (i = 0; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	while (len > 0 && line[len - 1] == '\n')
+		len--;
+	/* paths and IDs come from outside: one line, by the log's one rule */
+	log_make_printable(line, len);
 	line[len++] = '\n';
-	while (write(log_fd, line, len) < 0 && errno == EINTR)
+	while (write(slog_out, line, len) < 0 && errno == EINTR)
 		;
 }

@@ -2,7 +2,8 @@
 /*
  * setup_log.h - vtpm-setup's progress lines, swtpm_setup's --logfile: one
  * line per step, appended to the file when one is given, else dropped (a
- * failure is always one line on stderr, printed by main).
+ * failure is always one line on stderr, printed by main). Control bytes
+ * become '?' as in every log line of the project (log_make_printable()).
  */
 #ifndef VTPMD_SETUP_LOG_H
 #define VTPMD_SETUP_LOG_H

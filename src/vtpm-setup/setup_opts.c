@@ -10,6 +10,7 @@
 #include "vtpm-setup/setup_cert.h"
 #include "vtpm-setup/setup_cmds.h"
 #include "os/log.h"
+#include "text/number.h"
 #include "vtpm-setup/setup_opts.h"
 
 #define PLATFORM_STR_MAX 255    /* STRMAX of the TCG profile */
@@ -82,20 +83,6 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A decimal integer in [MIN, MAX], nothing else. */
-static bool parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* Add the comma-separated bank names of LIST (blanks around names are
  * dropped, as swtpm_setup does). */
 static int add_banks(struct setup_options *o, const char *list, char *err,
@@ -154,7 +141,7 @@ static int add_banks(struct setup_options *o, const char *list, char *err,
 static int set_key_source(struct setup_options *o, int opt, const char *arg,
 			  unsigned *sources, char *err, size_t errlen)
 {
-	long fd;
+	uint64_t fd;
 
 	if (++*sources > 1)
 		return log_errline(err, errlen, -EINVAL,
@@ -169,7 +156,7 @@ static int set_key_source(struct setup_options *o, int opt, const char *arg,
 		o->key.file = arg;
 		return 0;
 	}
-	if (!parse_int(arg, 0, INT_MAX, &fd))
+	if (number_parse(arg, NUMBER_DEC, INT_MAX, &fd) < 0)
 		return log_errline(err, errlen, -EINVAL,
 				   "%s: '%s' is not a file descriptor",
 				   opt == OPT_KEYFILE_FD ? "--keyfile-fd" : "--pwdfile-fd", arg);
@@ -207,7 +194,7 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 		     unsigned *key_sources, bool *cipher_given,
 		     bool *banks_given, char *err, size_t errlen)
 {
-	long n;
+	uint64_t n;
 
 	switch (c) {
 	case OPT_TPM2:
@@ -317,18 +304,21 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 			o->ca.pwd_file = arg;
 		break;
 	case OPT_CA_PWDFILE_FD:
-		if (!parse_int(arg, 0, INT_MAX, &n))
+		if (number_parse(arg, NUMBER_DEC, INT_MAX, &n) < 0)
 			return log_errline(err, errlen, -EINVAL,
 					   "--ca-pwdfile-fd: '%s' is not a file "
 					   "descriptor", arg);
 		o->ca.pwd_fd = (int)n;
 		break;
 	case OPT_DAYS:
-		if (!parse_int(arg, -1, 36500, &n) || n == 0)
+		/* -1 is a word here, not a signed number */
+		if (strcmp(arg, "-1") == 0)
+			n = 0;
+		else if (number_parse(arg, NUMBER_DEC, 36500, &n) < 0 || n == 0)
 			return log_errline(err, errlen, -EINVAL,
 					   "--days: '%s' is not 1 to 36500, or "
 					   "-1 for no expiry", arg);
-		o->days = (int)n;
+		o->days = n ? (int)n : CERT_NO_EXPIRY;
 		break;
 	case OPT_EK_PUB:
 		if (!*arg)

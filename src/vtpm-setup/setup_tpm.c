@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * setup_tpm.c - the glue between vtpm-setup and the project's TPM (which
- * owns the store), key and log layers (see setup_tpm.h). Every call
- * vtpm-setup makes into those APIs is in this file, so that a change of
- * theirs is ported here.
+ * owns the store), key loader and the store's linear backend (see
+ * setup_tpm.h). Every call vtpm-setup makes into the TPM's lifecycle, its
+ * commands, the state key and the linear target is in this file, so that a
+ * change of theirs is ported here.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_nvfilename.h>
-#include <openssl/crypto.h>
 
 #include "mem/secret.h"
 #include "os/io.h"
@@ -132,7 +132,7 @@ void setup_tpm_close(void)
 		tpm_close(&g.tpm);
 	g.open = false;
 	if (g.resp)
-		OPENSSL_cleanse(g.resp, g.resp_cap);
+		secret_wipe(g.resp, g.resp_cap);
 	free(g.resp);
 	g.resp = NULL;
 	g.resp_cap = 0;
@@ -157,11 +157,6 @@ int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 	memcpy(resp, g.resp, len);
 	*resp_len = len;
 	return 0;
-}
-
-char *setup_tpm_info(unsigned flags)
-{
-	return tpm_lib_info(TPM_VERSION_2, flags);
 }
 
 void setup_tpm_lib_version(char *buf, size_t len)

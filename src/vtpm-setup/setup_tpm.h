@@ -5,9 +5,11 @@
  * key loaded by src/store/key.c; and a linear state file (the store's
  * linear backend) as the target a finished state is put into.
  *
- * setup_tpm.c is the only file of vtpm-setup that calls the tpm/, store/,
- * key and log APIs; everything else talks TPM 2 commands through
- * setup_tpm_transact(). libtpms keeps one TPM per process: one open at a time.
+ * setup_tpm.c is the only file of vtpm-setup that opens, runs and closes
+ * the TPM and loads the state key; everything else talks TPM 2 commands
+ * through setup_tpm_transact() (setup_info.c asks libtpms, which needs no
+ * open TPM, what it is). libtpms keeps one TPM per process: one open at a
+ * time.
  *
  * Return values: 0 or a negative errno; on failure ERR holds one line.
  */
@@ -72,10 +74,6 @@ void setup_tpm_file_close(void);
 int setup_tpm_transact(const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 		       size_t resp_cap, size_t *resp_len);
 
-/* libtpms' info document (TPMLIB_GetInfo flags: 1 specification,
- * 2 attributes, 4 features) as malloc'ed JSON, or NULL. Works without an
- * open TPM. */
-char *setup_tpm_info(unsigned flags);
 /* libtpms' version as "major.minor.micro" into BUF. */
 void setup_tpm_lib_version(char *buf, size_t len);
 

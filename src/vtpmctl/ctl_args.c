@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text/number.h"
 #include "vtpm/ioctl.h"
 #include "vtpmctl/ctl_args.h"
 
@@ -71,27 +72,11 @@ uint32_t ctl_blob_type(const char *name)
 	return 0;
 }
 
-/* A whole decimal (or, with base 0, 0x/0 prefixed) number up to max. */
-static bool parse_number(const char *s, int base, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s == '\0' || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int parse_locality(const char *s, struct ctl_args *args)
 {
 	uint64_t v;
 
-	if (!parse_number(s, 10, UINT32_MAX, &v)) {
+	if (number_parse(s, NUMBER_DEC, UINT32_MAX, &v) < 0) {
 		fprintf(stderr, "Could not get locality number from %s.\n", s);
 		return -EINVAL;
 	}
@@ -137,21 +122,21 @@ static int parse_option(int opt, int argc, char **argv, struct ctl_args *args)
 	case OPT_LOAD:
 		return parse_blob(argc, argv, "load", args);
 	case 'b':
-		if (!parse_number(optarg, 10, UINT32_MAX, &v)) {
+		if (number_parse(optarg, NUMBER_DEC, UINT32_MAX, &v) < 0) {
 			fprintf(stderr, "Could not get buffersize from %s.\n", optarg);
 			return -EINVAL;
 		}
 		args->buffersize = (uint32_t)v;
 		return 0;
 	case OPT_INFO:
-		if (!parse_number(optarg, 0, UINT64_MAX, &v)) {
+		if (number_parse(optarg, NUMBER_C, UINT64_MAX, &v) < 0) {
 			fprintf(stderr, "Cannot parse info flags.\n");
 			return -EINVAL;
 		}
 		args->info_flags = v;
 		return 0;
 	case OPT_LOCK_STORAGE:
-		if (!parse_number(optarg, 10, UINT32_MAX, &v)) {
+		if (number_parse(optarg, NUMBER_DEC, UINT32_MAX, &v) < 0) {
 			fprintf(stderr, "Could not get the number of retries from %s.\n", optarg);
 			return -EINVAL;
 		}

@@ -19,6 +19,7 @@
 
 #include "os/io.h"
 #include "mem/secret.h"
+#include "text/number.h"
 #include "tpm/tpm_wire.h"
 #include "vtpm/ioctl.h"
 #include "vtpmctl/ctl_dev.h"
@@ -30,14 +31,11 @@
 size_t ctl_state_buffersize_from_env(void)
 {
 	const char *s = getenv("SWTPM_IOCTL_BUFFERSIZE");
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
 	if (!s)
 		return 0;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end != '\0' || *s == '-' || v < 1)
+	if (number_parse(s, NUMBER_DEC, UINT64_MAX, &v) < 0 || v < 1)
 		return 1;
 	return v > BUFSIZE_MAX ? BUFSIZE_MAX : (size_t)v;
 }

@@ -103,12 +103,12 @@ int cdi_publish(struct cdi_publisher *p, const struct cdi_publish_args *a,
 		close_dirs(p);
 		return log_errline(err, errlen, -EIO, "--cdi: %s", why);
 	}
-	ret = cdi_file_write(p->dir_fd, p->file, json, len);
+	ret = cdi_file_write(p->dir_fd, p->file, json, len, why, sizeof(why));
 	free(json);
 	if (ret < 0) {
 		close_dirs(p);
 		return log_errline(err, errlen, -EIO,
-				   "--cdi: cannot write %s: %s", p->file, strerror(-ret));
+				   "--cdi: cannot write %s: %s", p->file, why);
 	}
 	ret = cdi_janitor_start(&p->janitor, p->dir_fd, p->file, a->seccomp);
 	if (ret < 0) {

@@ -21,6 +21,7 @@
 #include "cdispec/cdi_names.h"
 #include "vtpmd/devname.h"
 #include "os/log.h"
+#include "text/number.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -109,33 +110,11 @@ static int fail(struct errbuf *e, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * Strict unsigned number: digits only (no sign, blanks or 0x), no overflow.
- * Returns 0, -EINVAL for not-a-number, -ERANGE for above max.
- */
-static int parse_number(const char *s, int base, unsigned long max,
-			unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, base);
-	if (*end != '\0')
-		return -EINVAL;
-	if (errno == ERANGE || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
 static int parse_devnum(struct errbuf *e, const char *opt, const char *s,
 			unsigned *out)
 {
-	unsigned long v;
-	int rc = parse_number(s, 10, 65535, &v);
+	uint64_t v;
+	int rc = number_parse(s, NUMBER_DEC, 65535, &v);
 
 	if (rc == -EINVAL)
 		return fail(e, "%s: '%s' is not a number", opt, s);
@@ -241,7 +220,7 @@ static int sub_bool(struct errbuf *e, const struct subopts *so, int i, bool *out
 }
 
 static int sub_number(struct errbuf *e, const struct subopts *so, int i,
-		      int base, unsigned long max, unsigned long *out)
+		      enum number_base base, uint64_t max, uint64_t *out)
 {
 	const char *v = so->val[i];
 	int rc;
@@ -251,22 +230,22 @@ static int sub_number(struct errbuf *e, const struct subopts *so, int i,
 			    so->keys[i], so->keys[i]);
 	if (!*v)
 		return fail(e, "%s: empty value for '%s'", so->opt, so->keys[i]);
-	rc = parse_number(v, base, max, out);
+	rc = number_parse(v, base, max, out);
 	if (rc == -EINVAL)
 		return fail(e, "%s: %s '%s' is not %s", so->opt, so->keys[i], v,
-			    base == 8 ? "an octal number" : "a number");
+			    base == NUMBER_OCT ? "an octal number" : "a number");
 	if (rc == -ERANGE)
-		return fail(e, base == 8 ? "%s: %s '%s' is out of range (0-0%lo)"
-					 : "%s: %s '%s' is out of range (0-%lu)",
-			    so->opt, so->keys[i], v, max);
+		return fail(e, base == NUMBER_OCT ? "%s: %s '%s' is out of range (0-0%llo)"
+						  : "%s: %s '%s' is out of range (0-%llu)",
+			    so->opt, so->keys[i], v, (unsigned long long)max);
 	return 0;
 }
 
 static int sub_fd(struct errbuf *e, const struct subopts *so, int i, int *out)
 {
-	unsigned long v;
+	uint64_t v;
 
-	if (sub_number(e, so, i, 10, INT_MAX, &v) < 0)
+	if (sub_number(e, so, i, NUMBER_DEC, INT_MAX, &v) < 0)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -312,7 +291,7 @@ static int parse_backend_uri(struct errbuf *e, struct vtpmd_config *cfg,
 static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 			  struct subopts *so)
 {
-	unsigned long mode;
+	uint64_t mode;
 	bool on;
 
 	if (so->seen[TS_DIR] && so->seen[TS_URI])
@@ -329,7 +308,7 @@ static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 	}
 
 	if (so->seen[TS_MODE]) {
-		if (sub_number(e, so, TS_MODE, 8, 0777, &mode) < 0)
+		if (sub_number(e, so, TS_MODE, NUMBER_OCT, 0777, &mode) < 0)
 			return -1;
 		cfg->state_mode = (mode_t)mode;
 		cfg->state_mode_given = true;
@@ -464,14 +443,17 @@ static char *const migration_keys[] = {
 };
 KEYS_FIT(migration_keys);
 
+/* release-lock-outgoing is only checked: vtpmd always releases the lock
+ * once an outgoing migration has read the save state (tpm_state.c). */
 static int parse_migration(struct errbuf *e, struct vtpmd_config *cfg,
 			   struct subopts *so)
 {
+	bool release;
+
 	if (so->seen[MG_INCOMING] &&
 	    sub_bool(e, so, MG_INCOMING, &cfg->migration_incoming) < 0)
 		return -1;
-	if (so->seen[MG_RELEASE] &&
-	    sub_bool(e, so, MG_RELEASE, &cfg->migration_release_lock_outgoing) < 0)
+	if (so->seen[MG_RELEASE] && sub_bool(e, so, MG_RELEASE, &release) < 0)
 		return -1;
 	return 0;
 }
@@ -486,7 +468,7 @@ KEYS_FIT(pcap_keys);
 static int parse_pcap(struct errbuf *e, struct vtpmd_config *cfg,
 		      struct subopts *so)
 {
-	unsigned long mode;
+	uint64_t mode;
 
 	if (so->seen[PC_FILE] == so->seen[PC_FD])
 		return fail(e, "--pcap: give exactly one of file= or fd=");
@@ -498,10 +480,9 @@ static int parse_pcap(struct errbuf *e, struct vtpmd_config *cfg,
 	    sub_bool(e, so, PC_TRUNCATE, &cfg->pcap_truncate) < 0)
 		return -1;
 	if (so->seen[PC_MODE]) {
-		if (sub_number(e, so, PC_MODE, 8, 0777, &mode) < 0)
+		if (sub_number(e, so, PC_MODE, NUMBER_OCT, 0777, &mode) < 0)
 			return -1;
 		cfg->pcap_mode = (mode_t)mode;
-		cfg->pcap_mode_given = true;
 	}
 	return 0;
 }
@@ -517,7 +498,7 @@ KEYS_FIT(log_keys);
 static int parse_log(struct errbuf *e, struct vtpmd_config *cfg,
 		     struct subopts *so)
 {
-	unsigned long level;
+	uint64_t level;
 
 	if (so->seen[LG_FILE] && so->seen[LG_FD])
 		return fail(e, "--log: give file= or fd=, not both");
@@ -526,7 +507,7 @@ static int parse_log(struct errbuf *e, struct vtpmd_config *cfg,
 	if (so->seen[LG_FD] && sub_fd(e, so, LG_FD, &cfg->log_fd) < 0)
 		return -1;
 	if (so->seen[LG_LEVEL]) {
-		if (sub_number(e, so, LG_LEVEL, 10, UINT_MAX, &level) < 0)
+		if (sub_number(e, so, LG_LEVEL, NUMBER_DEC, UINT_MAX, &level) < 0)
 			return -1;
 		cfg->log_level = (unsigned)level;
 		cfg->log_level_given = true;
@@ -924,17 +905,10 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 	    copy_path(&e, "--chroot", raw.chroot_dir, &cfg->chroot_dir) < 0 ||
 	    (raw.cdi && parse_cdi_arg(&e, cfg, raw.cdi) < 0))
 		goto fail;
-	if (raw.print_info) {
-		unsigned long long flags;
-		char *end;
-
-		errno = 0;
-		flags = strtoull(raw.print_info, &end, 0);
-		if (!*raw.print_info || *end || errno || raw.print_info[0] == '-') {
-			fail(&e, "--print-info: '%s' is not a number", raw.print_info);
-			goto fail;
-		}
-		cfg->print_info_flags = flags;
+	if (raw.print_info &&
+	    number_parse(raw.print_info, NUMBER_C, UINT64_MAX, &cfg->print_info_flags) < 0) {
+		fail(&e, "--print-info: '%s' is not a number", raw.print_info);
+		goto fail;
 	}
 
 	/* Only known once every option is in: --tpm12 may come after --flags. */
@@ -1065,7 +1039,9 @@ void config_usage(const char *prog, FILE *out)
 "                       incoming: take the storage lock only when the state\n"
 "                       is first used (for live migration on shared storage)\n"
 "  -r, --runas USER     become USER once the device exists\n"
-"  -R, --chroot DIR     chroot to DIR before anything else\n"
+"  -R, --chroot DIR     chroot to DIR once /dev/cuse and the --cdi directory\n"
+"                       are open; later paths (state, log, keys, pcap, pid)\n"
+"                       are inside DIR\n"
 "  --seccomp action=kill|log|none\n"
 "                       what a system call outside vtpmd's allow-list does\n"
 "                       (default kill)\n"

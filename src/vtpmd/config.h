@@ -59,7 +59,6 @@ struct vtpmd_config {
 
 	bool state_backup;      /* --tpmstate backup */
 	bool migration_incoming;          /* --migration incoming */
-	bool migration_release_lock_outgoing;
 
 	char *runas;            /* -r: user to become once the device exists */
 	char *chroot_dir;       /* -R */
@@ -68,8 +67,7 @@ struct vtpmd_config {
 	char *pcap_file;        /* --pcap file= */
 	int pcap_fd;            /* --pcap fd=, -1 = not given */
 	bool pcap_truncate;
-	mode_t pcap_mode;
-	bool pcap_mode_given;
+	mode_t pcap_mode;       /* --pcap mode=, default 0640 */
 
 	uint64_t print_info_flags; /* --print-info FLAGS */
 

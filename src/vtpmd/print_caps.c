@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* print_caps.c - --print-capabilities and --print-info (see print_caps.h). */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,33 +42,23 @@ static const struct feature {
 	{ "systemd-notify", true },
 };
 
-/* Print "rsa-keysize-N" for each size in libtpms' feature info, which reads
- * like {"TPMFeatures":{"RSAKeySizes":[1024,2048,3072],...}}. */
+/* Print "rsa-keysize-N" for each RSA key size libtpms lists. */
 static int print_rsa_keysizes(FILE *out, enum tpm_version version, const char **sep)
 {
-	static const char needle[] = "\"RSAKeySizes\":[";
-	char *info, *p, *end;
+	unsigned sizes[TPM_LIB_RSA_KEYSIZES_MAX];
+	size_t n, i;
+	int ret = tpm_lib_rsa_keysizes(version, sizes, TPM_LIB_RSA_KEYSIZES_MAX, &n);
 
-	info = tpm_lib_info(version, TPM_LIB_INFO_FEATURES);
-	if (!info)
-		return 0;
-	p = strstr(info, needle);
-	if (p) {
-		p += strlen(needle);
-		while (*p != ']') {
-			unsigned long bits = strtoul(p, &end, 10);
-
-			if (end == p || (*end != ',' && *end != ']')) {
-				fprintf(stderr, "vtpmd: libtpms reported malformed RSA key sizes\n");
-				free(info);
-				return -1;
-			}
-			fprintf(out, "%s\"rsa-keysize-%lu\"", *sep, bits);
-			*sep = ", ";
-			p = *end == ',' ? end + 1 : end;
-		}
+	if (ret == -ENOTSUP || ret == -EIO)
+		return 0;               /* no such TPM, no features: no sizes */
+	if (ret < 0) {
+		fprintf(stderr, "vtpmd: libtpms reported malformed RSA key sizes\n");
+		return -1;
 	}
-	free(info);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%s\"rsa-keysize-%u\"", *sep, sizes[i]);
+		*sep = ", ";
+	}
 	return 0;
 }
 

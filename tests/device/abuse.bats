@@ -1,4 +1,4 @@
-# Abuse through the real kernel (issue 4, item 5): tests/tools/abuse throws
+# Abuse through the real kernel: tests/tools/abuse throws
 # random ioctls, garbage writes, short and huge reads, polls and open/close
 # storms at the node for a bounded time, under the default seccomp filter.
 # Afterwards the daemon must be alive and answer, end in order on SIGTERM,

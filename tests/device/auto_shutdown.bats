@@ -1,4 +1,4 @@
-# The shutdown-before-reset rule (issue 2, item 4): on INIT, STOP, SHUTDOWN
+# The shutdown-before-reset rule: on INIT, STOP, SHUTDOWN
 # and orderly exit, vtpmd sends TPM2_Shutdown(SU_STATE) unless the client's
 # last command was TPM2_Shutdown; --flags disable-auto-shutdown turns it off.
 #

@@ -101,7 +101,6 @@ assert_spec() {
 		export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
 	fi
 	mkdir -p "$root/dev" "$root/state" "$dir"
-	mknod -m 0600 "$root/dev/cuse" c 10 203
 	mknod -m 0666 "$root/dev/null" c 1 3
 	chown nobody "$root/state"
 	vtpmd_run -n "$VTPM_NAME" -R "$root" --runas nobody --tpmstate dir=/state \

@@ -1,4 +1,5 @@
-# Command line, start-up and exit of vtpmd (issue 2, item 1).
+# Command line, start-up and exit of vtpmd: option errors, what a failed
+# start leaves behind (nothing), --log, --pid, -f and the exit status.
 
 load lib
 

@@ -1,4 +1,4 @@
-# The command path: write a command, read the response (issue 2, item 2).
+# The command path: write a command, read the response.
 # tpm2-tools for whole commands, tests/tools/tpmraw for the byte-level rules
 # the kernel's /dev/tpm0 follows.
 

@@ -1,4 +1,4 @@
-# Crash safety (issue 3, item 5): vtpmd killed with SIGKILL at random moments
+# Crash safety: vtpmd killed with SIGKILL at random moments
 # while a client streams NV_Increment at an NV counter. After every kill a
 # new vtpmd starts on the same directory, and the counter reads as the last
 # value a client saw acknowledged, or one more (the increment in flight may

@@ -1,4 +1,4 @@
-# Hardened by default (issue 4): what a running vtpmd holds, read from
+# Hardened by default: what a running vtpmd holds, read from
 # /proc/PID/task/*/status (every thread), with and without --runas and
 # --chroot; start-up errors; and the seccomp filter denying a call made by
 # the running daemon itself (tests/tools/syscall_inject).
@@ -141,8 +141,9 @@ root_groups() {
 	[[ ! -e "$VTPM_STATE" && ! -e "$VTPM_DEV" ]] || fail "something was created"
 }
 
-# The chroot holds what the serving daemon opens by path: /dev/cuse, the
-# state directory, the log and pid file; /dev/null for the background start.
+# The chroot holds what vtpmd opens by path once inside it: the state
+# directory, the log and pid file, and /dev/null for the background start.
+# No /dev/cuse: that is opened before the chroot.
 make_chroot() { # DIR
 	# A sanitizer runtime inside the chroot has neither /proc (the leak
 	# check) nor the report directory scripts/check-san set up.
@@ -150,7 +151,6 @@ make_chroot() { # DIR
 		export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1
 	fi
 	mkdir -p "$1/dev" "$1/state"
-	mknod -m 0600 "$1/dev/cuse" c 10 203
 	mknod -m 0666 "$1/dev/null" c 1 3
 	chown nobody "$1/state"
 }

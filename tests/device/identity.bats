@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# A TPM with an identity (issue 12): vtpm-setup manufactures the EKs, their
+# A TPM with an identity: vtpm-setup manufactures the EKs, their
 # certificates and the PCR banks; what it writes is checked through a real
 # /dev/vtpmN with tpm2-tools, against Debian's swtpm_setup 0.7.1 doing the
 # same job, in Debian's swtpm 0.7.1 (plain and encrypted), with openssl as

@@ -1,4 +1,4 @@
-# Interop with Debian's swtpm 0.7.1 (issue 3, item 1), both ways, plain and
+# Interop with Debian's swtpm 0.7.1, both ways, plain and
 # encrypted: a state directory manufactured by swtpm_setup (EK, EK
 # certificate, platform certificate) runs in vtpmd, and what vtpmd leaves in
 # a state directory runs in swtpm (socket mode, tpm2-tools' swtpm TCTI).

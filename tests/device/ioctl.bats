@@ -1,4 +1,4 @@
-# Control ioctls (issue 2, item 3): Debian's swtpm_ioctl as an independent
+# Control ioctls: Debian's swtpm_ioctl as an independent
 # client of the ABI, and tests/tools/ptmctl for the error paths swtpm_ioctl
 # refuses to send.
 

@@ -1,4 +1,4 @@
-# State in the directory (issue 2, item 5): swtpm's file names and format,
+# State in the directory: swtpm's file names and format,
 # kept across restarts and INITs.
 
 load lib

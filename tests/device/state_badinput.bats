@@ -1,4 +1,4 @@
-# Bad state input (issue 3, item 6): truncated files, flipped bits, a wrong
+# Bad state input: truncated files, flipped bits, a wrong
 # key, a wrong mode, a file of the other TPM version. INIT fails with a TPM
 # error and one log line naming the file and the reason, the daemon keeps
 # answering, and no file on disk changes. (Every length of one file, and

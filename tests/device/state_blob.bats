@@ -1,4 +1,4 @@
-# State blobs (issue 3, item 3): GET/SET_STATEBLOB through ioctl chunks and
+# State blobs: GET/SET_STATEBLOB through ioctl chunks and
 # through read()/write() after the first ioctl, the DECRYPTED/ENCRYPTED
 # flags, the migration key, all three blob types; and a device-to-device
 # round trip with Debian's swtpm_ioctl and with tests/tools/stateblob, after

@@ -1,4 +1,4 @@
-# Storage options (issue 3, item 4): the lock between daemons, --tpmstate
+# Storage options: the lock between daemons, --tpmstate
 # backup, --migration incoming with LOCK_STORAGE and the release on an
 # outgoing save state (swtpm's semantics), and --print-states.
 

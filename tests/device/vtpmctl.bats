@@ -1,4 +1,4 @@
-# vtpmctl (issue 5, item 1): every swtpm_ioctl command run side by side with
+# vtpmctl: every swtpm_ioctl command run side by side with
 # Debian's swtpm_ioctl 0.7.1 on the same device, output and exit status
 # compared byte for byte; state blobs moved between devices in both tools'
 # files and both transfer variants; "vtpmctl bios" against swtpm_bios.

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,26 @@ static void test_control_bytes(void **state)
 	log_error("state directory '%s' is bad", "/tmp/a\nvtpmd: forged\x1b[2J\x7f");
 	log_error("tab\tkept");
 	expect_file("state directory '/tmp/a?vtpmd: forged?[2J?' is bad\ntab\tkept\n");
+}
+
+/* The one rule every log line and error line of the project follows: C0
+ * controls but the tab, and DEL, become '?'; everything else (UTF-8
+ * included) stays. */
+static void test_printable_rule(void **state)
+{
+	char all[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = (char)i;
+	log_make_printable(all, sizeof(all));
+	for (i = 0; i < sizeof(all); i++) {
+		bool control = (i < 0x20 && i != '\t') || i == 0x7f;
+
+		if ((unsigned char)all[i] != (control ? '?' : i))
+			fail_msg("byte 0x%02zx became 0x%02x", i, (unsigned char)all[i]);
+	}
 }
 
 static void test_levels(void **state)
@@ -275,6 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prefix_and_newline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_bytes, setup, teardown),
+		cmocka_unit_test(test_printable_rule),
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_and_truncate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_mode_and_symlink, setup, teardown),
