@@ -161,4 +161,9 @@ void report_versus_targets(void);
  * reported. */
 int measure_density(void);
 
+/* backends.c: NV_Increment through vtpmd on a state directory, a linear
+ * file and a linear file on a loop device (where there is one), in
+ * interleaved rounds, reported. */
+int measure_backends(void);
+
 #endif

@@ -7,14 +7,14 @@
 # numbers depend on the machine.
 
 # vtpmbench.c runs the phases (latency.c, migration.c, memory.c, startup.c,
-# versus.c, density.c), which share bench.h and its helpers in bench.c.
+# versus.c, backends.c, density.c), which share bench.h and its helpers in bench.c.
 # SWTPM_CUSE=/path/to/swtpm (upstream swtpm built with CUSE; see
 # bench/NOTES.md) adds the side by side with it (versus.c).
 BENCH_SRC := bench/vtpmbench.c bench/bench.c bench/latency.c bench/migration.c \
              bench/memory.c bench/startup.c bench/density.c \
              bench/workload.c bench/tpm_cmds.c bench/stats.c \
              bench/inproc.c bench/procs.c bench/devctl.c bench/report.c \
-             bench/swtpm_ref.c bench/swtpm_cuse.c bench/versus.c
+             bench/swtpm_ref.c bench/swtpm_cuse.c bench/versus.c bench/backends.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a

@@ -54,7 +54,9 @@ pid_t spawn_vtpmd(const char *vtpmd, const char *name, const char *dir,
 
 	if (nextra < 0 || nextra > 16)
 		return -E2BIG;
-	snprintf(state, sizeof(state), "dir=%s", dir);
+	/* a URI (file://PATH) is a backend-uri, anything else a directory */
+	snprintf(state, sizeof(state), "%s=%s", strstr(dir, "://") ? "backend-uri" : "dir",
+		 dir);
 	snprintf(pid, sizeof(pid), "file=%s", pidfile);
 	snprintf(log, sizeof(log), "file=%s,level=1", logfile);
 	argv[i++] = (char *)vtpmd;

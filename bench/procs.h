@@ -12,7 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Start vtpmd in its default background mode: the returned child is the
+/* Start vtpmd in its default background mode on DIR (a state directory, or
+ * a backend URI such as file://PATH): the returned child is the
  * parent process that exits once /dev/NAME works (or start-up failed).
  * The daemon writes its pid to PIDFILE and logs errors to LOGFILE.
  * NOT_NEED_INIT adds --flags not-need-init,startup-clear; EXTRA (may be

@@ -203,6 +203,8 @@ static int run(void)
 		return -1;
 	if (measure_versus() < 0)
 		return -1;
+	if (measure_backends() < 0)
+		return -1;
 	if (cfg.density) {
 		path_in_work(path, sizeof(path), "density");
 		mkdir(path, 0700);

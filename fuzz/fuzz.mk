@@ -5,7 +5,8 @@
 #
 # Targets (fuzz/fuzz_NAME.c): device (the device model's ioctls, writes,
 # reads, polls), blob (state-file and migration-blob parsing and
-# decryption), config (the option parser), cuse (the CUSE layer through
+# decryption), linear (the linear state file's header and update planner),
+# config (the option parser), cuse (the CUSE layer through
 # libfuse, the kernel played over a socketpair), setup_opts (vtpm-setup's
 # option parser), cdi_opts (vtpm-cdi's option parser and the hook arguments
 # it writes), oci_state (the container state a vtpm-cdi hook reads). The library is rebuilt with
@@ -15,7 +16,7 @@
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz
-FUZZ_TARGETS       := device blob config cuse setup_opts cdi_opts oci_state
+FUZZ_TARGETS       := device blob linear config cuse setup_opts cdi_opts oci_state
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_CC            ?= clang
@@ -34,7 +35,7 @@ fuzz-lib:
 		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a $(FUZZ_SETUP_OBJ) $(FUZZ_CDI_OBJ)
 
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h fuzz/fuzz_argv.h tests/unit/cuse_peer.h \
-		tests/unit/vtpm_options.h fuzz-lib
+		tests/unit/vtpm_options.h tests/unit/linear_rules.h fuzz-lib
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -Ifuzz -Itests/unit $(STD) $(WARNINGS) $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer -o $@ $< $(if $(filter %setup_opts,$@),$(FUZZ_SETUP_OBJ)) \

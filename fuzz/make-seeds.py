@@ -170,10 +170,52 @@ blob = {
     "roundtrip-migration-flip": b"\x25\x05" + b"state" * 10,
 }
 
+LINEAR = os.path.join(ROOT, "..", "tests", "unit", "data", "swtpm-0.7.1-linear")
+
+
+def readl(name):
+    with open(os.path.join(LINEAR, name), "rb") as f:
+        return f.read()
+
+
+def linear_ctl(changes, device_kib=0):
+    """8 control bytes (see fuzz_linear.c): changes = [(slot, remove, len/611)]"""
+    b = bytearray(8)
+    b[0] = len(changes) | (4 if device_kib else 0)
+    b[1:4] = device_kib.to_bytes(3, "little")
+    for i, (slot, remove, units) in enumerate(changes):
+        b[4 + i] |= slot | (0x10 if remove else 0) | (units & 7) << 5
+        b[5 + i] |= units >> 3
+    return bytes(b)
+
+
+def linear_header(slots):
+    """swtpm's header: magic, version 1, hdrsize 192, (offset, data, section) per slot"""
+    h = struct.pack("<QBBH", 0x737774706d6c696e, 1, 0, 192)
+    for i in range(15):
+        h += struct.pack("<III", *(slots[i] if i < len(slots) else (0, 0, 0)))
+    return h
+
+
+# what vtpmd lays out: blobs on 4 KiB boundaries, sections tiled
+vtpmd_layout = linear_header([(4096, 3000, 8192), (12288, 9000, 9000)])
+vtpmd_layout += b"\0" * (12288 + 9000 - len(vtpmd_layout))
+
+linear = {
+    "swtpm-tpm2-permall": linear_ctl([(0, False, 3)]) + readl("tpm2.linear"),
+    "swtpm-tpm2-both": linear_ctl([(1, False, 15), (0, False, 2)]) + readl("tpm2.linear"),
+    "swtpm-aes256-remove": linear_ctl([(1, True, 0)]) + readl("tpm2-aes256.linear"),
+    "swtpm-tpm12-device": linear_ctl([(0, False, 2)], device_kib=1024) + readl("tpm12.linear"),
+    "vtpmd-layout": linear_ctl([(0, False, 5), (2, False, 1)]) + vtpmd_layout,
+    "empty": linear_ctl([(0, False, 1)]),
+    "zeros": linear_ctl([(0, False, 1)]) + b"\0" * 300,
+}
+
 write("device", device)
 write("cuse", cuse)
 write("config", config)
 write("blob", blob)
+write("linear", linear)
 write("setup_opts", setup_opts)
 write("cdi_opts", cdi_opts)
 write("oci_state", oci_state)

@@ -9,12 +9,13 @@
 #include "os/io.h"
 #include "mem/secret.h"
 
-int io_write_full(int fd, const void *buf, size_t len)
+/* The loops behind the four: at OFF, or at the file offset when OFF < 0. */
+static int write_loop(int fd, const void *buf, size_t len, off_t off)
 {
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -24,17 +25,20 @@ int io_write_full(int fd, const void *buf, size_t len)
 			return -EIO;
 		p += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
 
-ssize_t io_read_full(int fd, void *buf, size_t len)
+static ssize_t read_loop(int fd, void *buf, size_t len, off_t off)
 {
 	uint8_t *p = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = read(fd, p + done, len - done);
+		ssize_t n = off < 0 ? read(fd, p + done, len - done) :
+			pread(fd, p + done, len - done, off + (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -45,6 +49,26 @@ ssize_t io_read_full(int fd, void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int io_write_full(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, -1);
+}
+
+ssize_t io_read_full(int fd, void *buf, size_t len)
+{
+	return read_loop(fd, buf, len, -1);
+}
+
+int io_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	return off < 0 ? -EINVAL : write_loop(fd, buf, len, off);
+}
+
+ssize_t io_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	return off < 0 ? -EINVAL : read_loop(fd, buf, len, off);
 }
 
 int io_mkdir_p(const char *path, mode_t parent_mode, mode_t mode)

@@ -18,6 +18,10 @@ int io_write_full(int fd, const void *buf, size_t len);
 /* Read until LEN bytes or end of file: the number of bytes read, or -errno. */
 ssize_t io_read_full(int fd, void *buf, size_t len);
 
+/* The same at offset OFF, leaving the file offset alone (pwrite, pread). */
+int io_pwrite_full(int fd, const void *buf, size_t len, off_t off);
+ssize_t io_pread_full(int fd, void *buf, size_t len, off_t off);
+
 /*
  * Read FD to its end into a malloc'ed *BUF (*LEN bytes; an empty input gives
  * a 1-byte buffer and *LEN 0). More than MAX bytes: -EFBIG. The buffer grows

@@ -67,6 +67,7 @@ int landlock_confine(const struct landlock_paths *p)
 {
 	struct landlock_ruleset_attr attr;
 	int abi, ruleset, ret;
+	const char *where = p->state_dir ? p->state_dir : "the state file it holds";
 	long why;
 
 	why = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -74,7 +75,7 @@ int landlock_confine(const struct landlock_paths *p)
 		/* ENOSYS: not built in; EOPNOTSUPP: built, not enabled (lsm=) */
 		log_error("Landlock is not available (%s): the file system is not confined to %s",
 			  errno == EOPNOTSUPP ? "not enabled in this kernel" : strerror(errno),
-			  p->state_dir);
+			  where);
 		return 0;
 	}
 	abi = (int)why;
@@ -86,7 +87,8 @@ int landlock_confine(const struct landlock_paths *p)
 		log_error("Landlock: cannot make a ruleset: %s", strerror(-ret));
 		return ret;
 	}
-	ret = allow_beneath(ruleset, p->state_dir, STATE_RIGHTS, attr.handled_access_fs);
+	ret = p->state_dir ? allow_beneath(ruleset, p->state_dir, STATE_RIGHTS,
+					   attr.handled_access_fs) : 0;
 	if (ret < 0)
 		log_error("Landlock: the state directory %s: %s", p->state_dir, strerror(-ret));
 	/* No way to reach the pid file's directory (a user without search
@@ -112,6 +114,6 @@ int landlock_confine(const struct landlock_paths *p)
 	close(ruleset);
 	if (ret < 0)
 		return ret;
-	log_info("Landlock (ABI %d): the file system is confined to %s", abi, p->state_dir);
+	log_info("Landlock (ABI %d): the file system is confined to %s", abi, where);
 	return abi;
 }

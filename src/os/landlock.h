@@ -20,7 +20,9 @@
 #include <stdbool.h>
 
 struct landlock_paths {
-	const char *state_dir;  /* files beneath it: everything a state needs */
+	const char *state_dir;  /* files beneath it: everything a state needs;
+				 * NULL for a linear state file, which the
+				 * daemon holds open: then no path at all */
 	const char *remove_dir; /* NULL, or a directory whose files may be
 				 * removed and nothing more (the pid file's:
 				 * swtpm removes its pid file at exit) */

@@ -34,6 +34,8 @@ static const char *const allowed[] = {
 	 * confines which paths these reach (landlock.h); fcntl is below */
 	"openat", "close", "fstat", "newfstatat", "lseek", "fsync", "fchmod",
 	"renameat", "renameat2", "unlinkat", "unlink",
+	/* a linear state file: blobs and header in place, its end cut off */
+	"pread64", "pwrite64", "fdatasync", "ftruncate",
 	/* releasing the parent (stdio onto /dev/null); READY=1 to systemd */
 	"dup2", "dup3", "sendto",
 	/* libtpms' clock, OpenSSL's randomness, the lock's retry sleep */

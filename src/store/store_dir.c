@@ -2,7 +2,9 @@
 /*
  * store_dir.c - the state directory in swtpm's layout: opening it, swtpm's
  * file names, and libtpms' loads, saves and deletes with the backup of the
- * permanent state. The file primitives are in store_file.c.
+ * permanent state. The file primitives are in store_file.c. A store opened
+ * on a linear file takes the same calls; what differs (where a blob is
+ * read from and how it is replaced) is store_linear.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,12 +63,10 @@ static TPM_RESULT file_name(char *buf, size_t buflen, bool tpm12,
 	return TPM_SUCCESS;
 }
 
-int store_open(struct store *s, const struct store_options *opt)
+static int open_dir(struct store *s, const char *dir)
 {
-	const char *dir = opt->dir;
 	int fd, err;
 
-	memset(s, 0, sizeof(*s));
 	/* The caller reports failures to the user; these lines add detail. */
 	if (!dir || !*dir)
 		return -EINVAL;
@@ -94,16 +94,32 @@ int store_open(struct store *s, const struct store_options *opt)
 		return -ENOMEM;
 	}
 	s->dirfd = fd;
-	s->open = true;
+	return 0;
+}
+
+int store_open(struct store *s, const struct store_options *opt)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->dirfd = -1;
+	if (opt->err && opt->errlen)
+		opt->err[0] = '\0';
 	s->tpm12 = opt->tpm12;
 	s->mode_exact = opt->file_mode != STORE_MODE_DEFAULT;
 	s->mode = s->mode_exact ? (opt->file_mode & 07777) : STORE_FILE_MODE;
 	s->backup = opt->backup;
 	s->discard_writes = opt->discard_writes;
+	err = opt->file ? store_linear_open(s, opt) : open_dir(s, opt->dir);
+	if (err) {
+		store_close(s);
+		return err;
+	}
+	s->open = true;
 
 	err = store_lock_file_open(s);
 	if (err) {
-		log_debug("store: opening %s/.lock: %s", dir, strerror(-err));
+		log_debug("store: opening the lock of %s: %s", s->path, strerror(-err));
 		store_close(s);
 		return err;
 	}
@@ -122,8 +138,11 @@ int store_open(struct store *s, const struct store_options *opt)
 void store_close(struct store *s)
 {
 	store_lock_file_close(s);
-	if (s->open)
+	if (s->linear)
+		store_linear_close(s);
+	else if (s->open && s->dirfd >= 0)
 		close(s->dirfd);
+	s->dirfd = -1;
 	s->open = false;
 	free(s->path);
 	s->path = NULL;
@@ -213,6 +232,15 @@ static unsigned name_bit(const char *name)
 	return LOGGED_SAVESTATE;
 }
 
+/* The raw state file FNAME: a file of the directory, or in a linear file
+ * the slot of the blob FNAME names. 0, -ENOENT, or -errno logged. */
+static int read_raw(struct store *s, const char *fname, uint8_t **file,
+		    size_t *flen)
+{
+	return s->linear ? store_linear_read(s, fname, file, flen) :
+		store_read_file(s, fname, file, flen);
+}
+
 /*
  * Read and decode FNAME. TPM_RETRY if it does not exist; otherwise a decode
  * result, or TPM_FAIL if it cannot be read. A failure is logged once per
@@ -228,20 +256,36 @@ static TPM_RESULT load_file(struct store *s, const char *fname, unsigned bit,
 
 	*payload = NULL;
 	*plen = 0;
-	err = store_read_file(s, fname, &file, &flen);
+	err = read_raw(s, fname, &file, &flen);
 	if (err == -ENOENT)
 		return TPM_RETRY;       /* libtpms: no such state yet */
 	if (err)
-		return TPM_FAIL;        /* store_read_file() said why */
+		return TPM_FAIL;        /* read_raw() said why */
 
 	rc = blob_file_decode(store_file_key(s), file, flen, payload, plen);
 	secret_free(file, flen);
 	if (rc != TPM_SUCCESS && !(s->logged & bit)) {
 		s->logged |= bit;
-		log_error("store: cannot load %s/%s: %s (TPM result 0x%x)",
-			  s->path, fname, blob_strerror(rc), rc);
+		log_error("store: cannot load %s%s%s%s: %s (TPM result 0x%x)",
+			  s->path, s->linear ? " (" : "/", fname, s->linear ? ")" : "",
+			  blob_strerror(rc), rc);
 	}
 	return rc;
+}
+
+/* The name a blob has in the store: its file's name in a directory, or in
+ * a linear file libtpms' name, which picks the slot. */
+static TPM_RESULT stored_name(const struct store *s, char *buf, size_t buflen,
+			      const char *name, bool temp)
+{
+	if (!s->linear)
+		return file_name(buf, buflen, s->tpm12, name, temp);
+	if (linear_slot_of(name) < 0) {
+		log_error("store: unknown state name '%s'", name ? name : "");
+		return TPM_BAD_PARAMETER;
+	}
+	snprintf(buf, buflen, "%s", name);
+	return TPM_SUCCESS;
 }
 
 /* The permanent state with --tpmstate backup: the main file, else (missing
@@ -289,7 +333,7 @@ TPM_RESULT store_load(struct store *s, const char *name, unsigned char **data,
 		log_error("store: no state directory is open");
 		return TPM_FAIL;
 	}
-	rc = file_name(fname, sizeof(fname), s->tpm12, name, false);
+	rc = stored_name(s, fname, sizeof(fname), name, false);
 	if (rc != TPM_SUCCESS)
 		return rc;
 
@@ -308,7 +352,7 @@ bool store_backup_available(const struct store *s)
 {
 	char fname[STORE_NAME_MAX], bak[STORE_NAME_MAX + sizeof(STORE_BACKUP_SUFFIX)];
 
-	if (!s->open || !s->backup ||
+	if (!s->open || !s->backup || s->linear ||
 	    file_name(fname, sizeof(fname), s->tpm12, TPM_PERMANENT_ALL_NAME,
 		      false) != TPM_SUCCESS)
 		return false;
@@ -352,9 +396,9 @@ TPM_RESULT store_save(struct store *s, const char *name,
 		return TPM_SUCCESS;
 	if (!may_write(s))
 		return TPM_FAIL;
-	rc = file_name(fname, sizeof(fname), s->tpm12, name, false);
+	rc = stored_name(s, fname, sizeof(fname), name, false);
 	if (rc == TPM_SUCCESS)
-		rc = file_name(tname, sizeof(tname), s->tpm12, name, true);
+		rc = stored_name(s, tname, sizeof(tname), name, true);
 	if (rc != TPM_SUCCESS)
 		return rc;
 	permanent = strcmp(name, TPM_PERMANENT_ALL_NAME) == 0;
@@ -367,9 +411,12 @@ TPM_RESULT store_save(struct store *s, const char *name,
 		return rc;
 	}
 	/* Running on the backup: the main file is the bad one, do not keep it. */
-	err = store_write_file(s, tname, fname,
-			       s->backup && permanent && !s->main_bad ? bak : NULL,
-			       file, flen);
+	if (s->linear)
+		err = store_linear_update(s, &name, &(struct store_raw){ file, flen }, 1);
+	else
+		err = store_write_file(s, tname, fname,
+				       s->backup && permanent && !s->main_bad ? bak : NULL,
+				       file, flen);
 	secret_free(file, flen);
 	if (err) {
 		s->last_error = -err;
@@ -385,6 +432,22 @@ int store_last_error(const struct store *s)
 	return s->last_error;
 }
 
+static TPM_RESULT delete_slot(struct store *s, const char *name, bool must_exist)
+{
+	int has = store_linear_has(s, name);
+
+	if (has < 0)
+		return TPM_FAIL;
+	if (!has) {
+		if (!must_exist)
+			return TPM_SUCCESS;
+		log_error("store: deleting %s (%s): no such state", s->path, name);
+		return TPM_FAIL;
+	}
+	return store_linear_update(s, &name, &(struct store_raw){ NULL, 0 }, 1) ?
+		TPM_FAIL : TPM_SUCCESS;
+}
+
 TPM_RESULT store_delete(struct store *s, const char *name, bool must_exist)
 {
 	char fname[STORE_NAME_MAX];
@@ -395,9 +458,11 @@ TPM_RESULT store_delete(struct store *s, const char *name, bool must_exist)
 		return TPM_SUCCESS;
 	if (!may_write(s))
 		return TPM_FAIL;
-	rc = file_name(fname, sizeof(fname), s->tpm12, name, false);
+	rc = stored_name(s, fname, sizeof(fname), name, false);
 	if (rc != TPM_SUCCESS)
 		return rc;
+	if (s->linear)
+		return delete_slot(s, name, must_exist);
 
 	if (unlinkat(s->dirfd, fname, 0) < 0) {
 		err = errno;
@@ -414,4 +479,29 @@ TPM_RESULT store_delete(struct store *s, const char *name, bool must_exist)
 		return TPM_FAIL;
 	}
 	return TPM_SUCCESS;
+}
+
+int store_read_raw(struct store *s, const char *name, uint8_t **buf, size_t *len)
+{
+	char fname[STORE_NAME_MAX];
+
+	*buf = NULL;
+	*len = 0;
+	if (!s->open)
+		return -EBADF;
+	if (stored_name(s, fname, sizeof(fname), name, false) != TPM_SUCCESS)
+		return -EINVAL;
+	return read_raw(s, fname, buf, len);
+}
+
+int store_replace_raw(struct store *s, const struct store_raw raw[STORE_STATE_COUNT])
+{
+	if (!s->open)
+		return -EBADF;
+	if (!s->linear)
+		return -EOPNOTSUPP;
+	if (!may_write(s))
+		return -EAGAIN;
+	return store_linear_update(s, (const char *const *)state_names, raw,
+				   STORE_STATE_COUNT);
 }

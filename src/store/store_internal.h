@@ -30,9 +30,27 @@ int store_read_file(const struct store *s, const char *name, uint8_t **buf,
 int store_write_file(const struct store *s, const char *tmp, const char *final,
 		     const char *keep_as, const uint8_t *buf, size_t len);
 
+/* --- store_linear.c: a linear state file ------------------------------------ */
+
+/* Open OPT->file into S (see store_open()); S->path is set. 0 / -errno,
+ * with one line in OPT->err where there is more to say. */
+int store_linear_open(struct store *s, const struct store_options *opt);
+void store_linear_close(struct store *s);
+/* The blob of NAME (malloc'ed), -ENOENT if its slot is unused; any other
+ * failure is logged. */
+int store_linear_read(struct store *s, const char *name, uint8_t **buf,
+		      size_t *len);
+/* One crash-safe update: NAMES[i] get BLOBS[i] (data NULL: the slot is
+ * emptied), switched in together. 0 / -errno, logged. */
+int store_linear_update(struct store *s, const char *const *names,
+			const struct store_raw *blobs, size_t n);
+/* Whether NAME's slot is in use: 1, 0, or -errno (logged). */
+int store_linear_has(struct store *s, const char *name);
+
 /* --- store_lock.c --------------------------------------------------------- */
 
-/* Open (creating it) .lock in the state directory, without locking it. */
+/* Open (creating it) .lock in the state directory, or take another
+ * descriptor of the linear file, without locking it. */
 int store_lock_file_open(struct store *s);
 /* Drop the lock, if held, and close the lock file. */
 void store_lock_file_close(struct store *s);

@@ -2,7 +2,9 @@
 /*
  * store_lock.c - the storage lock: a write lock on the whole of
  * <statedir>/.lock, the range swtpm locks, so swtpm and vtpmd exclude each
- * other on one state directory.
+ * other on one state directory. On a linear file it is a write lock on the
+ * whole file itself, which is what swtpm locks there (0.10 and later, with
+ * --tpmstate ...,lock; earlier versions lock nothing on a linear file).
  *
  * It is an open file description lock (F_OFD_SETLK), which conflicts with
  * swtpm's POSIX lock like another POSIX lock would, but belongs to the
@@ -26,13 +28,14 @@
  * it a moment longer than the source needs it back: wait up to 3 s. */
 #define LOCK_RETRIES_AFTER_RELEASE 300
 
-int store_lock_file_open(struct store *s)
+/* DIR/.lock, opened O_NONBLOCK: a FIFO planted there must not hang the
+ * start (its open waits for a reader otherwise); it fails, or is refused
+ * as not a regular file. Returns an fd or -errno. */
+static int open_dir_lock(struct store *s)
 {
 	struct stat sb;
 	int fd;
 
-	/* O_NONBLOCK: a FIFO planted as .lock must not hang the start (its
-	 * open waits for a reader otherwise); it fails, or is refused below. */
 	fd = openat(s->dirfd, LOCK_FILE,
 		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0660);
 	if (fd < 0 && errno == ENXIO) {
@@ -51,6 +54,25 @@ int store_lock_file_open(struct store *s)
 		close(fd);
 		log_error("store: %s/%s is not a regular file", s->path, LOCK_FILE);
 		return -EINVAL;
+	}
+	return fd;
+}
+
+int store_lock_file_open(struct store *s)
+{
+	int fd;
+
+	/* A linear file: a second descriptor of the same open file (its type
+	 * was checked when it was opened); the lock belongs to the open file,
+	 * which lives as long as either descriptor. */
+	if (s->linear) {
+		fd = fcntl(s->lin.fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+	} else {
+		fd = open_dir_lock(s);
+		if (fd < 0)
+			return fd;
 	}
 	s->lock.fd = fd;
 	s->lock.open = true;
@@ -104,7 +126,8 @@ int store_lock(struct store *s, unsigned retries)
 		if (errno != EAGAIN && errno != EACCES) {
 			int err = errno;
 
-			log_error("store: locking %s: %s", LOCK_FILE, strerror(err));
+			log_error("store: locking %s: %s", s->linear ? s->path : LOCK_FILE,
+				  strerror(err));
 			return -err;
 		}
 		if (attempt >= retries)
@@ -143,7 +166,7 @@ int store_ensure_locked(struct store *s)
 		return 0;
 	ret = store_lock(s, s->lock.lazy_retries);
 	if (ret == -EAGAIN)
-		log_error("store: the state directory is locked by another process");
+		log_error("store: %s is locked by another process", s->path);
 	return ret;
 }
 

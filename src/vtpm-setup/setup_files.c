@@ -214,3 +214,23 @@ void files_stage_abort(struct staged_file *f)
 	f->fd = f->dirfd = -1;
 	f->staged = false;
 }
+
+int files_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) < 0 && !err)
+		err = -errno;
+	return err;
+}

@@ -55,4 +55,8 @@ int files_stage(struct staged_file *f, const char *path, const void *data,
 int files_stage_commit(struct staged_file *f);
 void files_stage_abort(struct staged_file *f);
 
+/* Remove DIR and what vtpm-setup may have put in it (regular files and
+ * nothing deeper): a private temporary directory of its own making. */
+int files_remove_dir(const char *dir);
+
 #endif

@@ -10,9 +10,12 @@
  * project's TPM and store; stage --ek-pub; then, with SIGINT, SIGTERM and
  * SIGHUP held, commit: the CA's files and counter, the state, --ek-pub,
  * each undone if a later one fails. Before the commit a signal stops the
- * run, which removes what it made.
+ * run, which removes what it made. A linear state file (file://PATH) takes
+ * the same steps through setup_linear.c: the state is made in a private
+ * temporary directory and put into PATH with one crash-safe update.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include "vtpm-setup/setup_ca.h"
 #include "vtpm-setup/setup_files.h"
 #include "vtpm-setup/setup_info.h"
+#include "vtpm-setup/setup_linear.h"
 #include "vtpm-setup/setup_log.h"
 #include "vtpm-setup/setup_manufacture.h"
 #include "vtpm-setup/setup_opts.h"
@@ -93,7 +97,11 @@ static int check_rsa_size(unsigned bits, char *err, size_t errlen)
 
 struct run {
 	const struct setup_options *o;
-	struct placement place;
+	struct placement place;         /* a state directory, or */
+	struct linear_placement lplace; /* a linear file (o->state_linear) */
+	bool lowner;                    /* --runas: the owner of a file made here */
+	uid_t luid;
+	gid_t lgid;
 	struct setup_ca ca;
 	bool ca_open;
 	struct cert_tpm_info tpm_info;
@@ -133,6 +141,57 @@ static void hold_stop_signals(bool hold)
 	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+/* Where the state goes: a directory (setup_place.h) or a linear file
+ * (setup_linear.h), through the same steps. */
+static int target_inspect(struct run *r)
+{
+	return r->o->state_linear ?
+		linear_place_inspect(&r->lplace, r->o->state_dir, r->err, sizeof(r->err)) :
+		place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
+}
+
+static bool target_has(const struct run *r, bool volatile_state)
+{
+	if (r->o->state_linear)
+		return volatile_state ? r->lplace.has_volatile : r->lplace.has_state;
+	return volatile_state ? r->place.has_volatile : r->place.has_state;
+}
+
+static int target_begin(struct run *r, bool copy)
+{
+	return r->o->state_linear ?
+		linear_place_begin(&r->lplace, copy, r->err, sizeof(r->err)) :
+		place_begin(&r->place, copy, r->err, sizeof(r->err));
+}
+
+static int target_fill_check(struct run *r)
+{
+	return r->o->state_linear ? linear_place_fill_check(&r->lplace) :
+		place_fill_check(&r->place);
+}
+
+static void target_end(struct run *r)
+{
+	if (r->o->state_linear)
+		linear_place_end(&r->lplace);
+	else
+		place_end(&r->place);
+}
+
+/* The TPM in the temporary directory: its descriptor and its name. */
+static int target_tmp_open(struct run *r, const char **name)
+{
+	int fd;
+
+	if (!r->o->state_linear) {
+		*name = r->place.dir;
+		return dup(r->place.tmp_fd);
+	}
+	*name = r->lplace.tmp;
+	fd = open(r->lplace.tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd;
+}
+
 /* The TPM work in the temporary directory. */
 static int fill(struct run *r, bool manufacture)
 {
@@ -142,22 +201,30 @@ static int fill(struct run *r, bool manufacture)
 		.now = time(NULL),
 	};
 	char why[ERR_MAX];
-	int ret = setup_tpm_open(r->place.tmp_fd, r->place.dir, &r->o->key, r->err,
-				 sizeof(r->err));
+	const char *name;
+	int fd = target_tmp_open(r, &name), ret;
+
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(r->err, sizeof(r->err), "%.400s: %s", name, strerror(-ret));
+		return ret;
+	}
+	ret = setup_tpm_open(fd, name, &r->o->key, r->err, sizeof(r->err));
 
 	if (ret == 0)
 		ret = manufacture ? setup_manufacture(r->o, &env, &r->eks, r->err,
 						      sizeof(r->err)) :
 			setup_amend(r->o, &r->eks, r->err, sizeof(r->err));
 	setup_tpm_close();
+	close(fd);
 	if (ret < 0 && setup_tpm_write_error()) {
 		/* libtpms only knows that the write failed; the store knows why */
 		snprintf(why, sizeof(why), "%s", r->err);
 		snprintf(r->err, sizeof(r->err), "cannot write the new state of %.200s: %s (%.200s)",
-			 r->place.dir, strerror(setup_tpm_write_error()), why);
+			 r->o->state_dir, strerror(setup_tpm_write_error()), why);
 	}
 	if (ret == 0) {
-		ret = place_fill_check(&r->place);
+		ret = target_fill_check(r);
 		if (ret < 0)
 			snprintf(r->err, sizeof(r->err), "making the state failed: %s",
 				 strerror(-ret));
@@ -213,12 +280,12 @@ static int decide(struct run *r, enum mode *mode)
 
 	if (!setup_opts_manufactures(o)) {
 		*mode = MODE_AMEND;
-		if (!r->place.has_state) {
+		if (!target_has(r, false)) {
 			snprintf(r->err, sizeof(r->err), "%s holds no TPM state to add "
 				 "a certificate to", o->state_dir);
 			return -ENOENT;
 		}
-		if (r->place.has_volatile) {
+		if (target_has(r, true)) {
 			snprintf(r->err, sizeof(r->err), "%s holds a saved volatile "
 				 "state (a suspended TPM); start and stop it first",
 				 o->state_dir);
@@ -227,7 +294,7 @@ static int decide(struct run *r, enum mode *mode)
 		return 0;
 	}
 	*mode = MODE_MANUFACTURE;
-	if (!r->place.has_state || o->existing == EXISTING_OVERWRITE)
+	if (!target_has(r, false) || o->existing == EXISTING_OVERWRITE)
 		return 0;
 	if (o->existing == EXISTING_KEEP) {
 		slog("Not overwriting the existing state in %s.", o->state_dir);
@@ -251,8 +318,16 @@ static int commit(struct run *r, enum mode mode)
 
 	if (mode != MODE_EXPORT && r->ca_open)
 		ret = setup_ca_commit(&r->ca, r->err, sizeof(r->err));
+	if (ret == 0 && mode != MODE_EXPORT && r->lowner && !r->lplace.existed &&
+	    lchown(r->o->state_dir, r->luid, r->lgid) < 0) {
+		ret = -errno;
+		snprintf(r->err, sizeof(r->err), "--runas: cannot hand %s over: %s",
+			 r->o->state_dir, strerror(-ret));
+	}
 	if (ret == 0 && mode != MODE_EXPORT) {
-		ret = place_commit(&r->place, r->err, sizeof(r->err));
+		ret = r->o->state_linear ?
+			linear_place_commit(&r->lplace, r->err, sizeof(r->err)) :
+			place_commit(&r->place, r->err, sizeof(r->err));
 		if (ret < 0 && r->ca_open)
 			setup_ca_rollback(&r->ca);
 	}
@@ -260,15 +335,20 @@ static int commit(struct run *r, enum mode mode)
 		return ret;
 	ret = files_stage_commit(&r->ek_pub);
 	if (ret < 0) {
-		snprintf(r->err, sizeof(r->err), "--ek-pub %s could not be written: %s",
-			 r->o->ek_pub, strerror(-ret));
-		(void)place_undo(&r->place, NULL, 0);
-		if (r->ca_open)
-			setup_ca_rollback(&r->ca);
+		/* A linear file's update cannot be taken back: say so. */
+		snprintf(r->err, sizeof(r->err), "--ek-pub %s could not be written: %s%s",
+			 r->o->ek_pub, strerror(-ret), r->o->state_linear &&
+			 mode != MODE_EXPORT ? " (the new state is in place)" : "");
+		if (!r->o->state_linear) {
+			(void)place_undo(&r->place, NULL, 0);
+			if (r->ca_open)
+				setup_ca_rollback(&r->ca);
+		}
 		return ret;
 	}
 	if (mode != MODE_EXPORT)
 		slog("Placed the new state in %s %s.", r->o->state_dir,
+		     r->o->state_linear ? "with one update of the file" :
 		     place_mode_text(&r->place, how, sizeof(how)));
 	return 0;
 }
@@ -278,7 +358,7 @@ static int run_setup(struct run *r)
 	enum mode mode = MODE_NOTHING;
 	int ret;
 
-	ret = place_inspect(&r->place, r->o->state_dir, r->err, sizeof(r->err));
+	ret = target_inspect(r);
 	if (ret < 0)
 		return ret;
 	ret = decide(r, &mode);
@@ -290,11 +370,11 @@ static int run_setup(struct run *r)
 			ret = prepare_certificates(r);
 	}
 	if (ret == 0)
-		ret = place_begin(&r->place, mode != MODE_MANUFACTURE, r->err,
-				  sizeof(r->err));
+		ret = target_begin(r, mode != MODE_MANUFACTURE);
 	if (ret == 0) {
 		slog("%s the TPM in %s.", mode == MODE_MANUFACTURE ? "Manufacturing" :
-		     mode == MODE_AMEND ? "Amending" : "Reading", r->place.tmp_name);
+		     mode == MODE_AMEND ? "Amending" : "Reading",
+		     r->o->state_linear ? r->lplace.tmp : r->place.tmp_name);
 		ret = fill(r, mode == MODE_MANUFACTURE);
 	}
 	if (ret == 0)
@@ -302,7 +382,7 @@ static int run_setup(struct run *r)
 	if (ret == 0) {
 		hold_stop_signals(true);
 		ret = stop_signal ? -EINTR : commit(r, mode);
-		place_end(&r->place);
+		target_end(r);
 		hold_stop_signals(false);
 	}
 	return ret;
@@ -324,6 +404,11 @@ static int set_state_owner(struct run *r)
 	ret = privs_lookup_user(r->o->runas, &u, r->err, sizeof(r->err));
 	if (ret < 0)
 		return ret;
+	/* A linear file this run makes becomes USER's before the state goes
+	 * in; an existing file or a block device keeps its owner. */
+	r->lowner = r->o->state_linear;
+	r->luid = u.uid;
+	r->lgid = u.gid;
 	r->place.set_owner = true;
 	r->place.uid = u.uid;
 	r->place.gid = u.gid;
@@ -377,7 +462,7 @@ int main(int argc, char **argv)
 	if (ret == 0)
 		ret = run_setup(&r);
 	files_stage_abort(&r.ek_pub);
-	place_end(&r.place);
+	target_end(&r);
 	setup_eks_free(&r.eks);
 	if (r.ca_open)
 		setup_ca_close(&r.ca);

@@ -200,15 +200,14 @@ static int parse_one(struct setup_options *o, int c, const char *arg,
 	case OPT_TPM2:
 		break;
 	case OPT_TPMSTATE:
-		if (strncmp(arg, "file://", 7) == 0)
-			return log_errline(err, errlen, -EINVAL,
-					   "--tpmstate: file:// state is not "
-					   "supported; give a directory");
-		if (strncmp(arg, "dir://", 6) == 0)
+		o->state_linear = strncmp(arg, "file://", 7) == 0;
+		if (o->state_linear)
+			arg += 7;
+		else if (strncmp(arg, "dir://", 6) == 0)
 			arg += 6;
 		if (!*arg)
-			return log_errline(err, errlen, -EINVAL,
-					   "--tpmstate: empty directory name");
+			return log_errline(err, errlen, -EINVAL, "--tpmstate: empty %s name",
+					   o->state_linear ? "file" : "directory");
 		o->state_dir = arg;
 		break;
 	case OPT_CREATEEK:
@@ -479,6 +478,9 @@ void setup_opts_usage(FILE *out, const char *prog)
 "\n"
 "  --tpm2                   make a TPM 2.0 (the only kind; accepted for swtpm_setup)\n"
 "  --tpmstate DIR|dir://DIR the state directory (also --tpm-state)\n"
+"  --tpmstate file://PATH   or a linear state file (swtpm's backend-uri=file://):\n"
+"                           a regular file or block device, all slots replaced\n"
+"                           in one crash-safe update\n"
 "  --createek               RSA EK (0x81010001, 0x8101001c for 3072 bits) and\n"
 "                           ECC NIST P-384 EK (0x81010016), made persistent\n"
 "  --create-ek-cert         EK certificates in NV 0x01c00002 (or 0x01c0001c) and\n"

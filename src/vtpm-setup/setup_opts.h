@@ -37,7 +37,9 @@ enum setup_existing {
 
 struct setup_options {
 	enum setup_action action;
-	const char *state_dir;          /* --tpmstate DIR or dir://DIR */
+	const char *state_dir;          /* --tpmstate DIR or dir://DIR, or
+					 * file://PATH (then state_linear) */
+	bool state_linear;              /* a linear state file: setup_linear.h */
 	bool create_ek;                 /* --createek (implied by the certs) */
 	bool create_ek_cert;            /* --create-ek-cert */
 	bool create_platform_cert;      /* --create-platform-cert */

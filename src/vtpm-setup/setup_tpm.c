@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * setup_tpm.c - the glue between vtpm-setup and the project's TPM (which
- * owns the store) and key loader (see setup_tpm.h). Every call vtpm-setup
- * makes into the TPM's lifecycle, its commands and the state key is in this
- * file, so that a change of theirs is ported here.
+ * owns the store), key loader and the store's linear backend (see
+ * setup_tpm.h). Every call vtpm-setup makes into the TPM's lifecycle, its
+ * commands, the state key and the linear target is in this file, so that a
+ * change of theirs is ported here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +14,10 @@
 #include <unistd.h>
 
 #include <libtpms/tpm_error.h>
+#include <libtpms/tpm_nvfilename.h>
 
 #include "mem/secret.h"
+#include "os/io.h"
 #include "os/log.h"
 #include "store/key.h"
 #include "store/store.h"
@@ -194,4 +197,114 @@ void setup_tpm_lib_version(char *buf, size_t len)
 	uint32_t v = tpm_lib_version();
 
 	snprintf(buf, len, "%u.%u.%u", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+}
+
+/* --- a linear state file as the target ---------------------------------- */
+
+static struct {
+	struct store store;
+	bool open;
+} target;
+
+int setup_tpm_file_open(const char *path,
+			int (*inject)(enum store_linear_step, void *), void *ctx,
+			char *err, size_t errlen)
+{
+	char why[400] = "";
+	const struct store_options opt = {
+		.file = path, .file_mode = STORE_MODE_DEFAULT, .defer_lock = true,
+		.err = why, .errlen = sizeof(why),
+		.linear_inject = inject, .linear_inject_ctx = ctx,
+	};
+	int ret;
+
+	if (target.open)
+		return -EBUSY;
+	ret = store_open(&target.store, &opt);
+	if (ret == 0) {
+		ret = store_lock(&target.store, 0);
+		if (ret < 0)
+			store_close(&target.store);
+	}
+	if (ret == -EAGAIN)
+		snprintf(err, errlen, "%s is in use by another process (a running vtpmd "
+			 "or swtpm holds its lock)", path);
+	else if (ret < 0 && why[0])
+		snprintf(err, errlen, "%s", why);
+	else if (ret < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	target.open = ret == 0;
+	return ret;
+}
+
+int setup_tpm_file_holds(bool *has_state, bool *has_volatile, char *err,
+			 size_t errlen)
+{
+	static const char *const names[] = {
+		TPM_PERMANENT_ALL_NAME, TPM_VOLATILESTATE_NAME, TPM_SAVESTATE_NAME,
+	};
+	bool has[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		uint8_t *buf;
+		size_t len;
+		int ret = store_read_raw(&target.store, names[i], &buf, &len);
+
+		if (ret < 0 && ret != -ENOENT) {
+			snprintf(err, errlen, "cannot read the state in %s: %s",
+				 target.store.path, strerror(-ret));
+			return ret;
+		}
+		has[i] = ret == 0;
+		secret_free(buf, len);
+	}
+	*has_state = has[0];
+	*has_volatile = has[1] || has[2];
+	return 0;
+}
+
+int setup_tpm_file_read_permall(uint8_t **buf, size_t *len)
+{
+	return store_read_raw(&target.store, TPM_PERMANENT_ALL_NAME, buf, len);
+}
+
+int setup_tpm_file_replace(int dirfd, char *err, size_t errlen)
+{
+	static const char *const files[STORE_STATE_COUNT] = {
+		"tpm2-00.permall", "tpm2-00.volatilestate", "tpm2-00.savestate",
+	};
+	struct store_raw raw[STORE_STATE_COUNT] = { { NULL, 0 } };
+	uint8_t *buf[STORE_STATE_COUNT] = { NULL };
+	size_t len[STORE_STATE_COUNT] = { 0 }, i;
+	int ret = 0;
+
+	for (i = 0; i < STORE_STATE_COUNT && ret == 0; i++) {
+		int fd = openat(dirfd, files[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != ENOENT || i == 0)
+				ret = -errno;
+			continue;
+		}
+		ret = io_read_all(fd, 16u << 20, &buf[i], &len[i]);
+		close(fd);
+		if (ret == 0)
+			raw[i] = (struct store_raw){ buf[i], len[i] };
+	}
+	if (ret == 0)
+		ret = store_replace_raw(&target.store, raw);
+	for (i = 0; i < STORE_STATE_COUNT; i++)
+		secret_free(buf[i], len[i]);
+	if (ret < 0)
+		snprintf(err, errlen, "cannot put the new state into %s: %s",
+			 target.store.path, strerror(-ret));
+	return ret;
+}
+
+void setup_tpm_file_close(void)
+{
+	if (target.open)
+		store_close(&target.store);
+	target.open = false;
 }

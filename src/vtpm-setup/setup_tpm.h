@@ -2,7 +2,8 @@
 /*
  * setup_tpm.h - vtpm-setup's in-process TPM: the project's libtpms instance
  * (src/tpm/) on a state directory (src/store/), optionally encrypted with a
- * key loaded by src/store/key.c.
+ * key loaded by src/store/key.c; and a linear state file (the store's
+ * linear backend) as the target a finished state is put into.
  *
  * setup_tpm.c is the only file of vtpm-setup that opens, runs and closes
  * the TPM and loads the state key; everything else talks TPM 2 commands
@@ -19,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "store/store.h"
 
 /* Where the state key comes from (swtpm_setup's --keyfile, --keyfile-fd,
  * --pwdfile, --pwdfile-fd and --cipher). Never the key itself. */
@@ -54,6 +57,25 @@ void setup_tpm_stop_on(const volatile sig_atomic_t *flag);
 /* The errno of the last state write that failed (0: none): the why behind
  * a command's TPM_RC_FAILURE. */
 int setup_tpm_write_error(void);
+
+/*
+ * A linear state file as the target (--tpmstate file://PATH): opened and
+ * locked (-EAGAIN: a running vtpmd, or swtpm with its lock, holds it; a
+ * missing regular file is made empty), what it holds, its permanent
+ * state's raw file (-ENOENT: none), and every slot replaced at once by the
+ * state files of the directory DIRFD (tpm2-00.permall, which must be
+ * there, .volatilestate and .savestate; a slot without a file is emptied)
+ * in one crash-safe update. INJECT (may be NULL) is the store's test hook.
+ * One target at a time; close releases the lock.
+ */
+int setup_tpm_file_open(const char *path,
+			int (*inject)(enum store_linear_step, void *), void *ctx,
+			char *err, size_t errlen);
+int setup_tpm_file_holds(bool *has_state, bool *has_volatile, char *err,
+			 size_t errlen);
+int setup_tpm_file_read_permall(uint8_t **buf, size_t *len);
+int setup_tpm_file_replace(int dirfd, char *err, size_t errlen);
+void setup_tpm_file_close(void);
 
 /*
  * Run one command of CMD_LEN bytes; the response goes into RESP (RESP_CAP

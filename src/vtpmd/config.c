@@ -267,10 +267,32 @@ static char *const tpmstate_keys[] = {
 };
 KEYS_FIT(tpmstate_keys);
 
+/* backend-uri=dir://DIR or file://PATH: the part after the scheme goes to
+ * cfg->state_dir or cfg->state_file. */
+static int parse_backend_uri(struct errbuf *e, struct vtpmd_config *cfg,
+			     struct subopts *so)
+{
+	static const char uri_dir[] = "dir://", uri_file[] = "file://";
+	const char *uri = so->val[TS_URI];
+	bool file = uri && strncmp(uri, uri_file, strlen(uri_file)) == 0;
+	size_t skip = file ? strlen(uri_file) : strlen(uri_dir);
+	char **dst = file ? &cfg->state_file : &cfg->state_dir;
+
+	if (uri && *uri && !file && strncmp(uri, uri_dir, strlen(uri_dir)) != 0)
+		return fail(e, "--tpmstate: backend-uri '%s' is not supported "
+			    "(dir://DIR or file://PATH)", uri);
+	if (sub_string(e, so, TS_URI, dst) < 0)
+		return -1;
+	memmove(*dst, *dst + skip, strlen(*dst) - skip + 1);
+	if (!**dst)
+		return fail(e, "--tpmstate: backend-uri '%s' names no %s", uri,
+			    file ? "file" : "directory");
+	return 0;
+}
+
 static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 			  struct subopts *so)
 {
-	static const char uri_dir[] = "dir://";
 	uint64_t mode;
 	bool on;
 
@@ -280,19 +302,11 @@ static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 		if (sub_string(e, so, TS_DIR, &cfg->state_dir) < 0)
 			return -1;
 	} else if (so->seen[TS_URI]) {
-		const char *uri = so->val[TS_URI];
-
-		if (uri && *uri && strncmp(uri, uri_dir, strlen(uri_dir)) != 0)
-			return fail(e, "--tpmstate: backend-uri '%s' is not supported (only dir://DIR)",
-				    uri);
-		if (sub_string(e, so, TS_URI, &cfg->state_dir) < 0)
+		if (parse_backend_uri(e, cfg, so) < 0)
 			return -1;
-		memmove(cfg->state_dir, cfg->state_dir + strlen(uri_dir),
-			strlen(cfg->state_dir) - strlen(uri_dir) + 1);
-		if (!*cfg->state_dir)
-			return fail(e, "--tpmstate: backend-uri '%s' names no directory", uri);
 	} else {
-		return fail(e, "--tpmstate: dir=DIR or backend-uri=dir://DIR is required");
+		return fail(e, "--tpmstate: dir=DIR, backend-uri=dir://DIR or "
+			    "backend-uri=file://PATH is required");
 	}
 
 	if (so->seen[TS_MODE]) {
@@ -306,7 +320,7 @@ static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 		if (sub_bool(e, so, TS_LOCK, &on) < 0)
 			return -1;
 		if (!on)
-			return fail(e, "--tpmstate: lock=%s is not supported; the state directory is always locked",
+			return fail(e, "--tpmstate: lock=%s is not supported; the state is always locked",
 				    so->val[TS_LOCK]);
 	}
 	if (so->seen[TS_FSYNC]) {
@@ -318,6 +332,9 @@ static int parse_tpmstate(struct errbuf *e, struct vtpmd_config *cfg,
 	}
 	if (so->seen[TS_BACKUP] && sub_bool(e, so, TS_BACKUP, &cfg->state_backup) < 0)
 		return -1;
+	if (cfg->state_backup && cfg->state_file)
+		return fail(e, "--tpmstate: backup is for a state directory; a linear "
+			    "file (file://) keeps no backup");
 	return 0;
 }
 
@@ -960,14 +977,14 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 
 	/* An empty TPM_PATH counts as unset rather than as the current directory. */
 	env = getenv("TPM_PATH");
-	if (!cfg->state_dir && env && *env) {
+	if (!cfg->state_dir && !cfg->state_file && env && *env) {
 		cfg->state_dir = strdup(env);
 		if (!cfg->state_dir) {
 			fail(&e, "out of memory");
 			goto fail;
 		}
 	}
-	if (!cfg->state_dir) {
+	if (!cfg->state_dir && !cfg->state_file) {
 		fail(&e, "no state directory: give --tpmstate dir=DIR or set TPM_PATH");
 		goto fail;
 	}
@@ -983,6 +1000,7 @@ void config_free(struct vtpmd_config *cfg)
 {
 	free(cfg->name);
 	free(cfg->state_dir);
+	free(cfg->state_file);
 	free(cfg->log_file);
 	free(cfg->log_prefix);
 	free(cfg->pid_file);
@@ -1013,11 +1031,15 @@ void config_usage(const char *prog, FILE *out)
 "  -f, --foreground     stay in the foreground instead of going to the\n"
 "                       background once the device exists\n"
 "  --tpmstate dir=DIR[,mode=0NNN][,lock][,backup][,fsync]\n"
-"  --tpmstate backend-uri=dir://DIR[,mode=0NNN][,lock]\n"
+"  --tpmstate backend-uri=dir://DIR[,mode=0NNN][,lock][,backup][,fsync]\n"
 "                       directory holding the TPM's state; created if missing;\n"
 "                       without this option $TPM_PATH names it; mode gives the\n"
 "                       permission bits of the state files (default 0640);\n"
 "                       the directory is always locked while in use\n"
+"  --tpmstate backend-uri=file://PATH[,mode=0NNN][,lock][,fsync]\n"
+"                       the state in one file (created if missing) or block\n"
+"                       device, in swtpm's linear format; locked while in use;\n"
+"                       every update is crash-safe\n"
 "  --tpm2               emulate a TPM 2.0 (the default)\n"
 "  --tpm12              emulate a TPM 1.2\n"
 "  --flags [not-need-init][,startup-clear|startup-state|startup-deactivated|startup-none][,disable-auto-shutdown]\n"

@@ -33,6 +33,7 @@ struct vtpmd_config {
 	bool tpm_version_given; /* --tpm2 or --tpm12 was on the command line */
 
 	char *state_dir;        /* --tpmstate dir= (or backend-uri=dir://), else $TPM_PATH */
+	char *state_file;       /* or --tpmstate backend-uri=file://: a linear file */
 	mode_t state_mode;      /* --tpmstate mode=, default 0640 */
 	bool state_mode_given;
 

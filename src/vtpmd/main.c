@@ -62,6 +62,7 @@ struct vtpmd {
 	bool vtpm_open;                 /* vtpm_init() succeeded */
 	bool served;                    /* the device existed */
 	bool failed;                    /* start-up failed after the node appeared */
+	char store_err[512];            /* why the state could not be opened */
 };
 
 /* A start-up error: one line on stderr (where the user ran us), and in the
@@ -288,6 +289,9 @@ static void device_options(struct vtpmd *d, struct vtpm_options *o)
 			.allow_set_locality = cfg->allow_set_locality,
 			.store = {
 				.dir = cfg->state_dir,
+				.file = cfg->state_file,
+				.err = d->store_err,
+				.errlen = sizeof(d->store_err),
 				.file_mode = cfg->state_mode_given ?
 					     cfg->state_mode : STORE_MODE_DEFAULT,
 				.backup = cfg->state_backup,
@@ -308,11 +312,15 @@ static void device_options(struct vtpmd *d, struct vtpm_options *o)
 static int start_tpm(struct vtpmd *d)
 {
 	struct vtpmd_config *cfg = &d->cfg;
+	const char *what = cfg->state_file ? "state file" : "state directory";
+	const char *where = cfg->state_file ? cfg->state_file : cfg->state_dir;
 	struct vtpm_options opt;
 	int ret;
 
-	/* An existing TPM 1.2 state directory stays TPM 1.2 unless told otherwise. */
-	if (!cfg->tpm_version_given && store_detect_version(cfg->state_dir) == 1) {
+	/* An existing TPM 1.2 state directory stays TPM 1.2 unless told
+	 * otherwise. (A linear file does not say which TPM it holds.) */
+	if (!cfg->tpm_version_given && cfg->state_dir &&
+	    store_detect_version(cfg->state_dir) == 1) {
 		cfg->tpm_version = TPM_VERSION_12;
 		log_info("%s holds TPM 1.2 state: running a TPM 1.2", cfg->state_dir);
 	}
@@ -322,13 +330,13 @@ static int start_tpm(struct vtpmd *d)
 	key_wipe(&d->file_key);
 	key_wipe(&d->migration_key);
 	if (ret == -EAGAIN)
-		startup_error("state directory %s is in use by another process",
-			      cfg->state_dir);
+		startup_error("%s %s is in use by another process", what, where);
 	else if (ret == -EACCES && cfg->runas)
-		startup_error("state directory %s is not writable by user %s",
-			      cfg->state_dir, cfg->runas);
+		startup_error("%s %s is not writable by user %s", what, where, cfg->runas);
+	else if (ret < 0 && d->store_err[0])
+		startup_error("%s %s", what, d->store_err);
 	else if (ret < 0)
-		startup_error("state directory %s: %s", cfg->state_dir, strerror(-ret));
+		startup_error("%s %s: %s", what, where, strerror(-ret));
 	if (ret < 0)
 		return ret;
 	d->vtpm_open = true;
@@ -338,7 +346,7 @@ static int start_tpm(struct vtpmd *d)
 		vtpm_set_policy(&d->vtpm, VTPM_DOOR_NODE, &VTPM_POLICY_CLIENT);
 	ret = vtpm_start(&d->vtpm);
 	if (ret < 0)
-		startup_error("the TPM did not start (state in %s)", cfg->state_dir);
+		startup_error("the TPM did not start (state in %s)", where);
 	return ret;
 }
 

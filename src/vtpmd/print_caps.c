@@ -31,8 +31,8 @@ static const struct feature {
 	{ "cmdarg-print-states", true },      /* --print-states */
 	{ "cmdarg-chroot", true },            /* -R/--chroot */
 	{ "cmdarg-migration", true },         /* --migration */
-	{ "nvram-backend-dir", true },
-	{ "nvram-backend-file", false },      /* backend-uri=file:// */
+	{ "nvram-backend-dir", true },         /* backend-uri=dir:// */
+	{ "nvram-backend-file", true },        /* backend-uri=file://, linear */
 	{ RSA_KEYSIZES, true },
 	{ "cmdarg-print-info", true },
 	{ "tpmstate-opt-lock", true },        /* the lock is always taken */

@@ -2,7 +2,8 @@
 /*
  * print_states.c - --print-states. Management tools (libvirt) ask this to
  * learn whether a vTPM already has state, so the output is swtpm's, byte
- * for byte; the names are libtpms' blob names, the sizes the file sizes.
+ * for byte; the names are libtpms' blob names, the sizes the file sizes
+ * (in a linear file: the blobs' sizes, as swtpm gives them).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,15 +20,18 @@ int print_states(FILE *out, const struct vtpmd_config *cfg)
 	size_t i;
 	int ret;
 
-	if (!cfg->state_dir) {
+	if (cfg->state_file) {
+		ret = store_list_file_states(cfg->state_file, info, err, sizeof(err));
+	} else if (!cfg->state_dir) {
 		fprintf(stderr, "vtpmd: --print-states needs --tpmstate dir=DIR (or $TPM_PATH)\n");
 		return -EINVAL;
+	} else {
+		/* the same choice a daemon on this directory would make */
+		if (!cfg->tpm_version_given && store_detect_version(cfg->state_dir) == 1)
+			ver = TPM_VERSION_12;
+		ret = store_list_states(cfg->state_dir, ver == TPM_VERSION_12, info,
+					err, sizeof(err));
 	}
-	/* the same choice a daemon on this directory would make */
-	if (!cfg->tpm_version_given && store_detect_version(cfg->state_dir) == 1)
-		ver = TPM_VERSION_12;
-	ret = store_list_states(cfg->state_dir, ver == TPM_VERSION_12, info, err,
-				sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "vtpmd: --print-states: %s\n", err);
 		return ret;

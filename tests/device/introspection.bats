@@ -66,6 +66,8 @@ listed() { # FEATURE
 		cmdarg-chroot|--chroot /
 		cmdarg-migration|--migration incoming
 		tpmstate-dir-backend-opt-backup|--tpmstate dir=$BATS_TEST_TMPDIR/state,backup
+		nvram-backend-dir|--tpmstate backend-uri=dir://$BATS_TEST_TMPDIR/state
+		nvram-backend-file|--tpmstate backend-uri=file://$BATS_TEST_TMPDIR/state.img
 		cmdarg-pcap|--pcap file=$BATS_TEST_TMPDIR/x.pcapng
 		nvram-backend-file|--tpmstate backend-uri=file://$BATS_TEST_TMPDIR/tpm.img
 		ctrl-opt-terminate|--ctrl type=unixio,path=$BATS_TEST_TMPDIR/ctrl,terminate

@@ -138,6 +138,7 @@ setup() {
 	VTPM_PID=
 	VTPM_PIDS=()
 	VTPM_MOUNTS=()
+	VTPM_LOOPS=()
 	unset TPM2_TCTI_OVERRIDE
 	[[ ! -e "$VTPM_DEV" ]] || fail "$VTPM_DEV exists before the test started"
 }
@@ -166,12 +167,25 @@ teardown() {
 	for p in "${VTPM_MOUNTS[@]}"; do
 		umount "$p" 2>/dev/null || true
 	done
+	for p in "${VTPM_LOOPS[@]}"; do
+		losetup -d "$p" 2>/dev/null || true
+	done
 	[[ -z "${RUNAS_BASE:-}" ]] || rm -rf "$RUNAS_BASE"
 	if [[ -s "$VTPM_LOG" ]]; then
 		echo "--- $VTPM_LOG"
 		tail -n 40 "$VTPM_LOG"
 	fi
 	return "$rc"
+}
+
+# loop_device FILE SIZE: a loop block device on FILE (made SIZE bytes long,
+# as truncate takes it) in LOOP_DEV; teardown detaches it. Skips the test
+# where the kernel has no loop devices.
+loop_device() {
+	truncate -s "$2" "$1"
+	[[ -e /dev/loop-control ]] || modprobe loop 2>/dev/null || true
+	LOOP_DEV=$(losetup --find --show "$1" 2>/dev/null) || skip "no loop devices here"
+	VTPM_LOOPS+=("$LOOP_DEV")
 }
 
 # runas_base: a directory the --runas user can reach (bats' own temp dirs
@@ -205,9 +219,18 @@ vtpmd_run() {
 	mapfile -t stderr_lines <"$err"
 }
 
+# tpmstate_of STATE: TPMSTATE_ARG becomes --tpmstate's value: dir=STATE for
+# a directory, STATE itself when it is swtpm's spelling of another backend
+# (backend-uri=file://PATH...). A builtin: no subshell.
+tpmstate_of() {
+	TPMSTATE_ARG="dir=$1"
+	[[ "$1" != backend-uri=* ]] || TPMSTATE_ARG=$1
+}
+
 # vtpm_start_as NAME DIR PIDFILE [ARGS...]: start a daemon in background mode
-# and check what the parent's exit promises: the node is a char device, the pid
-# file names a live process. Sets VTPM_PID. Adds --log unless ARGS has one.
+# (DIR: a directory, or see tpmstate_of) and check what the parent's exit
+# promises: the node is a char device, the pid file names a live process.
+# Sets VTPM_PID. Adds --log unless ARGS has one.
 vtpm_start_as() {
 	local name=$1 dir=$2 pidfile=$3 a log=(--log "file=$BATS_TEST_TMPDIR/$1.log,level=2")
 	shift 3
@@ -217,7 +240,8 @@ vtpm_start_as() {
 	if [[ "$name" == "$VTPM_NAME" && ${#log[@]} -gt 0 ]]; then
 		log=(--log "file=$VTPM_LOG,level=2")
 	fi
-	vtpmd_run -n "$name" --tpmstate "dir=$dir" --pid "file=$pidfile" "${log[@]}" "$@"
+	tpmstate_of "$dir"
+	vtpmd_run -n "$name" --tpmstate "$TPMSTATE_ARG" --pid "file=$pidfile" "${log[@]}" "$@"
 	if [[ -s "$pidfile" ]]; then
 		VTPM_PIDS+=("$(<"$pidfile")")
 	fi
@@ -242,7 +266,8 @@ vtpm_start_ready() {
 # vtpm_start_fg [ARGS...]: start the test's device with -f as a child of this
 # shell; waits up to 60 s for the node. Sets VTPM_PID (= $!).
 vtpm_start_fg() {
-	"$VTPMD" -f -n "$VTPM_NAME" --tpmstate "dir=$VTPM_STATE" --pid "file=$VTPM_PIDFILE" \
+	tpmstate_of "$VTPM_STATE"
+	"$VTPMD" -f -n "$VTPM_NAME" --tpmstate "$TPMSTATE_ARG" --pid "file=$VTPM_PIDFILE" \
 		--log "file=$VTPM_LOG,level=2" "$@" \
 		>"$BATS_TEST_TMPDIR/fg.out" 2>"$BATS_TEST_TMPDIR/fg.err" 3>&- </dev/null &
 	VTPM_PID=$!
@@ -332,6 +357,20 @@ define_nv_and_key() {
 	assert_match "$KEY_NAME" '^000b[0-9a-f]{64}$' "name of the persistent key"
 }
 
+# nv_write VALUE: the 8 bytes VALUE into NV_IDX (set by the caller), and
+# nv_expect VALUE WHAT: NV_IDX holds them, through tpm2.
+nv_write() {
+	printf '%s' "$1" >"$BATS_TEST_TMPDIR/nvdata"
+	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
+	assert_status 0
+}
+
+nv_expect() {
+	run tpm2 nvread "$NV_IDX" -C o -s 8
+	assert_status 0
+	assert_eq "$output" "$1" "$2"
+}
+
 # ls -A of a directory as one line.
 dir_list() {
 	(cd "$1" && ls -A | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
@@ -362,14 +401,15 @@ run_swtpm_setup() {
 	[[ "$status" -eq 0 ]] || fail "swtpm_setup failed ($status): $(tail -5 "$t/swtpm_setup.log")"
 }
 
-# swtpm_run DIR [ARGS...]: Debian's swtpm in socket mode on DIR, TCP ports of
-# its own; TPM2_TCTI_OVERRIDE then points tpm2-tools at it. swtpm_end
-# stops it through its control channel.
+# swtpm_run DIR [ARGS...]: Debian's swtpm in socket mode on DIR (or a
+# backend, see tpmstate_of), TCP ports of its own; TPM2_TCTI_OVERRIDE then
+# points tpm2-tools at it. swtpm_end stops it through its control channel.
 swtpm_run() {
 	local dir=$1
 	shift
 	SW_PORT=$((21000 + BATS_SUITE_TEST_NUMBER * 10))
-	timeout 60 swtpm socket --tpm2 --tpmstate "dir=$dir" \
+	tpmstate_of "$dir"
+	timeout 60 swtpm socket --tpm2 --tpmstate "$TPMSTATE_ARG" \
 		--server "type=tcp,port=$SW_PORT" --ctrl "type=tcp,port=$((SW_PORT + 1))" \
 		--flags not-need-init,startup-clear --pid "file=$BATS_TEST_TMPDIR/swtpm.pid" \
 		--log "file=$BATS_TEST_TMPDIR/swtpm.log" -d "$@" 3>&- ||

@@ -11,18 +11,6 @@ ptmctl_b() {
 	timeout 60 "$VTPM_TOOLS/ptmctl" "/dev/${VTPM_NAME}b" "$@"
 }
 
-nv_write() { # VALUE (8 bytes)
-	printf '%s' "$1" >"$BATS_TEST_TMPDIR/nvdata"
-	run tpm2 nvwrite "$NV_IDX" -C o -i "$BATS_TEST_TMPDIR/nvdata"
-	assert_status 0
-}
-
-nv_expect() { # VALUE WHAT
-	run tpm2 nvread "$NV_IDX" -C o -s 8
-	assert_status 0
-	assert_eq "$output" "$1" "$2"
-}
-
 @test "storage: a second vtpmd on the same directory refuses with a clear error" {
 	vtpm_start_ready
 	local other=${VTPM_NAME}b

@@ -5,6 +5,7 @@
  *
  *   crashloop VTPMD NAME STATEDIR LOG INDEX KILLS [MAX_DELAY_MS [SEED]]
  *
+ * STATEDIR may also be a backend URI (file://PATH: a linear state file).
  * Runs VTPMD -f -n NAME --tpmstate dir=STATEDIR --flags
  * not-need-init,startup-clear --log file=LOG,level=1, defines the counter
  * INDEX (owner read/write), then KILLS times: a thread increments the
@@ -83,7 +84,9 @@ static pid_t start_vtpmd(void)
 			fail("%s still exists", node);
 		sleep_ms(1);
 	}
-	snprintf(state_arg, sizeof(state_arg), "dir=%s", statedir);
+	/* a URI (file://PATH) is a backend-uri, anything else a directory */
+	snprintf(state_arg, sizeof(state_arg), "%s=%s",
+		 strstr(statedir, "://") ? "backend-uri" : "dir", statedir);
 	pid = fork();
 	if (pid < 0)
 		fail("fork: %s", strerror(errno));

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * syscall_inject - make a running process execute one system call, to show
- * what its seccomp filter does with it (x86_64).
+ * what its seccomp filter does with it; or stop one of its system calls
+ * from happening: a fault between two steps of what it does (x86_64).
  *
  * The device tests use it on a running vtpmd: a call outside the allow-list
  * (execve) must kill the daemon with SIGSYS under --seccomp action=kill and
  * be let through (and logged) under action=log; an allowed one (getpid)
  * must leave it serving; an openat() of a path outside the state directory
- * must fail under Landlock. No test hook lives in vtpmd itself.
+ * must fail under Landlock. With --at, a state update is cut between two of
+ * its steps: the daemon dies just before its Nth pwrite64 (or fdatasync),
+ * or that call fails with an errno. No test hook lives in vtpmd itself.
  *
  * An argument "str:TEXT" passes the address of TEXT (NUL-terminated),
  * written into the thread's stack well below its stack pointer (where an
@@ -18,9 +21,18 @@
  * back at that instruction with the chosen number and arguments, single-step,
  * read the result, then restore the registers so the interrupted call is
  * restarted, and detach.
+ *
+ * --at: seize every thread (and those they start), follow their system
+ * calls, and at the entry of the Nth call NR either SIGKILL the process
+ * (the call is not made: a tracee killed in its syscall-entry stop does not
+ * run it) or turn the call into getpid (which the seccomp filter, checking
+ * after the tracer, allows) and make it return -ERRNO. Then exit: the
+ * kernel detaches the threads.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +54,163 @@ static void usage(void)
 		"passes a pointer to TEXT in the process's memory)\n"
 		"Prints 'result N' (the call's return value, -errno on error) if the\n"
 		"process survived, or 'killed SIGNAME' if the call killed it.\n"
-		"Exit status: 0 the call was made, 1 it could not be, 2 usage.\n");
+		"Exit status: 0 the call was made, 1 it could not be, 2 usage.\n"
+		"\n"
+		"       syscall_inject --at NR:N --kill|--fail ERRNO PID\n"
+		"Prints 'attached T threads' once every thread is followed; then, at\n"
+		"the Nth entry into system call NR, 'killed before call N' (SIGKILL\n"
+		"the process) or 'failed call N with errno E'. Exit status: 0 done,\n"
+		"1 the process ended first or could not be traced, 2 usage.\n");
 }
 
 static int die(const char *what)
 {
 	fprintf(stderr, "syscall_inject: %s: %s\n", what, strerror(errno));
 	return 1;
+}
+
+#define MAX_THREADS 512
+
+/* Seize every thread of PID, again until no new one appears. */
+static int seize_all(pid_t pid, unsigned *count)
+{
+	static pid_t seized[MAX_THREADS];
+	char dir[64];
+	bool more = true;
+
+	*count = 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	while (more) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		if (!d)
+			return die("opening /proc/PID/task");
+		more = false;
+		while ((e = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)strtol(e->d_name, NULL, 10);
+			unsigned i;
+
+			if (tid <= 0)
+				continue;
+			for (i = 0; i < *count && seized[i] != tid; i++)
+				;
+			if (i < *count || *count == MAX_THREADS)
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, 0,
+				   PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0 ||
+			    ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
+				if (errno == ESRCH)
+					continue;       /* it ended meanwhile */
+				closedir(d);
+				return die("PTRACE_SEIZE");
+			}
+			seized[(*count)++] = tid;
+			more = true;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* --at NR:N --kill|--fail ERRNO PID */
+static int run_at(long nr, unsigned nth, bool kill_it, int err, pid_t pid)
+{
+	struct user_regs_struct regs;
+	unsigned threads, seen = 0;
+	pid_t faking = 0, tid;
+	int status;
+
+	if (seize_all(pid, &threads) != 0)
+		return 1;
+	printf("attached %u threads\n", threads);
+	fflush(stdout);
+	for (;;) {
+		int sig, deliver = 0;
+
+		tid = waitpid(-1, &status, __WALL);
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid < 0) {
+			printf("the process ended\n");
+			return 1;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (tid != pid)
+				continue;
+			if (kill_it && seen >= nth) {
+				printf("killed before call %u\n", nth);
+				return 0;
+			}
+			printf("the process ended\n");
+			return 1;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		sig = WSTOPSIG(status);
+		if (sig == (SIGTRAP | 0x80)) {
+			struct __ptrace_syscall_info info;
+
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) < 0)
+				return die("PTRACE_GET_SYSCALL_INFO");
+			if (info.op == PTRACE_SYSCALL_INFO_ENTRY && (long)info.entry.nr == nr &&
+			    seen < nth && ++seen == nth) {
+				if (kill_it) {
+					/* stays stopped until SIGKILL takes it */
+					kill(pid, SIGKILL);
+					continue;
+				}
+				if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+					return die("PTRACE_GETREGS");
+				regs.orig_rax = SYS_getpid;
+				if (ptrace(PTRACE_SETREGS, tid, 0, &regs) < 0)
+					return die("PTRACE_SETREGS");
+				faking = tid;
+			} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && tid == faking) {
+				if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+					return die("PTRACE_GETREGS");
+				regs.rax = (unsigned long long)-(long long)err;
+				if (ptrace(PTRACE_SETREGS, tid, 0, &regs) < 0)
+					return die("PTRACE_SETREGS");
+				printf("failed call %u with errno %d\n", nth, err);
+				fflush(stdout);
+				return 0;       /* exiting detaches every thread */
+			}
+		} else if (sig != SIGTRAP && (status >> 16) == 0) {
+			deliver = sig;  /* a signal for the process */
+		}
+		/* interrupt and group stops, new threads: go on */
+		if (ptrace(PTRACE_SYSCALL, tid, 0, deliver) < 0 && errno != ESRCH)
+			return die("PTRACE_SYSCALL");
+	}
+}
+
+static int main_at(int argc, char **argv)
+{
+	char *end;
+	long nr;
+	unsigned long nth;
+	bool kill_it;
+	int err = 0;
+
+	/* --at NR:N --kill PID | --at NR:N --fail ERRNO PID */
+	if (argc < 5)
+		return 2;
+	nr = strtol(argv[2], &end, 0);
+	if (*end != ':' || nr < 0)
+		return 2;
+	nth = strtoul(end + 1, &end, 0);
+	if (*end || nth == 0)
+		return 2;
+	kill_it = strcmp(argv[3], "--kill") == 0;
+	if (kill_it && argc == 5)
+		return run_at(nr, (unsigned)nth, true, 0, (pid_t)strtol(argv[4], NULL, 10));
+	if (strcmp(argv[3], "--fail") != 0 || argc != 6)
+		return 2;
+	err = (int)strtol(argv[4], &end, 0);
+	if (*end || err <= 0)
+		return 2;
+	return run_at(nr, (unsigned)nth, false, err, (pid_t)strtol(argv[5], NULL, 10));
 }
 
 /* Registers that make the interrupted call run again when resumed. */
@@ -114,6 +276,13 @@ int main(int argc, char **argv)
 	long word;
 	int status, i;
 
+	if (argc > 1 && strcmp(argv[1], "--at") == 0) {
+		int ret = main_at(argc, argv);
+
+		if (ret == 2)
+			usage();
+		return ret;
+	}
 	if (argc < 3 || argc > 9) {
 		usage();
 		return 2;

@@ -6,16 +6,20 @@
  * poll(), the errno of a bad write, a second open. It opens DEVICE once
  * (O_RDWR) and runs each OP in order on that one file, printing one line
  * per OP, so a test compares the lines with what the kernel's /dev/tpm0
- * would produce.
+ * would produce. DEVICE tcp:PORT is a TPM on 127.0.0.1 speaking raw
+ * commands (swtpm socket --server type=tcp), for x: with a peer.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +152,27 @@ static void do_poll(int fd, int ms)
 	putchar('\n');
 }
 
+static bool is_socket;
+
+/* DEV, or a TCP connection to 127.0.0.1:PORT for tcp:PORT. */
+static int open_device(const char *dev)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd;
+
+	if (strncmp(dev, "tcp:", 4) != 0)
+		return open(dev, O_RDWR);
+	is_socket = true;
+	sa.sin_port = htons((uint16_t)atoi(dev + 4));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static void do_transact(int fd, const uint8_t *cmd, size_t len)
 {
 	static uint8_t buf[BUF_MAX];
@@ -167,6 +192,19 @@ static void do_transact(int fd, const uint8_t *cmd, size_t len)
 	if (n < 0) {
 		printf("resp read %s\n", errname(errno));
 		return;
+	}
+	/* a stream may bring the response in pieces: up to its header's size */
+	while (is_socket && n >= 6 && n < (ssize_t)sizeof(buf)) {
+		size_t want = (size_t)buf[2] << 24 | (size_t)buf[3] << 16 |
+			      (size_t)buf[4] << 8 | buf[5];
+		ssize_t more;
+
+		if ((size_t)n >= want || want > sizeof(buf))
+			break;
+		more = read(fd, buf + n, want - (size_t)n);
+		if (more <= 0)
+			break;
+		n += more;
 	}
 	printf("resp ");
 	print_hex(buf, (size_t)n);
@@ -230,7 +268,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	fd = open(dev, O_RDWR);
+	fd = open_device(dev);
 	if (fd < 0) {
 		fprintf(stderr, "tpmraw: open %s: %s\n", dev, errname(errno));
 		return 1;

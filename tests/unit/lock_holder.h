@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lock_holder.h - another process holding a state directory's storage
- * lock, as a second vtpmd or swtpm would: a child takes an open file
- * description lock on DIR/.lock and keeps it until told to let go. For the
- * tests of what waits for that lock. Include after cmocka.h.
+ * lock_holder.h - another process holding a state's storage lock, as a
+ * second vtpmd or swtpm would, until told to let go: an open file
+ * description lock on a state directory's DIR/.lock (lock_holder_start),
+ * or the POSIX write lock swtpm 0.10 takes on a whole linear state file
+ * with --tpmstate ...,lock (lock_holder_start_file). For the tests of what
+ * waits for that lock or is refused while it is held. Include after
+ * cmocka.h; failures fail the test.
  */
 #ifndef VTPMD_TEST_LOCK_HOLDER_H
 #define VTPMD_TEST_LOCK_HOLDER_H
@@ -18,8 +21,10 @@ struct lock_holder {
 	int release;            /* a byte here ends the child */
 };
 
-/* The child holds DIR/.lock (created if missing) once this returns. */
-static inline void lock_holder_start(struct lock_holder *h, const char *dir)
+/* The child holds PATH's lock (fcntl CMD; FLAGS for its open) once this
+ * returns. */
+static inline void lock_holder_fork(struct lock_holder *h, const char *path, int cmd,
+				    int flags)
 {
 	int to[2], from[2];
 	char c;
@@ -30,13 +35,11 @@ static inline void lock_holder_start(struct lock_holder *h, const char *dir)
 	assert_true(h->pid >= 0);
 	if (h->pid == 0) {
 		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		char path[512];
 		int fd;
 
 		alarm(60);      /* never outlive a failed test for long */
-		snprintf(path, sizeof(path), "%s/.lock", dir);
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-		if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0 || write(from[1], "L", 1) != 1)
+		fd = open(path, flags | O_CLOEXEC, 0640);
+		if (fd < 0 || fcntl(fd, cmd, &fl) < 0 || write(from[1], "L", 1) != 1)
 			_exit(1);
 		_exit(read(to[0], &c, 1) == 1 ? 0 : 2);
 	}
@@ -45,6 +48,21 @@ static inline void lock_holder_start(struct lock_holder *h, const char *dir)
 	close(from[0]);
 	close(from[1]);
 	h->release = to[1];
+}
+
+/* DIR/.lock (created if missing), as vtpmd and swtpm lock a directory. */
+static inline void lock_holder_start(struct lock_holder *h, const char *dir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	lock_holder_fork(h, path, F_OFD_SETLK, O_WRONLY | O_CREAT);
+}
+
+/* The existing linear state file PATH, as swtpm 0.10 locks it. */
+static inline void lock_holder_start_file(struct lock_holder *h, const char *path)
+{
+	lock_holder_fork(h, path, F_SETLK, O_RDWR);
 }
 
 /* Let go, and check the child held the lock all along. */

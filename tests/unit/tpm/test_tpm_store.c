@@ -3,7 +3,9 @@
  * test_tpm_store.c - libtpms on swtpm's state through the TPM's store and
  * callback adapter: swtpm 0.7.1's files load and are written back byte for
  * byte, libtpms runs and saves through it, manufactures into an empty
- * directory, and only one TPM (so one store) is open per process.
+ * directory, and only one TPM (so one store) is open per process; swtpm's
+ * linear files (plain, encrypted, TPM 1.2) load, and libtpms runs on a new
+ * one.
  *
  * Tests run from the top of the tree (make unit), or set VTPMD_TEST_DATA.
  */
@@ -201,6 +203,107 @@ static void test_libtpms_manufactures_into_empty_store(void **state)
 			 TPM_SUCCESS);
 }
 
+/* ---- the same on swtpm's linear files ---- */
+
+/* A TPM of VERSION on the linear file FILE in base/ (a copy of swtpm
+ * 0.7.1's fixture NAME, unless NULL), with KEY. */
+static void open_linear_tpm(enum tpm_version version, const char *name,
+			    const struct state_key *key, char *file, size_t len)
+{
+	const struct tpm_options opt = {
+		.version = version,
+		.store = {
+			.file = file, .file_mode = STORE_MODE_DEFAULT,
+			.file_key = key,
+		},
+	};
+
+	path_in(file, len, base, "tpm.linear");
+	if (name) {
+		char src[512];
+		uint8_t *buf;
+		size_t blen;
+
+		path_in(src, sizeof(src), "tests/unit/data/swtpm-0.7.1-linear", name);
+		buf = read_file_at(src, &blen);
+		assert_non_null(buf);
+		write_file_at(file, buf, blen, 0640);
+		free(buf);
+	}
+	assert_int_equal(tpm_open(&T, &opt), 0);
+}
+
+/* Every kind of swtpm 0.7.1 linear file: libtpms takes its permanent and
+ * volatile state (plain and AES-256, TPM 2 and 1.2), and starts on it. */
+static void test_swtpm_linear_files_load_into_libtpms(void **state)
+{
+	static const struct {
+		const char *name;
+		enum tpm_version version;
+		bool key;
+	} cases[] = {
+		{ "tpm2.linear", TPM_VERSION_2, false },
+		{ "tpm2-aes256.linear", TPM_VERSION_2, true },
+		{ "tpm12.linear", TPM_VERSION_12, false },
+	};
+	struct state_key key = { .len = 0 };
+	char file[400], why[128];
+	size_t i;
+
+	(void)state;
+	{
+		static const uint8_t hex[] =
+			"0x00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff";
+
+		assert_int_equal(key_from_hex(hex, sizeof(hex) - 1, 32, &key, why,
+					      sizeof(why)), 0);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		open_linear_tpm(cases[i].version, cases[i].name,
+				cases[i].key ? &key : NULL, file, sizeof(file));
+		assert_int_equal(TPMLIB_ValidateState(TPMLIB_STATE_PERMANENT |
+						      TPMLIB_STATE_VOLATILE, 0),
+				 TPM_SUCCESS);
+		assert_int_equal(TPMLIB_MainInit(), TPM_SUCCESS);
+		TPMLIB_Terminate();
+		tpm_close(&T);
+	}
+	/* without the key the encrypted one is refused */
+	open_linear_tpm(TPM_VERSION_2, "tpm2-aes256.linear", NULL, file, sizeof(file));
+	assert_int_not_equal(TPMLIB_MainInit(), TPM_SUCCESS);
+	TPMLIB_Terminate();
+	key_wipe(&key);
+}
+
+/* A new file: libtpms manufactures into it, runs, and starts again from it. */
+static void test_libtpms_on_a_new_linear_file(void **state)
+{
+	static const uint8_t startup_clear[] = {
+		0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x44, 0, 0,
+	};
+	static const uint8_t shutdown_clear[] = {
+		0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x45, 0, 0,
+	};
+	struct linear_header h;
+	char file[400], why[256];
+	uint8_t *img;
+	size_t len;
+
+	(void)state;
+	open_linear_tpm(TPM_VERSION_2, NULL, NULL, file, sizeof(file));
+	assert_int_equal(TPMLIB_MainInit(), TPM_SUCCESS);
+	assert_int_equal(tpm2_cmd(startup_clear, sizeof(startup_clear)), 0);
+	assert_int_equal(tpm2_cmd(shutdown_clear, sizeof(shutdown_clear)), 0);
+	TPMLIB_Terminate();
+	img = read_file_at(file, &len);
+	assert_int_equal(linear_parse(img, len, len, &h, why, sizeof(why)), 1);
+	assert_true(h.slot[LINEAR_SLOT_PERMANENT].offset != 0);
+	free(img);
+	assert_int_equal(TPMLIB_MainInit(), TPM_SUCCESS);
+	assert_int_equal(tpm2_cmd(startup_clear, sizeof(startup_clear)), 0);
+	TPMLIB_Terminate();
+}
+
 int main(void)
 {
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, tpm_test_setup, tpm_test_teardown)
@@ -209,6 +312,8 @@ int main(void)
 		TEST(test_swtpm_state_loads_into_libtpms),
 		TEST(test_libtpms_runs_on_the_store),
 		TEST(test_libtpms_manufactures_into_empty_store),
+		TEST(test_swtpm_linear_files_load_into_libtpms),
+		TEST(test_libtpms_on_a_new_linear_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,7 @@ static void test_swtpm_setup_spelling(void **state)
 			       "aes-256-cbc", "--runas", "tss", NULL), 0);
 	assert_string_equal(o.runas, "tss");
 	assert_string_equal(o.state_dir, "/var/lib/x");
+	assert_false(o.state_linear);
 	assert_true(o.create_ek && o.create_ek_cert && o.create_platform_cert);
 	assert_true(o.create_spk && o.ecc_spk && o.lock_nvram);
 	assert_int_equal(o.rsa_bits, 3072);
@@ -115,10 +116,16 @@ static void test_swtpm_setup_spelling(void **state)
 	assert_int_equal(o.key.fd, 7);
 	assert_null(o.key.file);
 
+	/* a linear state file, as swtpm_setup takes it */
+	assert_int_equal(parse("--tpmstate", "file:///dev/vg/tpm0", NULL), 0);
+	assert_string_equal(o.state_dir, "/dev/vg/tpm0");
+	assert_true(o.state_linear);
+
 	/* --tpm-state is swtpm_setup's other name; --rsa-keysize max is 3072 */
 	assert_int_equal(parse("--tpm-state", "d", "--rsa-keysize", "max",
 			       "--not-overwrite", "--keyfile", "k", NULL), 0);
 	assert_string_equal(o.state_dir, "d");
+	assert_false(o.state_linear);
 	assert_int_equal(o.rsa_bits, 3072);
 	assert_int_equal(o.existing, EXISTING_KEEP);
 	assert_true(o.key.given && !o.key.passphrase && !o.key.aes256);
@@ -215,7 +222,7 @@ static void test_refusals(void **state)
 	refused("unknown option '--bogus'", "--tpmstate", "d", "--bogus", NULL);
 	refused("unknown option '-x'", "-x", NULL);
 	refused("unexpected argument 'extra'", "--tpmstate", "d", "extra", NULL);
-	refused("file:// state is not supported", "--tpmstate", "file:///x", NULL);
+	refused("empty file name", "--tpmstate", "file://", NULL);
 	refused("empty directory name", "--tpmstate", "dir://", NULL);
 	refused("empty directory name", "--tpmstate", "", NULL);
 

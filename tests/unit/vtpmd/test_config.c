@@ -165,8 +165,26 @@ static void test_tpmstate(void **state)
 
 	OK(&c, "-n", "v", "--tpmstate", "backend-uri=dir:///var/x,mode=0777");
 	assert_string_equal(c.state_dir, "/var/x");
+	assert_null(c.state_file);
 	assert_int_equal(c.state_mode, 0777);
 	config_free(&c);
+
+	/* swtpm's linear file: a regular file or a block device */
+	OK(&c, "-n", "v", "--tpmstate", "backend-uri=file:///var/x.img,mode=0600,lock,fsync");
+	assert_string_equal(c.state_file, "/var/x.img");
+	assert_null(c.state_dir);
+	assert_int_equal(c.state_mode, 0600);
+	config_free(&c);
+	OK(&c, "-n", "v", "--tpmstate", "backend-uri=file://rel.img");
+	assert_string_equal(c.state_file, "rel.img");
+	config_free(&c);
+	/* the environment does not add a directory to it */
+	setenv("TPM_PATH", "/from/env", 1);
+	OK(&c, "-n", "v", "--tpmstate", "backend-uri=file:///dev/vg/tpm");
+	assert_string_equal(c.state_file, "/dev/vg/tpm");
+	assert_null(c.state_dir);
+	config_free(&c);
+	unsetenv("TPM_PATH");
 
 	OK(&c, "-n", "v", "--tpmstate", "dir=/d,lock");
 	config_free(&c);
@@ -193,8 +211,8 @@ static void test_tpm_path(void **state)
 	config_free(&c);
 
 	/* The environment does not rescue a broken --tpmstate. */
-	ERR("dir=DIR or backend-uri=dir://DIR is required", "-n", "v",
-	    "--tpmstate", "mode=0600");
+	ERR("dir=DIR, backend-uri=dir://DIR or backend-uri=file://PATH is required",
+	    "-n", "v", "--tpmstate", "mode=0600");
 
 	setenv("TPM_PATH", "", 1);
 	ERR("no state directory", "-n", "v");
@@ -727,10 +745,16 @@ static void test_bad_tpmstate(void **state)
 	ERR("--tpmstate: empty parameter", "-n", "v", "--tpmstate", ",dir=/d");
 	ERR("--tpmstate: give dir= or backend-uri=, not both", "-n", "v",
 	    "--tpmstate", "dir=/d,backend-uri=dir:///e");
-	ERR("--tpmstate: backend-uri 'file:///x' is not supported", "-n", "v",
-	    "--tpmstate", "backend-uri=file:///x");
+	ERR("--tpmstate: backend-uri 'nbd://x' is not supported (dir://DIR or "
+	    "file://PATH)", "-n", "v", "--tpmstate", "backend-uri=nbd://x");
 	ERR("--tpmstate: backend-uri 'dir://' names no directory", "-n", "v",
 	    "--tpmstate", "backend-uri=dir://");
+	ERR("--tpmstate: backend-uri 'file://' names no file", "-n", "v",
+	    "--tpmstate", "backend-uri=file://");
+	ERR("--tpmstate: backup is for a state directory; a linear file (file://) "
+	    "keeps no backup", "-n", "v", "--tpmstate", "backend-uri=file:///x,backup");
+	ERR("--tpmstate: lock=false is not supported", "-n", "v",
+	    "--tpmstate", "backend-uri=file:///x,lock=false");
 	ERR("--tpmstate: 'dir' given more than once", "-n", "v", "--tpmstate",
 	    "dir=/a,dir=/b");
 }
