@@ -24,6 +24,7 @@ int tpm_open(struct tpm *t, const struct tpm_options *opt)
 
 	memset(t, 0, sizeof(*t));
 	t->opt = *opt;
+	pthread_mutex_init(&t->lock, NULL);
 	if ((ret = tpm_entropy_from_kernel()) < 0) {
 		log_error("OpenSSL refused the kernel as its source of randomness");
 		return ret;
@@ -100,6 +101,7 @@ TPM_RESULT tpm_start(struct tpm *t)
 	if (rc != TPM_SUCCESS)
 		return rc;
 	t->running = true;
+	t->epoch++;
 	log_info("TPM started");
 	return TPM_SUCCESS;
 }
@@ -189,4 +191,19 @@ void tpm_cancel(struct tpm *t)
 {
 	if (t->running)
 		TPMLIB_CancelCommand();
+}
+
+void tpm_lock(struct tpm *t)
+{
+	pthread_mutex_lock(&t->lock);
+}
+
+void tpm_unlock(struct tpm *t)
+{
+	pthread_mutex_unlock(&t->lock);
+}
+
+uint64_t tpm_epoch(const struct tpm *t)
+{
+	return t->epoch;
 }

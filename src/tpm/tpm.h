@@ -16,6 +16,7 @@
 #ifndef VTPMD_TPM_H
 #define VTPMD_TPM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,8 @@ struct tpm {
 	uint8_t locality;          /* used for the next command */
 	uint32_t last_ordinal;     /* last command a client sent while running */
 	bool have_last_ordinal;
+	pthread_mutex_t lock;      /* tpm_lock() */
+	uint64_t epoch;            /* tpm_epoch() */
 };
 
 /*
@@ -114,6 +117,17 @@ TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type);
  */
 int tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
 		uint8_t **resp, uint32_t *resp_len, uint32_t *cap);
+
+/*
+ * The one lock that serialises every use of libtpms (commands from any
+ * node, control operations, the resource manager's own context commands).
+ * Stand-in until the lead's "nodes:" infrastructure lands on main.
+ */
+void tpm_lock(struct tpm *t);
+void tpm_unlock(struct tpm *t);
+/* Changes every time the TPM is powered on: saved contexts from an earlier
+ * epoch are invalid (lock held). */
+uint64_t tpm_epoch(const struct tpm *t);
 
 /* Ask a running command to stop; libtpms checks between expensive steps. */
 void tpm_cancel(struct tpm *t);
