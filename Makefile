@@ -68,7 +68,8 @@ LDLIBS         := $(PKG_LIBS) -lpthread
 # The daemon's layers, and cdispec/ (which vtpmd --cdi and vtpm-cdi share), go
 # into one static library; each program is its main plus what it uses of it.
 LIB_SRC        := $(sort $(wildcard src/mem/*.c src/os/*.c src/store/*.c src/tpm/*.c \
-                                    src/device/*.c src/cuse/*.c src/cdispec/*.c src/vtpmd/*.c))
+                                    src/device/*.c src/rm/*.c src/cuse/*.c src/cdispec/*.c \
+                                    src/vtpmd/*.c))
 LIB_SRC        := $(filter-out src/vtpmd/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
