@@ -34,13 +34,38 @@ int rm_new(struct rm **out, struct tpm *t, const struct rm_options *opt)
 	return 0;
 }
 
+bool rm_sync(struct rm *rm)
+{
+	uint32_t count = 0;
+
+	if (!tpm_running(rm->tpm))
+		return false;
+	if (rm->ncc && tpm_epoch(rm->tpm) == rm->epoch)
+		return true;
+	if (rm_tpm_learn(rm) || rm_tpm_reset_count(rm, &count)) {
+		free(rm->cc_attrs);
+		rm->cc_attrs = NULL;
+		rm->ncc = 0;
+		return false;   /* not started yet */
+	}
+	if (count != rm->reset_count)
+		rm_forget_all(rm);
+	rm->reset_count = count;
+	rm->epoch = tpm_epoch(rm->tpm);
+	return true;
+}
+
 void rm_free(struct rm *rm)
 {
 	if (!rm)
 		return;
 	tpm_lock(rm->tpm);
+	if (rm_sync(rm))
+		for (unsigned i = 0; i < rm->nabandoned; i++)
+			rm_tpm_flush(rm, rm->abandoned[i].handle);
 	rm_forget_all(rm);
 	tpm_unlock(rm->tpm);
+	free(rm->cc_attrs);
 	free(rm->abandoned);
 	secret_free(rm->out, rm->out_cap);
 	free(rm->aux);
@@ -84,9 +109,7 @@ void rm_release(struct rm_space *s)
 	pthread_mutex_unlock(&s->lock);
 
 	tpm_lock(rm->tpm);
-	/* Contexts of an earlier power-on are void, and their handles may
-	 * be someone else's now: nothing to flush then. */
-	if (tpm_running(rm->tpm) && tpm_epoch(rm->tpm) == rm->epoch)
+	if (rm_sync(rm))
 		rm_session_release(s);
 	for (unsigned i = 0; i < s->nslots; i++)
 		rm_blob_free(&s->objects[i].ctx);

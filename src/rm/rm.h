@@ -61,7 +61,8 @@ struct rm_space;
 /* A resource manager on T (a TPM 2; -EOPNOTSUPP for a TPM 1.2), which
  * must outlive it. 0, -ENOMEM or -EOPNOTSUPP. */
 int rm_new(struct rm **out, struct tpm *t, const struct rm_options *opt);
-/* Every space must be released first. */
+/* Every space must be released first; the sessions they left behind for
+ * others are flushed. */
 void rm_free(struct rm *rm);
 
 /* An open file: a new, empty space. 0 or -ENOMEM. */

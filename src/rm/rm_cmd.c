@@ -408,12 +408,12 @@ static int answer_handles(struct rm_space *s, const struct run *r, uint32_t prop
 	return 0;
 }
 
-/* Before the TPM started (no command table yet) only Startup passes. */
-static int run_unmanaged(struct rm *rm, const uint8_t *cmd, uint32_t len, uint32_t cc,
-			 uint32_t why)
+/* Before the TPM started (no command table yet) only Startup passes;
+ * everything else gets what the TPM says before Startup. */
+static int run_unmanaged(struct rm *rm, const uint8_t *cmd, uint32_t len, uint32_t cc)
 {
 	if (cc != TPM2_CC_Startup)
-		return respond(rm, why);
+		return respond(rm, TPM2_RC_INITIALIZE);
 	memcpy(rm->cmd, cmd, len);
 	return tpm_execute(rm->tpm, rm->cmd, len, &rm->out, &rm->out_len, &rm->out_cap);
 }
@@ -429,8 +429,8 @@ static int attempt(struct rm_space *s, const uint8_t *cmd, uint32_t len, bool *g
 
 	if ((rc = rm_wire_header(cmd, len, &cc)))
 		return respond(rm, rc);
-	if ((rc = rm_tpm_learn(rm)))
-		return run_unmanaged(rm, cmd, len, cc, rc);
+	if (!rm_sync(rm))
+		return run_unmanaged(rm, cmd, len, cc);
 	if (!(r.c.attrs = rm_tpm_attrs(rm, cc)))
 		return respond(rm, RM_RC(TPM2_RC_COMMAND_CODE));
 	if ((rc = rm_wire_parse(cmd, len, r.c.attrs, &r.c)) ||
@@ -467,11 +467,6 @@ int rm_cmd_run(struct rm_space *s, const uint8_t *cmd, uint32_t len)
 		/* the TPM's own answer: a fatal-error response */
 		memcpy(rm->cmd, cmd, len);
 		return tpm_execute(rm->tpm, rm->cmd, len, &rm->out, &rm->out_len, &rm->out_cap);
-	}
-	if (tpm_epoch(rm->tpm) != rm->epoch) {
-		/* powered off and on since: every saved context is void */
-		rm_forget_all(rm);
-		rm->epoch = tpm_epoch(rm->tpm);
 	}
 	ret = attempt(s, cmd, len, &gap);
 	if (ret == 0 && gap)

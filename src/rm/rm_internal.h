@@ -66,6 +66,7 @@ struct rm {
 
 	/* TPM lock */
 	uint64_t epoch;                 /* of the TPM the tables are about */
+	uint32_t reset_count;           /* its resetCount then */
 	uint32_t *cc_attrs;             /* the TPM's TPMA_CC, by command code */
 	unsigned ncc;
 	uint32_t active_max;            /* TPM_PT_ACTIVE_SESSIONS_MAX */
@@ -97,6 +98,8 @@ uint32_t rm_tpm_flush(struct rm *rm, uint32_t handle);
 uint32_t rm_tpm_learn(struct rm *rm);
 /* The TPM's TPMA_CC for CC, or 0 if it has no such command. */
 uint32_t rm_tpm_attrs(const struct rm *rm, uint32_t cc);
+/* The TPM's resetCount (TPM2_ReadClock): 0 or the TPM's TPM_RC. */
+uint32_t rm_tpm_reset_count(struct rm *rm, uint32_t *count);
 
 void rm_blob_free(struct rm_blob *b);
 
@@ -123,8 +126,20 @@ void rm_gap_check(struct rm *rm);
  * only its client holds, flush the oldest session the manager knows).
  * True if something changed and a retry may succeed. */
 bool rm_gap_recover(struct rm *rm);
-/* Forget every table (the TPM was powered off: contexts are invalid). */
+/* Forget every space's objects and sessions, and the abandoned ones (a
+ * TPM Reset voided them; their handles may be someone else's now). */
 void rm_forget_all(struct rm *rm);
+
+/* --- rm.c ----------------------------------------------------------------- */
+
+/*
+ * Bring the tables up to the TPM as it is now (TPM lock held): after a
+ * power cycle the command table is learnt again, and if the TPM was reset
+ * (its resetCount moved) every saved context is void and forgotten; a TPM
+ * resumed or restarted keeps them, as it keeps the sessions. False while
+ * the TPM is off or not started: nothing may be loaded or flushed then.
+ */
+bool rm_sync(struct rm *rm);
 
 /* --- rm_cmd.c: one client command (TPM lock held) ------------------------ */
 

@@ -275,7 +275,4 @@ void rm_forget_all(struct rm *rm)
 	rm->nabandoned = 0;
 	rm->nsessions = 0;
 	rm->counter = 0;
-	free(rm->cc_attrs);
-	rm->cc_attrs = NULL;
-	rm->ncc = 0;
 }

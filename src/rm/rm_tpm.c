@@ -171,14 +171,26 @@ uint32_t rm_tpm_learn(struct rm *rm)
 {
 	uint32_t rc;
 
-	if (rm->ncc)
-		return TPM2_RC_SUCCESS;
 	if ((rc = learn_commands(rm)) || (rc = learn_limits(rm))) {
 		free(rm->cc_attrs);
 		rm->cc_attrs = NULL;
 		rm->ncc = 0;
 		return rc;
 	}
+	return TPM2_RC_SUCCESS;
+}
+
+uint32_t rm_tpm_reset_count(struct rm *rm, uint32_t *count)
+{
+	uint32_t rc;
+
+	command(rm, TPM2_CC_ReadClock);
+	if ((rc = run(rm, 10)) != TPM2_RC_SUCCESS)
+		return rc;
+	/* TPMS_TIME_INFO: time, then clockInfo: clock, resetCount, ... */
+	if (rm->aux_len < 10 + 8 + 8 + 4)
+		return TPM2_RC_FAILURE;
+	*count = get_be32(rm->aux + 10 + 16);
 	return TPM2_RC_SUCCESS;
 }
 

@@ -660,26 +660,68 @@ static void test_sequence_object(void **state)
 
 /* ---- the TPM's life ---- */
 
-/* Powered off and on (INIT): every saved context is void; the spaces'
- * handles are gone, new ones work. */
+/* Powered off and on (INIT) and reset (Startup(CLEAR)): every saved
+ * context is void and every session gone; the spaces' handles are gone,
+ * and a session handle its client had saved, now the raw node's, is not
+ * the space's to flush. New objects work. */
 static void test_power_cycle(void **state)
 {
 	struct rm_space *a;
-	uint32_t key;
+	uint32_t key, s, raw_s;
 
 	(void)state;
 	assert_int_equal(rm_open(RM, &a), 0);
 	key = primary(a, 1);
 	session(a, TPM2_SE_POLICY);
+	s = session(a, TPM2_SE_POLICY);
+	assert_int_equal(xfer(a, t2_context_save(cmd, s)), 0);
 	tpm_lock(&T);
 	tpm_stop(&T);
 	assert_int_equal(tpm_start(&T), 0);
 	assert_int_equal(tpm_send_startup(&T, STARTUP_CLEAR), 0);
 	tpm_unlock(&T);
+	assert_int_equal(raw(t2_start_session(cmd, TPM2_SE_POLICY)), 0);
+	raw_s = get_be32(resp + 10);
+	assert_int_equal(raw(t2_start_session(cmd, TPM2_SE_POLICY)), 0);
+	assert_int_equal(get_be32(resp + 10), s);       /* the same handle */
 	assert_int_equal(xfer(a, t2_read_public(cmd, key)), RM_RC_HANDLE_N(1));
-	assert_int_equal(xfer(a, t2_policy_get_digest(cmd, TPM2_POLICY_SESSION_FIRST)),
-			 RM_RC_HANDLE_N(1));
+	assert_int_equal(xfer(a, t2_policy_get_digest(cmd, raw_s)), RM_RC_HANDLE_N(1));
+	assert_int_equal(xfer(a, t2_flush(cmd, s)), RM_RC_HANDLE_N(1));
 	assert_int_equal(primary(a, 2), VH0);
+	rm_release(a);
+	assert_int_equal(tpm_sessions(), 2);    /* the raw node's */
+	assert_int_equal(raw(t2_flush(cmd, raw_s)), 0);
+	assert_int_equal(raw(t2_flush(cmd, s)), 0);
+}
+
+/* Suspended (Shutdown(STATE)) and resumed (Startup(STATE)) across a
+ * power cycle: the TPM keeps saved contexts and sessions, and so does
+ * every space; objects and sessions work on. */
+static void test_power_cycle_resume(void **state)
+{
+	struct rm_space *a;
+	uint8_t d1[32];
+	uint32_t key, s;
+	struct t2w w;
+
+	(void)state;
+	assert_int_equal(rm_open(RM, &a), 0);
+	key = primary(a, 1);
+	s = session(a, TPM2_SE_POLICY);
+	assert_int_equal(xfer(a, t2_policy_pcr(cmd, s)), 0);
+	assert_int_equal(xfer(a, t2_policy_get_digest(cmd, s)), 0);
+	memcpy(d1, resp + 12, 32);
+	t2_begin(&w, cmd, TPM2_ST_NO_SESSIONS, TPM2_CC_Shutdown);
+	t2_u16(&w, TPM2_SU_STATE);
+	assert_int_equal(raw(t2_end(&w)), 0);
+	tpm_lock(&T);
+	tpm_stop(&T);
+	assert_int_equal(tpm_start(&T), 0);
+	assert_int_equal(tpm_send_startup(&T, STARTUP_STATE), 0);
+	tpm_unlock(&T);
+	assert_int_equal(xfer(a, t2_sign(cmd, key, 1, 0)), 0);
+	assert_int_equal(xfer(a, t2_policy_get_digest(cmd, s)), 0);
+	assert_memory_equal(resp + 12, d1, 32);
 	rm_release(a);
 	assert_int_equal(tpm_sessions(), 0);
 }
@@ -846,6 +888,7 @@ int main(void)
 		TEST(test_context_gap_client_saved),
 		TEST(test_sequence_object),
 		TEST(test_power_cycle),
+		TEST(test_power_cycle_resume),
 		TEST(test_before_startup),
 		TEST(test_file_rules),
 		TEST(test_malformed),
