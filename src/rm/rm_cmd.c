@@ -377,11 +377,15 @@ static unsigned own_handles(struct rm_space *s, uint32_t property, uint32_t *out
 		if ((x->handle & TPM2_HR_HANDLE_MASK) < (property & TPM2_HR_HANDLE_MASK) ||
 		    !x->ctx.data != (type == TPM2_HT_SAVED_SESSION))
 			continue;
-		/* insertion by index, the order the TPM lists them in */
+		/* by index, the order the TPM lists them in; a saved session
+		 * as the TPM lists one (it cannot tell its type) */
+		uint32_t h = x->ctx.data ? x->handle :
+			     TPM2_HR_HMAC_SESSION | (x->handle & TPM2_HR_HANDLE_MASK);
 		unsigned j = n++;
-		for (; j > 0 && (out[j - 1] & TPM2_HR_HANDLE_MASK) > (x->handle & TPM2_HR_HANDLE_MASK); j--)
+
+		for (; j > 0 && (out[j - 1] & TPM2_HR_HANDLE_MASK) > (h & TPM2_HR_HANDLE_MASK); j--)
 			out[j] = out[j - 1];
-		out[j] = x->handle;
+		out[j] = h;
 	}
 	return n;
 }

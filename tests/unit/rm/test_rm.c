@@ -490,6 +490,8 @@ static void test_client_contexts(void **state)
 	/* saved by its client: listed as saved, not usable until loaded */
 	assert_int_equal(xfer(a, t2_get_cap(cmd, TPM2_CAP_HANDLES, TPM2_ACTIVE_SESSION_FIRST, 8)), 0);
 	assert_int_equal(get_be32(resp + 15), 1);
+	/* as the TPM lists a saved session: its index, the HMAC type */
+	assert_int_equal(get_be32(resp + 19), 0x02000000u | (s & 0xffffff));
 	assert_int_equal(xfer(a, t2_policy_get_digest(cmd, s)), TPM2_RC_REFERENCE_H0);
 	assert_int_equal(xfer(b, t2_context_load(cmd, sctx, slen)), RM_RC_PARAM_N(1));
 	assert_int_equal(xfer(a, t2_context_load(cmd, sctx, slen)), 0);
