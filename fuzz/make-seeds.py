@@ -100,6 +100,8 @@ config = {
                         "--migration", "incoming,release-lock-outgoing"),
     "cdi": config_args("-n", "vtpm-0", "--cdi", "/run/cdi,kind=vtpmd.io/tpm,path=/dev/tpm0",
                        "--cdi", "dir=/etc/cdi,kind=ab/cd"),
+    "rm": config_args("-n", "vtpm0", "--resource-manager", "objects=30,sessions=8,abandoned=0",
+                      "--cdi", "/run/cdi,pathrm=/dev/tpmrm1"),
 }
 
 
