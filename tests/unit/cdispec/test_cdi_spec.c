@@ -296,6 +296,65 @@ static void test_minor_zero_and_no_mode(void **state)
 	free(text);
 }
 
+/* The resource-managed node beside the device: a second node of the same
+ * device, with the same mode; refused where it is no second node. */
+static void test_rm_node(void **state)
+{
+	struct cdi_device dev = {
+		.name = "vtpm0", .path = "/dev/tpm0", .host_path = "/dev/vtpm0",
+		.major = 240, .minor = 7, .file_mode = 0660,
+		.rm_path = "/dev/tpmrm0", .rm_host_path = "/dev/vtpmrm0",
+		.rm_major = 240, .rm_minor = 7 + CDI_RM_MINOR_OFFSET,
+	};
+	struct json_object *root, *devs, *edits, *nodes, *n;
+	char *text, err[256];
+	size_t len;
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)), 0);
+	root = parse_valid_spec(text);
+	json_object_object_get_ex(root, "devices", &devs);
+	json_object_object_get_ex(json_object_array_get_idx(devs, 0), "containerEdits", &edits);
+	assert_true(json_object_object_get_ex(edits, "deviceNodes", &nodes));
+	assert_int_equal(json_object_array_length(nodes), 2);
+	assert_string_equal(str_member(json_object_array_get_idx(nodes, 0), "path"), "/dev/tpm0");
+	n = json_object_array_get_idx(nodes, 1);
+	assert_string_equal(str_member(n, "path"), "/dev/tpmrm0");
+	assert_string_equal(str_member(n, "hostPath"), "/dev/vtpmrm0");
+	assert_string_equal(str_member(n, "permissions"), "rw");
+	assert_true(int_member(n, "major", &v));
+	assert_int_equal(v, 240);
+	assert_true(int_member(n, "minor", &v));
+	assert_int_equal(v, 65543);
+	assert_true(int_member(n, "fileMode", &v));
+	assert_int_equal(v, 0660);
+	json_object_put(root);
+	free(text);
+
+	dev.rm_path = "dev/tpmrm0";
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not an absolute path"));
+	dev.rm_path = "/dev/tpm0";
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "its two nodes are one"));
+	dev.rm_path = "/dev/tpmrm0";
+	dev.rm_minor = 7;
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	dev.rm_minor = 1;
+	dev.rm_major = 0;
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "is not a character device number"));
+	dev.rm_major = 240;
+	dev.rm_host_path = "vtpmrm0";
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+}
+
 /* Hook arguments are arbitrary strings: quotes, backslashes, control bytes
  * and non-ASCII text come back exactly. */
 static void test_hooks_and_escaping(void **state)
@@ -530,6 +589,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_device),
 		cmocka_unit_test(test_minor_zero_and_no_mode),
+		cmocka_unit_test(test_rm_node),
 		cmocka_unit_test(test_hooks_and_escaping),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_duplicate_and_empty),
