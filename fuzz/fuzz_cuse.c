@@ -24,12 +24,14 @@
 #include "cuse/cuse_dev.h"
 #include "cuse_peer.h"
 #include "fuzz_vtpm.h"
+#include "vtpmd/nodes.h"
 
 #define MAX_IOCTL_SIZE (16 * 1024)      /* the kernel's bound for restricted ioctls */
 #define MAX_WRITE      (64 * 1024)
 
 static uint8_t payload[MAX_WRITE];
-static const struct cuse_dev_options opt = { .name = "vtpmfuzz" };
+static struct vtpmd_door door = { &fuzz_vtpm, VTPM_DOOR_NODE };
+static struct cuse_node_options opt = { .name = "vtpmfuzz", .ctx = &door };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_vtpm_setup();
+	opt.ops = nodes_door_ops();
 	return 0;
 }
 
@@ -127,33 +130,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
 	struct cuse_peer p;
-	struct cuse_dev *d;
+	struct cuse_node *d;
 	int fd;
 
 	if (cuse_peer_open(&p, &fd) < 0)
 		abort();
-	d = cuse_dev_attach(&fuzz_vtpm, &opt, fd);
+	d = cuse_node_attach(&opt, fd);
 	if (!d)
 		abort();
 	/* INIT, then OPEN, as the kernel does for the first client. */
-	if (!cuse_peer_send_init(&p) || cuse_dev_process_one(d) != 1)
+	if (!cuse_peer_send_init(&p) || cuse_node_process_one(d) != 1)
 		abort();
 	drain(&p);
-	if (!cuse_peer_send_open(&p) || cuse_dev_process_one(d) != 1)
+	if (!cuse_peer_send_open(&p) || cuse_node_process_one(d) != 1)
 		abort();
 	drain(&p);
 	while (in.left) {
 		if (!send_request(&p, &in))
 			break;
-		if (cuse_dev_process_one(d) != 1)
+		if (cuse_node_process_one(d) != 1)
 			break;          /* the session ended (PTM_SHUTDOWN) */
 		drain(&p);
 	}
 	/* The kernel releases the file when the client goes. */
 	if (cuse_peer_send_release(&p))
-		cuse_dev_process_one(d);
+		cuse_node_process_one(d);
 	cuse_peer_close(&p);
-	cuse_dev_detach(d);
+	cuse_node_detach(d);
 	fuzz_vtpm_recover();
 	return 0;
 }

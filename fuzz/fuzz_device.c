@@ -60,7 +60,7 @@ static void do_ioctl(struct fuzz_input *in, unsigned int cmd)
 		p = fuzz_bytes(in, size, &got);
 		memcpy(ioctl_arg, p, got);
 	}
-	vtpm_ioctl(&fuzz_vtpm, cmd, ioctl_arg, &out_len);
+	vtpm_ioctl(&fuzz_vtpm, VTPM_DOOR_NODE, cmd, ioctl_arg, &out_len);
 	if (out_len > vtpm_ioctl_max_size())
 		abort();        /* the model claims more reply than its buffer */
 }
@@ -78,7 +78,7 @@ static void write_framed(struct fuzz_input *in)
 	body = fuzz_bytes(in, want - 6, &got);
 	memcpy(io_buf + 6, body, got);
 	memset(io_buf + 6 + got, 0, want - 6 - got);
-	vtpm_write(&fuzz_vtpm, io_buf, want);
+	vtpm_write(&fuzz_vtpm, VTPM_DOOR_NODE, io_buf, want);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len, got;
 	const uint8_t *p;
 
-	if (vtpm_open(&fuzz_vtpm) < 0)
+	if (vtpm_open(&fuzz_vtpm, VTPM_DOOR_NODE) < 0)
 		abort();        /* the last input did not release: a leak of the model */
 	while (in.left && !vtpm_exit_requested(&fuzz_vtpm)) {
 		switch (fuzz_u8(&in) & 7) {
@@ -103,32 +103,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = fuzz_u32(&in, 2) % sizeof(io_buf);
 			p = fuzz_bytes(&in, len, &got);
 			memcpy(io_buf, p, got);
-			vtpm_write(&fuzz_vtpm, io_buf, len);
+			vtpm_write(&fuzz_vtpm, VTPM_DOOR_NODE, io_buf, len);
 			break;
 		case 3:
 			write_framed(&in);
 			break;
 		case 4:
 			len = fuzz_u32(&in, 2) % sizeof(io_buf);
-			n = vtpm_read(&fuzz_vtpm, io_buf, len);
+			n = vtpm_read(&fuzz_vtpm, VTPM_DOOR_NODE, io_buf, len);
 			if (n > (ssize_t)len)
 				abort();
 			break;
 		case 5:
-			vtpm_poll(&fuzz_vtpm);
+			vtpm_poll(&fuzz_vtpm, VTPM_DOOR_NODE);
 			break;
 		case 6:
-			vtpm_release(&fuzz_vtpm);
-			if (vtpm_open(&fuzz_vtpm) < 0)
+			vtpm_release(&fuzz_vtpm, VTPM_DOOR_NODE);
+			if (vtpm_open(&fuzz_vtpm, VTPM_DOOR_NODE) < 0)
 				abort();
 			break;
 		default:
-			while (vtpm_read(&fuzz_vtpm, io_buf, sizeof(io_buf)) > 0)
+			while (vtpm_read(&fuzz_vtpm, VTPM_DOOR_NODE, io_buf, sizeof(io_buf)) > 0)
 				;
 			break;
 		}
 	}
-	vtpm_release(&fuzz_vtpm);
+	vtpm_release(&fuzz_vtpm, VTPM_DOOR_NODE);
 	fuzz_vtpm_recover();
 	return 0;
 }

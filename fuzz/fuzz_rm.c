@@ -134,9 +134,9 @@ static void do_write(struct rm_space *s, const uint8_t *p, uint32_t len)
 
 static ssize_t raw_xfer(uint32_t len)
 {
-	if (vtpm_write(&fuzz_vtpm, cmd, len) != (ssize_t)len)
+	if (vtpm_write(&fuzz_vtpm, VTPM_DOOR_NODE, cmd, len) != (ssize_t)len)
 		return -1;
-	return vtpm_read(&fuzz_vtpm, buf, sizeof(buf));
+	return vtpm_read(&fuzz_vtpm, VTPM_DOOR_NODE, buf, sizeof(buf));
 }
 
 static void raw_node(struct fuzz_input *in)
@@ -155,7 +155,7 @@ static void power_cycle(void)
 	struct ptm_init init = { 0 };
 	size_t out_len = 0;
 
-	if (vtpm_ioctl(&fuzz_vtpm, PTM_INIT, &init, &out_len) == 0)
+	if (vtpm_ioctl(&fuzz_vtpm, VTPM_DOOR_NODE, PTM_INIT, &init, &out_len) == 0)
 		raw_xfer(t2_startup_clear(cmd));
 	nraw = 0;               /* the power cycle flushed them */
 }
@@ -187,6 +187,7 @@ static void end_input(void)
 		fprintf(stderr, "fuzz_rm: a space's object or session outlived it\n");
 		abort();
 	}
+	vtpm_release(&fuzz_vtpm, VTPM_DOOR_NODE);
 	fuzz_vtpm_recover();
 }
 
@@ -195,9 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_input in = { data, size };
 	struct rm_options opt = { .max_objects = 4, .max_sessions = 6 };
 
-	/* the raw node may have left a response unread */
-	vtpm_read(&fuzz_vtpm, buf, sizeof(buf));
-	if (rm_new(&rm, &fuzz_vtpm.tpm, &opt) < 0)
+	if (vtpm_open(&fuzz_vtpm, VTPM_DOOR_NODE) < 0)
+		abort();
+	if (rm_new(&rm, vtpm_tpm(&fuzz_vtpm), &opt) < 0)
 		abort();
 	while (in.left) {
 		uint8_t op = fuzz_u8(&in) % 9;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cuse_dev.c - libfuse3 CUSE callbacks -> device model calls. */
+/* cuse_dev.c - libfuse3 CUSE callbacks -> a node's callbacks; the server
+ * that runs several nodes, a loop thread each. */
 /* This file uses libfuse's 3.12 loop API (struct fuse_loop_config); the
  * rest of the tree builds against the 3.1 API. */
 #undef FUSE_USE_VERSION
@@ -7,15 +8,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cuse_lowlevel.h>
@@ -24,55 +26,111 @@
 #include "cuse/cuse_dev.h"
 #include "os/log.h"
 
-struct cuse_dev {
-	struct vtpm *vtpm;
-	const struct cuse_dev_options *opt;
+struct cuse_node {
+	const struct cuse_node_options *opt;
 	struct fuse_session *se;
+	struct cuse_server *server; /* NULL: a node on its own (tests) */
 	bool init_replied;      /* our CUSE_INIT reply went to the kernel */
 	bool ready;             /* ... and the kernel kept the device */
-	struct fuse_buf buf;    /* requests read outside the FUSE loop */
-
-	/* The last poll handle the kernel gave us; woken when a response lands. */
-	pthread_mutex_t poll_lock;
-	struct fuse_pollhandle *ph;
+	struct fuse_buf buf;    /* requests read outside a loop */
+	pthread_mutex_t poll_lock; /* the files' poll handles, the list */
+	struct cuse_file *files;   /* open files, released at detach if the
+				    * kernel did not (it drops them with the
+				    * connection) */
+	pthread_t thread;       /* its loop, under a server */
+	bool thread_started;
 };
 
-static struct cuse_dev *dev_of(fuse_req_t req)
+/* One open file of a node. */
+struct cuse_file {
+	void *file;                     /* the node's handle */
+	struct fuse_pollhandle *ph;     /* the last one the kernel gave us */
+	struct cuse_file *prev, *next;
+};
+
+static void file_link(struct cuse_node *n, struct cuse_file *cf)
+{
+	pthread_mutex_lock(&n->poll_lock);
+	cf->next = n->files;
+	if (n->files)
+		n->files->prev = cf;
+	n->files = cf;
+	pthread_mutex_unlock(&n->poll_lock);
+}
+
+/* Unlink and free CF, and its poll handle. */
+static void file_free(struct cuse_node *n, struct cuse_file *cf)
+{
+	pthread_mutex_lock(&n->poll_lock);
+	if (cf->prev)
+		cf->prev->next = cf->next;
+	else
+		n->files = cf->next;
+	if (cf->next)
+		cf->next->prev = cf->prev;
+	pthread_mutex_unlock(&n->poll_lock);
+	if (cf->ph)
+		fuse_pollhandle_destroy(cf->ph);
+	free(cf);
+}
+
+static struct cuse_node *node_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
 }
 
+static struct cuse_file *file_of(struct fuse_file_info *fi)
+{
+	return (struct cuse_file *)(uintptr_t)fi->fh;
+}
+
+static void request_exit(struct cuse_node *n);
+
 /* libfuse calls this after sending the reply, whatever the kernel made of
- * it; cuse_dev_serve() checks that the device really exists. */
+ * it; cuse_node_init() checks that the device really exists. */
 static void on_init_done(void *userdata)
 {
-	struct cuse_dev *d = userdata;
+	struct cuse_node *n = userdata;
 
-	d->init_replied = true;
+	n->init_replied = true;
 }
 
 static void on_open(fuse_req_t req, struct fuse_file_info *fi)
 {
-	int ret = vtpm_open(dev_of(req)->vtpm);
+	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = calloc(1, sizeof(*cf));
+	int ret;
 
+	if (!cf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = n->opt->ops->open(n->opt->ctx, &cf->file);
 	if (ret < 0) {
+		free(cf);
 		fuse_reply_err(req, -ret);
 		return;
 	}
+	fi->fh = (uintptr_t)cf;
 	/* A character device: no page cache, no seeking. */
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
-	fuse_reply_open(req, fi);
+	file_link(n, cf);
+	if (fuse_reply_open(req, fi) != 0) {
+		/* The opener is gone (interrupted): no release will come. */
+		n->opt->ops->release(n->opt->ctx, cf->file);
+		file_free(n, cf);
+	}
 }
 
-static void wake_poller(struct cuse_dev *d)
+static void wake_poller(struct cuse_node *n, struct cuse_file *cf)
 {
 	struct fuse_pollhandle *ph;
 
-	pthread_mutex_lock(&d->poll_lock);
-	ph = d->ph;
-	d->ph = NULL;
-	pthread_mutex_unlock(&d->poll_lock);
+	pthread_mutex_lock(&n->poll_lock);
+	ph = cf->ph;
+	cf->ph = NULL;
+	pthread_mutex_unlock(&n->poll_lock);
 	if (ph) {
 		fuse_lowlevel_notify_poll(ph);
 		fuse_pollhandle_destroy(ph);
@@ -81,94 +139,98 @@ static void wake_poller(struct cuse_dev *d)
 
 static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 {
-	struct cuse_dev *d = dev_of(req);
+	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = file_of(fi);
 
-	(void)fi;
-	vtpm_release(d->vtpm);
-	wake_poller(d);
+	n->opt->ops->release(n->opt->ctx, cf->file);
+	wake_poller(n, cf);
+	file_free(n, cf);
 	fuse_reply_err(req, 0);
 }
 
 static void on_read(fuse_req_t req, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct cuse_dev *d = dev_of(req);
-	uint8_t buf[4096];
-	ssize_t n;
+	struct cuse_node *n = node_of(req);
+	uint8_t buf[CUSE_IO_MAX];
+	ssize_t got;
 
 	(void)off;
-	(void)fi;
 	if (size > sizeof(buf))
 		size = sizeof(buf);
-	n = vtpm_read(d->vtpm, buf, size);
-	if (n < 0)
-		fuse_reply_err(req, (int)-n);
+	got = n->opt->ops->read(n->opt->ctx, file_of(fi)->file, buf, size);
+	if (got < 0)
+		fuse_reply_err(req, (int)-got);
 	else
-		fuse_reply_buf(req, (const char *)buf, (size_t)n);
+		fuse_reply_buf(req, (const char *)buf, (size_t)got);
 }
 
 static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct cuse_dev *d = dev_of(req);
-	ssize_t n;
+	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = file_of(fi);
+	ssize_t got;
 
 	(void)off;
-	(void)fi;
-	n = vtpm_write(d->vtpm, (const uint8_t *)buf, size);
-	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
+	got = n->opt->ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+	if (got < 0) {
+		fuse_reply_err(req, (int)-got);
 		return;
 	}
-	fuse_reply_write(req, (size_t)n);
-	wake_poller(d);
+	fuse_reply_write(req, (size_t)got);
+	wake_poller(n, cf);
 }
 
 static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
-	struct cuse_dev *d = dev_of(req);
+	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = file_of(fi);
 	struct fuse_pollhandle *old = NULL;
 
-	(void)fi;
 	if (ph) {
-		pthread_mutex_lock(&d->poll_lock);
-		old = d->ph;
-		d->ph = ph;
-		pthread_mutex_unlock(&d->poll_lock);
+		pthread_mutex_lock(&n->poll_lock);
+		old = cf->ph;
+		cf->ph = ph;
+		pthread_mutex_unlock(&n->poll_lock);
 		if (old)
 			fuse_pollhandle_destroy(old);
 	}
-	fuse_reply_poll(req, vtpm_poll(d->vtpm));
+	fuse_reply_poll(req, n->opt->ops->poll(n->opt->ctx, cf->file));
 }
 
 /*
  * Restricted ioctls only: the kernel derives both sizes from the request
  * code, so a well-formed call arrives with exactly _IOC_SIZE bytes in (for
  * _IOC_WRITE) and room for _IOC_SIZE bytes out (for _IOC_READ). Anything
- * else is refused before the device model sees it.
+ * else is refused before the node sees it.
  */
 static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 		     struct fuse_file_info *fi, unsigned flags,
 		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
-	struct cuse_dev *d = dev_of(req);
+	struct cuse_node *n = node_of(req);
+	const struct cuse_node_ops *ops = n->opt->ops;
 	unsigned int cmd = (unsigned int)cmd_signed;
-	size_t size = _IOC_SIZE(cmd), max = vtpm_ioctl_max_size(), out_len = 0;
+	size_t size = _IOC_SIZE(cmd), max = ops->ioctl_max, out_len = 0;
 	size_t want_in = (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0;
 	size_t want_out = (_IOC_DIR(cmd) & _IOC_READ) ? size : 0;
 	void *buf;
 	int ret;
 
 	(void)arg;
-	(void)fi;
+	if (!ops->ioctl) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
 	if ((flags & FUSE_IOCTL_UNRESTRICTED) || size > max ||
 	    in_bufsz != want_in || out_bufsz != want_out) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
 	/* Room for any request, zeroed as far as this one's struct goes: all
-	 * that its handler reads or writes. (Zeroing all 4 KiB was two thirds
+	 * that its handler reads or writes. (Zeroing all of it was two thirds
 	 * of the instructions of a control request.) */
 	buf = malloc(max);
 	if (!buf) {
@@ -178,14 +240,14 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 	memset(buf, 0, size);
 	if (in_bufsz)
 		memcpy(buf, in_buf, in_bufsz);
-	ret = vtpm_ioctl(d->vtpm, cmd, buf, &out_len);
+	ret = ops->ioctl(n->opt->ctx, file_of(fi)->file, cmd, buf, &out_len);
 	if (ret < 0)
 		fuse_reply_err(req, -ret);
 	else
 		fuse_reply_ioctl(req, 0, buf, out_len < out_bufsz ? out_len : out_bufsz);
 	free(buf);
-	if (vtpm_exit_requested(d->vtpm))
-		fuse_session_exit(d->se);
+	if (ops->exit_requested && ops->exit_requested(n->opt->ctx))
+		request_exit(n);
 }
 
 static const struct cuse_lowlevel_ops cuse_ops = {
@@ -200,116 +262,84 @@ static const struct cuse_lowlevel_ops cuse_ops = {
 
 /* The kernel answers a device it refuses (e.g. a duplicate name) by
  * aborting the connection after our reply; /dev/cuse then polls POLLERR. */
-static bool connection_dead(struct cuse_dev *d)
+static bool connection_dead(struct cuse_node *n)
 {
-	struct pollfd p = { .fd = fuse_session_fd(d->se), .events = POLLIN };
+	struct pollfd p = { .fd = fuse_session_fd(n->se), .events = POLLIN };
 
 	if (poll(&p, 1, 0) < 0)
 		return false;
 	return p.revents & (POLLERR | POLLHUP | POLLNVAL);
 }
 
-int cuse_dev_process_one(struct cuse_dev *d)
+int cuse_node_process_one(struct cuse_node *n)
 {
 	int res;
 
 	do {
-		res = fuse_session_receive_buf(d->se, &d->buf);
-	} while (res == -EINTR && !fuse_session_exited(d->se));
+		if (fuse_session_exited(n->se))
+			return 0;
+		res = fuse_session_receive_buf(n->se, &n->buf);
+	} while (res == -EINTR);
 	if (res <= 0)
 		return res == -ENODEV ? 0 : res;
-	fuse_session_process_buf(d->se, &d->buf);
+	fuse_session_process_buf(n->se, &n->buf);
 	return 1;
 }
 
 /* The kernel's first request is CUSE_INIT; our reply makes it create the
- * node. Handled in the caller's thread so that on_ready runs while the
- * process still has a single thread. */
-static int serve_init(struct cuse_dev *d)
+ * node. Handled in the caller's thread so that a ready callback can run
+ * while the process still has a single thread. */
+int cuse_node_init(struct cuse_node *n)
 {
 	int res = 1;
 
-	while (!d->init_replied && res > 0 && !fuse_session_exited(d->se))
-		res = cuse_dev_process_one(d);
+	while (!n->init_replied && res > 0)
+		res = cuse_node_process_one(n);
 	if (res < 0)
 		return res;
-	if (!d->init_replied || connection_dead(d))
+	if (!n->init_replied || connection_dead(n)) {
+		log_error("the kernel did not create /dev/%s (name already in use?)",
+			  n->opt->name);
 		return -EIO;
+	}
+	n->ready = true;
+	log_info("/dev/%s is ready", n->opt->name);
 	return 0;
 }
 
 /* libfuse 3.14's 3.1 entry point leaks the loop configuration it makes;
- * the 3.12 one takes ours. Defaults: no clone_fd, at most 10
- * workers, idle ones kept. The workers share the main heap: an arena of
- * its own per worker (glibc's default) kept ~12 KiB resident each for
- * the few small blocks libfuse allocates per request. */
-static int run_loop(struct cuse_dev *d)
+ * the 3.12 one takes ours. Defaults: no clone_fd, at most 10 workers,
+ * idle ones kept. */
+int cuse_node_loop(struct cuse_node *n)
 {
 	struct fuse_loop_config *cfg;
+	int ret;
 
-	mallopt(M_ARENA_MAX, 1);
+	if (n->opt->threads == 1)
+		return fuse_session_loop(n->se);
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -ENOMEM;
-	fuse_session_loop_mt(d->se, cfg);
+	if (n->opt->threads > 1)
+		fuse_loop_cfg_set_max_threads(cfg, n->opt->threads);
+	ret = fuse_session_loop_mt(n->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
-	return 0;
-}
-
-int cuse_dev_serve(struct cuse_dev *d)
-{
-	int ret;
-
-	ret = serve_init(d);
-	if (ret == 0) {
-		d->ready = true;
-		log_info("/dev/%s is ready", d->opt->name);
-		if (d->opt->on_ready)
-			ret = d->opt->on_ready(d->opt->ctx);
-	}
-	/* Multithreaded so CANCEL and queries are served while a command runs. */
-	if (ret == 0)
-		ret = run_loop(d);
-	if (!d->ready) {
-		log_error("the kernel did not create /dev/%s (name already in use?)",
-			  d->opt->name);
-		return -EIO;
-	}
 	return ret;
 }
 
-static void dev_free(struct cuse_dev *d)
+bool cuse_node_exited(struct cuse_node *n)
 {
-	if (d->ph)
-		fuse_pollhandle_destroy(d->ph);
-	free(d->buf.mem);
-	pthread_mutex_destroy(&d->poll_lock);
-	free(d);
+	return fuse_session_exited(n->se);
 }
 
-static struct cuse_dev *dev_new(struct vtpm *v, const struct cuse_dev_options *opt,
-				char *devname, size_t devname_len,
-				struct cuse_info *ci)
+static void node_free(struct cuse_node *n)
 {
-	struct cuse_dev *d;
-
-	if (snprintf(devname, devname_len, "DEVNAME=%s", opt->name) >=
-	    (int)devname_len)
-		return NULL;
-	ci->dev_major = opt->major;
-	ci->dev_minor = opt->minor;
-	ci->dev_info_argc = 1;
-	ci->flags = 0;          /* restricted ioctls */
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->vtpm = v;
-	d->opt = opt;
-	pthread_mutex_init(&d->poll_lock, NULL);
-	return d;
+	free(n->buf.mem);
+	pthread_mutex_destroy(&n->poll_lock);
+	free(n);
 }
 
-int cuse_dev_open(void)
+int cuse_node_open(void)
 {
 	int fd, err;
 
@@ -328,48 +358,18 @@ int cuse_dev_open(void)
 	return fd;
 }
 
-int cuse_dev_run(struct vtpm *v, const struct cuse_dev_options *opt, int cuse_fd)
-{
-	struct cuse_dev *d;
-	int ret;
-
-	/*
-	 * Where transparent huge pages are "always" (Debian's default), each
-	 * FUSE worker's 8 MiB stack and each malloc arena can be backed by a
-	 * 2 MiB page as soon as one byte of it is touched: measured, that
-	 * doubled a device's RSS. vtpmd uses kilobytes of each; opt out.
-	 */
-	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
-		log_info("cannot opt out of transparent huge pages: %s", strerror(errno));
-	d = cuse_dev_attach(v, opt, cuse_fd);
-	if (!d) {
-		close(cuse_fd);
-		log_error("could not set up the CUSE device");
-		return -ENOMEM;
-	}
-	if (fuse_set_signal_handlers(d->se) < 0) {
-		log_error("could not set up the signal handlers");
-		cuse_dev_detach(d);
-		return -ENOMEM;
-	}
-	ret = cuse_dev_serve(d);
-	fuse_remove_signal_handlers(d->se);
-	cuse_dev_detach(d);
-	return ret;
-}
-
 /* The peer closing its end is what the kernel dropping the device looks
  * like to libfuse: ENODEV, which ends the session quietly. */
 static ssize_t custom_read(int fd, void *buf, size_t len, void *userdata)
 {
-	ssize_t n = read(fd, buf, len);
+	ssize_t got = read(fd, buf, len);
 
 	(void)userdata;
-	if (n == 0) {
+	if (got == 0) {
 		errno = ENODEV;
 		return -1;
 	}
-	return n;
+	return got;
 }
 
 static ssize_t custom_writev(int fd, struct iovec *iov, int count, void *userdata)
@@ -378,8 +378,7 @@ static ssize_t custom_writev(int fd, struct iovec *iov, int count, void *userdat
 	return writev(fd, iov, count);
 }
 
-struct cuse_dev *cuse_dev_attach(struct vtpm *v, const struct cuse_dev_options *opt,
-				 int fd)
+struct cuse_node *cuse_node_attach(const struct cuse_node_options *opt, int fd)
 {
 	static const struct fuse_custom_io io = {
 		.read = custom_read,
@@ -389,28 +388,209 @@ struct cuse_dev *cuse_dev_attach(struct vtpm *v, const struct cuse_dev_options *
 	const char *dev_info_argv[] = { devname };
 	char *argv[] = { "vtpmd", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
-	struct cuse_info ci = { .dev_info_argv = dev_info_argv };
-	struct cuse_dev *d;
+	struct cuse_info ci = {
+		.dev_major = opt->major,
+		.dev_minor = opt->minor,
+		.dev_info_argc = 1,
+		.dev_info_argv = dev_info_argv,
+		.flags = 0,             /* restricted ioctls */
+	};
+	struct cuse_node *n;
 
-	d = dev_new(v, opt, devname, sizeof(devname), &ci);
-	if (!d)
+	if (snprintf(devname, sizeof(devname), "DEVNAME=%s", opt->name) >=
+	    (int)sizeof(devname))
 		return NULL;
-	d->se = cuse_lowlevel_new(&args, &ci, &cuse_ops, d);
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->opt = opt;
+	pthread_mutex_init(&n->poll_lock, NULL);
+	n->se = cuse_lowlevel_new(&args, &ci, &cuse_ops, n);
 	fuse_opt_free_args(&args);      /* option parsing may have copied them */
-	if (!d->se) {
-		dev_free(d);
+	if (!n->se) {
+		node_free(n);
 		return NULL;
 	}
-	if (fuse_session_custom_io(d->se, &io, fd) < 0) {
-		fuse_session_destroy(d->se);
-		dev_free(d);
+	if (fuse_session_custom_io(n->se, &io, fd) < 0) {
+		fuse_session_destroy(n->se);
+		node_free(n);
 		return NULL;
 	}
-	return d;
+	return n;
 }
 
-void cuse_dev_detach(struct cuse_dev *d)
+void cuse_node_detach(struct cuse_node *n)
 {
-	fuse_session_destroy(d->se);
-	dev_free(d);
+	if (!n)
+		return;
+	/* Closes the fd: the kernel removes the node and forgets its files
+	 * without a release; the node lets go of them here. */
+	fuse_session_destroy(n->se);
+	while (n->files) {
+		n->opt->ops->release(n->opt->ctx, n->files->file);
+		file_free(n, n->files);
+	}
+	node_free(n);
+}
+
+/* --- the server ------------------------------------------------------------ */
+
+#define SERVER_MAX_NODES 4
+
+/*
+ * Signals: the thread that runs the server takes SIGTERM, SIGINT and SIGHUP
+ * with sigwaitinfo(); SIGUSR1 is the server's own wake-up: sent to that
+ * thread when a node ends or asks to, and to a node's loop thread to get it
+ * out of a blocking read once its session is marked exited.
+ */
+struct cuse_server {
+	struct cuse_node *node[SERVER_MAX_NODES];
+	size_t count;
+	pthread_t main;
+	atomic_bool stopping;
+};
+
+static void on_wakeup(int sig)
+{
+	(void)sig;
+}
+
+struct cuse_server *cuse_server_new(void)
+{
+	return calloc(1, sizeof(struct cuse_server));
+}
+
+int cuse_server_add(struct cuse_server *s, const struct cuse_node_options *opt,
+		    int cuse_fd)
+{
+	struct cuse_node *n;
+
+	if (s->count == SERVER_MAX_NODES) {
+		close(cuse_fd);
+		return -ENOSPC;
+	}
+	n = cuse_node_attach(opt, cuse_fd);
+	if (!n) {
+		close(cuse_fd);
+		log_error("could not set up the CUSE device /dev/%s", opt->name);
+		return -ENOMEM;
+	}
+	n->server = s;
+	s->node[s->count++] = n;
+	return 0;
+}
+
+void cuse_server_stop(struct cuse_server *s)
+{
+	atomic_store(&s->stopping, true);
+	pthread_kill(s->main, SIGUSR1);
+}
+
+static void request_exit(struct cuse_node *n)
+{
+	fuse_session_exit(n->se);
+	if (n->server)
+		cuse_server_stop(n->server);
+}
+
+static void *node_thread(void *arg)
+{
+	struct cuse_node *n = arg;
+	sigset_t wake;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	cuse_node_loop(n);
+	/* The kernel dropped the node, or the server is ending it. */
+	cuse_server_stop(n->server);
+	return NULL;
+}
+
+/* Mark every node exited and wake its loop until the thread is gone (a
+ * wake-up may land just before the loop blocks again: repeat it). */
+static void stop_nodes(struct cuse_server *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		fuse_session_exit(s->node[i]->se);
+	for (size_t i = 0; i < s->count; i++) {
+		struct cuse_node *n = s->node[i];
+
+		while (n->thread_started) {
+			struct timespec until;
+
+			pthread_kill(n->thread, SIGUSR1);
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 20 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			if (pthread_timedjoin_np(n->thread, NULL, &until) == 0)
+				n->thread_started = false;
+		}
+	}
+}
+
+/* Wait for a signal that ends the run, or for a stop. */
+static void wait_for_end(struct cuse_server *s, const sigset_t *set)
+{
+	siginfo_t info;
+
+	while (!atomic_load(&s->stopping)) {
+		int sig = sigwaitinfo(set, &info);
+
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			log_info("signal %d: ending", sig);
+			return;
+		}
+	}
+}
+
+int cuse_server_run(struct cuse_server *s, int (*on_ready)(void *ctx), void *ctx)
+{
+	struct sigaction sa = { .sa_handler = on_wakeup };     /* no SA_RESTART */
+	sigset_t set;
+	int ret = 0;
+
+	s->main = pthread_self();
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	/* Blocked from here on in this thread and every loop thread it starts
+	 * (and after the run: a late SIGTERM must not cut the orderly end
+	 * short); one that comes during the set-up waits for sigwaitinfo(). */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	for (size_t i = 0; i < s->count && ret == 0; i++)
+		ret = cuse_node_init(s->node[i]);
+	if (ret == 0 && on_ready)
+		ret = on_ready(ctx);
+	for (size_t i = 0; i < s->count && ret == 0; i++) {
+		struct cuse_node *n = s->node[i];
+
+		ret = -pthread_create(&n->thread, NULL, node_thread, n);
+		if (ret == 0)
+			n->thread_started = true;
+		else
+			log_error("cannot start the loop of /dev/%s: %s", n->opt->name,
+				  strerror(-ret));
+	}
+	if (ret == 0)
+		wait_for_end(s, &set);
+	stop_nodes(s);
+	return ret;
+}
+
+void cuse_server_free(struct cuse_server *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->count; i++)
+		cuse_node_detach(s->node[i]);
+	free(s);
 }

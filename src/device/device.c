@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* device.c - device lifecycle and the command path (open/read/write/poll). */
+/* device.c - device lifecycle, the doors, and the command path
+ * (open/read/write/poll) of each door's open file. */
 #include <errno.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <libtpms/tpm_error.h>
@@ -10,52 +10,32 @@
 #include "device/device_internal.h"
 #include "mem/bytes.h"
 #include "os/log.h"
-#include "mem/secret.h"
 #include "tpm/tpm_wire.h"
-
-/* Largest state blob accepted through write(); real ones are ~100 KiB. */
-#define BLOB_MAX_SIZE (4u * 1024 * 1024)
-
-int vtpm_buf_append(struct vtpm_buf *b, const uint8_t *data, size_t len)
-{
-	if (len > BLOB_MAX_SIZE || b->len > BLOB_MAX_SIZE - len)
-		return -EFBIG;
-	if (b->len + len > b->cap) {
-		uint32_t cap = b->cap ? b->cap : 4096;
-		uint8_t *p;
-
-		while (cap < b->len + len)
-			cap *= 2;
-		p = secret_grow(b->data, b->len, b->cap, cap);
-		if (!p)
-			return -ENOMEM;
-		b->data = p;
-		b->cap = cap;
-	}
-	if (len)
-		memcpy(b->data + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
-void vtpm_buf_free(struct vtpm_buf *b)
-{
-	secret_free(b->data, b->cap);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
 
 void vtpm_wait_idle(struct vtpm *v)
 {
-	while (v->busy)
+	for (;;) {
+		bool busy = false;
+
+		for (int i = 0; i < VTPM_DOORS; i++)
+			busy |= v->door[i].busy;
+		if (!busy)
+			return;
 		pthread_cond_wait(&v->idle, &v->lock);
+	}
+}
+
+static void reset_file(struct vtpm_file *f)
+{
+	f->resp_pending = false;
+	f->resp_off = 0;
+	vtpm_blob_reset(f);
 }
 
 void vtpm_reset_transfers(struct vtpm *v)
 {
-	v->resp_pending = false;
-	v->resp_off = 0;
-	vtpm_blob_reset(v);
+	for (int i = 0; i < VTPM_DOORS; i++)
+		reset_file(&v->door[i]);
 }
 
 int vtpm_init(struct vtpm *v, const struct vtpm_options *opt)
@@ -66,33 +46,36 @@ int vtpm_init(struct vtpm *v, const struct vtpm_options *opt)
 	ret = tpm_open(&v->tpm, &opt->tpm);
 	if (ret < 0)
 		return ret;
-	v->record = opt->record;
-	v->record_ctx = opt->record_ctx;
 	tpm_set_recorder(&v->tpm, opt->record, opt->record_ctx);
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->idle, NULL);
 	v->not_need_init = opt->not_need_init;
 	v->startup = opt->startup;
+	for (int i = 0; i < VTPM_DOORS; i++)
+		v->door[i].policy = VTPM_POLICY_ALL;
 	return 0;
 }
 
 int vtpm_start(struct vtpm *v)
 {
 	TPM_RESULT rc;
+	int ret = 0;
 
 	if (!v->not_need_init)
 		return 0;
-	if (tpm_start(&v->tpm) != TPM_SUCCESS)
-		return -EIO;
-	if (v->startup == STARTUP_NONE)
-		return 0;
-	rc = tpm_send_startup(&v->tpm, v->startup);
-	/* A saved volatile state resumes an already started TPM: that is fine. */
-	if (rc == TPM2_RC_INITIALIZE && tpm_version_of(&v->tpm) == TPM_VERSION_2) {
-		log_info("the TPM resumed its saved volatile state; no Startup needed");
-		return 0;
+	tpm_lock(&v->tpm);
+	if (tpm_start(&v->tpm) != TPM_SUCCESS) {
+		ret = -EIO;
+	} else if (v->startup != STARTUP_NONE) {
+		rc = tpm_send_startup(&v->tpm, v->startup);
+		/* A saved volatile state resumes an already started TPM: fine. */
+		if (rc == TPM2_RC_INITIALIZE && tpm_version_of(&v->tpm) == TPM_VERSION_2)
+			log_info("the TPM resumed its saved volatile state; no Startup needed");
+		else if (rc != 0)
+			ret = -EIO;
 	}
-	return rc == 0 ? 0 : -EIO;
+	tpm_unlock(&v->tpm);
+	return ret;
 }
 
 void vtpm_fini(struct vtpm *v)
@@ -101,35 +84,51 @@ void vtpm_fini(struct vtpm *v)
 	vtpm_wait_idle(v);
 	tpm_close(&v->tpm);
 	vtpm_reset_transfers(v);
-	vtpm_buf_free(&v->resp);
+	for (int i = 0; i < VTPM_DOORS; i++)
+		vtpm_buf_free(&v->door[i].resp);
 	pthread_mutex_unlock(&v->lock);
 	pthread_cond_destroy(&v->idle);
 	pthread_mutex_destroy(&v->lock);
 }
 
-int vtpm_open(struct vtpm *v)
+void vtpm_set_policy(struct vtpm *v, enum vtpm_door door, const struct vtpm_policy *p)
 {
+	pthread_mutex_lock(&v->lock);
+	v->door[door].policy = *p;
+	pthread_mutex_unlock(&v->lock);
+}
+
+struct tpm *vtpm_tpm(struct vtpm *v)
+{
+	return &v->tpm;
+}
+
+int vtpm_open(struct vtpm *v, enum vtpm_door door)
+{
+	struct vtpm_file *f = &v->door[door];
 	int ret = 0;
 
 	pthread_mutex_lock(&v->lock);
-	if (v->open) {
+	if (f->open) {
 		ret = -EBUSY;
 	} else {
-		v->open = true;
-		vtpm_reset_transfers(v);
+		f->open = true;
+		reset_file(f);
 	}
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
 
-void vtpm_release(struct vtpm *v)
+void vtpm_release(struct vtpm *v, enum vtpm_door door)
 {
+	struct vtpm_file *f = &v->door[door];
+
 	pthread_mutex_lock(&v->lock);
-	v->open = false;
+	f->open = false;
 	/* A command still inside libtpms finishes, but nobody will read it. */
-	if (v->busy)
-		v->drop_response = true;
-	vtpm_reset_transfers(v);
+	if (f->busy)
+		f->drop_response = true;
+	reset_file(f);
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -143,91 +142,93 @@ static int check_command(const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static ssize_t run_command(struct vtpm *v, const uint8_t *buf, size_t len)
+/* Device lock held on entry and on return; dropped while the TPM runs. */
+static ssize_t run_command(struct vtpm *v, struct vtpm_file *f,
+			   const uint8_t *buf, size_t len)
 {
-	uint8_t cmd[TPM_MAX_COMMAND_SIZE];
 	struct vtpm_buf resp;
 	int ret;
 
-	memcpy(cmd, buf, len);
-	v->busy = true;
-	resp = v->resp;
+	f->busy = true;
+	resp = f->resp;
 	pthread_mutex_unlock(&v->lock);
 
-	ret = tpm_execute(&v->tpm, cmd, (uint32_t)len, &resp.data, &resp.len, &resp.cap);
+	ret = tpm_execute(&v->tpm, buf, (uint32_t)len, &resp.data, &resp.len, &resp.cap);
 
 	pthread_mutex_lock(&v->lock);
-	/* BUF, not CMD: libtpms may have worked on its copy in place. */
-	if (ret == 0 && v->record)
-		v->record(v->record_ctx, buf, len, resp.data, resp.len);
-	v->resp = resp;
-	v->busy = false;
-	v->resp_off = 0;
-	v->resp_pending = ret == 0 && !v->drop_response;
-	v->drop_response = false;
+	f->resp = resp;
+	f->busy = false;
+	f->resp_off = 0;
+	f->resp_pending = ret == 0 && !f->drop_response;
+	f->drop_response = false;
 	pthread_cond_broadcast(&v->idle);
-	secret_wipe(cmd, len);
 	return ret == 0 ? (ssize_t)len : ret;
 }
 
-ssize_t vtpm_write(struct vtpm *v, const uint8_t *buf, size_t len)
+ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len)
 {
+	struct vtpm_file *f = &v->door[door];
 	ssize_t ret;
 
 	pthread_mutex_lock(&v->lock);
-	if (v->transfer == TRANSFER_SET_BLOB) {
-		ret = vtpm_blob_write(v, buf, len);
-	} else if (v->transfer == TRANSFER_GET_BLOB) {
+	if (f->transfer == TRANSFER_SET_BLOB) {
+		ret = vtpm_blob_write(f, buf, len);
+	} else if (f->transfer == TRANSFER_GET_BLOB) {
 		/* swtpm's rule: a write in the middle of a blob read aborts it. */
-		vtpm_blob_reset(v);
+		vtpm_blob_reset(f);
 		ret = -EIO;
+	} else if (!f->policy.commands) {
+		ret = -EPERM;
 	} else if ((ret = check_command(buf, len)) < 0) {
 		/* refused before anything changed */
-	} else if (v->busy || (v->resp_pending && v->resp_off == 0)) {
+	} else if (f->busy || (f->resp_pending && f->resp_off == 0)) {
 		/* the kernel's rule: busy until a read has taken a byte of it */
 		ret = -EBUSY;
 	} else {
 		/* the unread rest of a partly read response is dropped */
-		v->resp_pending = false;
-		ret = run_command(v, buf, len);
+		f->resp_pending = false;
+		ret = run_command(v, f, buf, len);
 	}
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
 
-ssize_t vtpm_read(struct vtpm *v, uint8_t *buf, size_t len)
+ssize_t vtpm_read(struct vtpm *v, enum vtpm_door door, uint8_t *buf, size_t len)
 {
+	struct vtpm_file *f = &v->door[door];
 	ssize_t ret = 0;
 
 	pthread_mutex_lock(&v->lock);
-	vtpm_wait_idle(v);
-	if (v->transfer == TRANSFER_GET_BLOB) {
-		ret = vtpm_blob_read(v, buf, len);
-	} else if (v->transfer == TRANSFER_SET_BLOB) {
-		vtpm_blob_reset(v);
+	while (f->busy)
+		pthread_cond_wait(&v->idle, &v->lock);
+	if (f->transfer == TRANSFER_GET_BLOB) {
+		ret = vtpm_blob_read(f, buf, len);
+	} else if (f->transfer == TRANSFER_SET_BLOB) {
+		vtpm_blob_reset(f);
 		ret = -EIO;
-	} else if (v->resp_pending) {
-		size_t left = v->resp.len - v->resp_off;
+	} else if (f->resp_pending) {
+		size_t left = f->resp.len - f->resp_off;
 		size_t n = len < left ? len : left;
 
-		memcpy(buf, v->resp.data + v->resp_off, n);
-		v->resp_off += n;
-		if (v->resp_off >= v->resp.len)
-			v->resp_pending = false;
+		memcpy(buf, f->resp.data + f->resp_off, n);
+		f->resp_off += n;
+		if (f->resp_off >= f->resp.len)
+			f->resp_pending = false;
 		ret = (ssize_t)n;
 	}
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
 
-unsigned vtpm_poll(struct vtpm *v)
+unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door)
 {
+	struct vtpm_file *f = &v->door[door];
 	unsigned events;
 
 	pthread_mutex_lock(&v->lock);
-	if (v->busy)
+	if (f->busy)
 		events = 0;
-	else if (v->resp_pending || v->transfer == TRANSFER_GET_BLOB)
+	else if (f->resp_pending || f->transfer == TRANSFER_GET_BLOB)
 		events = POLLIN | POLLRDNORM;
 	else
 		events = POLLOUT | POLLWRNORM;

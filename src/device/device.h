@@ -2,18 +2,29 @@
 /*
  * device.h - the vTPM device model, independent of any transport.
  *
- * A struct vtpm is what a client sees through /dev/vtpmN: one open file at a
- * time, a command path with kernel /dev/tpm0 semantics, and swtpm's control
- * operations. The CUSE layer maps kernel requests onto these calls; unit tests
- * and fuzzers call them directly.
+ * A struct vtpm is the TPM as its single-opener nodes see it: up to two
+ * doors onto one TPM, each with one open file at a time, a command path
+ * with kernel /dev/tpm0 semantics and swtpm's control operations:
+ *
+ *   VTPM_DOOR_NODE     /dev/NAME: what QEMU, a container or a program opens
+ *   VTPM_DOOR_CONTROL  the host's control node, when there is one
+ *
+ * Each door has its own open file (pending response, state-blob transfer)
+ * and a policy saying what it answers. A control operation that resets the
+ * TPM (INIT, STOP, SHUTDOWN, SET_STATEBLOB) drops every door's pending
+ * response and transfer. The CUSE layer maps kernel requests onto these
+ * calls; unit tests and fuzzers call them directly. The resource-managed
+ * node reaches the same TPM through vtpm_tpm() and tpm/'s lock.
  *
  * Threads: every call may come from any thread. Commands run without the
- * device lock held so that CANCEL (and the cheap queries) are answered while a
- * long command runs; operations that touch libtpms wait until it is idle.
+ * device lock held (only the TPM lock) so that CANCEL and the cheap queries
+ * are answered while a long command runs; operations that touch libtpms
+ * wait until no door's command is inside it. Lock order: device, then TPM.
  *
  * Return values: the command-path calls return a byte count or -errno; the
  * control operations fill in the ptm_* reply and return 0 or -errno (the
- * latter only where swtpm answers with an errno, e.g. unknown requests).
+ * latter only where swtpm answers with an errno, e.g. unknown requests, or
+ * -EPERM for a request the door's policy refuses).
  */
 #ifndef VTPMD_DEVICE_H
 #define VTPMD_DEVICE_H
@@ -25,6 +36,22 @@
 #include <sys/types.h>
 
 #include "tpm/tpm.h"
+
+enum vtpm_door {
+	VTPM_DOOR_NODE = 0,
+	VTPM_DOOR_CONTROL,
+	VTPM_DOORS
+};
+
+/* What a door answers. State blobs move through read()/write() only after
+ * a GET/SET_STATEBLOB request the policy answered. */
+struct vtpm_policy {
+	bool commands;          /* TPM commands through write()/read() */
+	uint64_t requests;      /* bit _IOC_NR(cmd): that PTM request */
+};
+
+/* Everything: swtpm's CUSE device, every door's default. */
+#define VTPM_POLICY_ALL ((struct vtpm_policy){ .commands = true, .requests = ~0ULL })
 
 /* What read()/write() currently move: TPM commands or a state blob. */
 enum vtpm_transfer {
@@ -45,24 +72,17 @@ struct vtpm_options {
 	enum startup_type startup;   /* ... and sent this Startup */
 	/* Sees every command and its response: the clients' and the ones vtpmd
 	 * sends itself (startup flags, shutdown-before-reset). NULL: none. It
-	 * runs with the device lock held and must not call back into it. */
+	 * runs with the TPM lock held and must not call back into it. */
 	tpm_record_fn *record;
 	void *record_ctx;
 };
 
-struct vtpm {
-	pthread_mutex_t lock;
-	pthread_cond_t idle;         /* broadcast when a command finishes */
-	struct tpm tpm;              /* owns the state store */
-
-	bool not_need_init;
-	enum startup_type startup;
-	tpm_record_fn *record;       /* see struct vtpm_options */
-	void *record_ctx;
-
-	bool open;                   /* one open file at a time */
-	bool busy;                   /* a command is inside libtpms */
-	bool drop_response;          /* file closed while busy */
+/* One door's open file. */
+struct vtpm_file {
+	struct vtpm_policy policy;
+	bool open;
+	bool busy;                   /* its command is inside libtpms */
+	bool drop_response;          /* closed while busy */
 
 	struct vtpm_buf resp;        /* pending response */
 	uint32_t resp_off;           /* how much of it was read */
@@ -82,7 +102,17 @@ struct vtpm {
 		struct vtpm_buf blob;
 		bool active;
 	} set;
+};
 
+struct vtpm {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;         /* broadcast when a command finishes */
+	struct tpm tpm;              /* owns the state store */
+
+	bool not_need_init;
+	enum startup_type startup;
+
+	struct vtpm_file door[VTPM_DOORS];
 	bool exit_requested;         /* PTM_SHUTDOWN was answered */
 };
 
@@ -90,6 +120,7 @@ struct vtpm {
  * Set up the device on the TPM and state OPT names: the state directory is
  * opened and locked (see tpm_open(): -EAGAIN when another process holds it,
  * -EACCES when it is not writable, other -errno). The TPM is not started.
+ * Both doors answer everything until vtpm_set_policy() says otherwise.
  */
 int vtpm_init(struct vtpm *v, const struct vtpm_options *opt);
 /* With not-need-init: power the TPM on and send the startup flag's Startup.
@@ -100,20 +131,27 @@ int vtpm_start(struct vtpm *v);
  * frees everything. */
 void vtpm_fini(struct vtpm *v);
 
-int vtpm_open(struct vtpm *v);                 /* 0 or -EBUSY */
-void vtpm_release(struct vtpm *v);
-ssize_t vtpm_write(struct vtpm *v, const uint8_t *buf, size_t len);
-ssize_t vtpm_read(struct vtpm *v, uint8_t *buf, size_t len);
+/* What DOOR answers from now on (set before its node exists). */
+void vtpm_set_policy(struct vtpm *v, enum vtpm_door door, const struct vtpm_policy *p);
+/* The TPM behind the doors, for the resource manager. */
+struct tpm *vtpm_tpm(struct vtpm *v);
+
+int vtpm_open(struct vtpm *v, enum vtpm_door door);       /* 0 or -EBUSY */
+void vtpm_release(struct vtpm *v, enum vtpm_door door);
+ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len);
+ssize_t vtpm_read(struct vtpm *v, enum vtpm_door door, uint8_t *buf, size_t len);
 /* Poll events (POLLIN etc.) as the kernel's /dev/tpm0 would report them. */
-unsigned vtpm_poll(struct vtpm *v);
+unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door);
 
 /*
- * Control request CMD (a PTM_* code). ARG holds the request (IN_LEN bytes,
- * the rest zeroed) and receives the reply; *OUT_LEN is set to the bytes of
- * the reply. ARG must be at least vtpm_ioctl_max_size() bytes.
- * Returns 0 or -errno (-EINVAL: unknown or unsupported request).
+ * Control request CMD (a PTM_* code) through DOOR. ARG holds the request
+ * (IN_LEN bytes, the rest zeroed) and receives the reply; *OUT_LEN is set to
+ * the bytes of the reply. ARG must be at least vtpm_ioctl_max_size() bytes.
+ * Returns 0 or -errno (-EINVAL: unknown or unsupported request; -EPERM:
+ * the door's policy does not answer it).
  */
-int vtpm_ioctl(struct vtpm *v, unsigned int cmd, void *arg, size_t *out_len);
+int vtpm_ioctl(struct vtpm *v, enum vtpm_door door, unsigned int cmd, void *arg,
+	       size_t *out_len);
 size_t vtpm_ioctl_max_size(void);
 
 bool vtpm_exit_requested(struct vtpm *v);

@@ -6,6 +6,9 @@
  * reply is always the full struct the request code names. "Not running" means
  * no successful INIT (or not-need-init start) since the last STOP/SHUTDOWN;
  * operations that need a running TPM then answer TPM_BAD_ORDINAL, as swtpm.
+ * A request the door's policy does not answer is refused first (-EPERM).
+ * Operations that touch libtpms run with every door idle and the TPM lock
+ * held (the resource manager's commands wait for them, and they for it).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -166,8 +169,7 @@ static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 			a->res = TPM_BAD_ORDINAL;
 			return 0;
 		}
-		if (v->busy)
-			tpm_cancel(&v->tpm);
+		tpm_cancel(&v->tpm);
 		a->res = TPM_SUCCESS;
 		return 0;
 	case PTM_GET_CONFIG:
@@ -185,7 +187,8 @@ static int ctrl_nowait(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 }
 
 /* Requests that may run while the TPM is stopped. */
-static int ctrl_any_state(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
+static int ctrl_any_state(struct vtpm *v, struct vtpm_file *f, unsigned int cmd,
+			  union ptm_arg *a)
 {
 	switch (cmd) {
 	case PTM_INIT:
@@ -201,7 +204,7 @@ static int ctrl_any_state(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 		ctrl_set_locality(v, &a->loc);
 		return 0;
 	case PTM_SET_STATEBLOB:
-		vtpm_blob_set(v, &a->setstate);
+		vtpm_blob_set(f, &v->tpm, &a->setstate);
 		return 0;
 	case PTM_SET_BUFFERSIZE:
 		ctrl_set_buffersize(v, &a->setbuffersize);
@@ -217,7 +220,8 @@ static int ctrl_any_state(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 }
 
 /* Requests that need a running TPM. */
-static int ctrl_running(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
+static int ctrl_running(struct vtpm *v, struct vtpm_file *f, unsigned int cmd,
+			union ptm_arg *a)
 {
 	switch (cmd) {
 	case PTM_GET_TPMESTABLISHED:
@@ -257,14 +261,25 @@ static int ctrl_running(struct vtpm *v, unsigned int cmd, union ptm_arg *a)
 		a->res = tpm_store_volatile(&v->tpm);
 		break;
 	case PTM_GET_STATEBLOB:
-		vtpm_blob_get(v, &a->getstate);
+		vtpm_blob_get(f, &v->tpm, &a->getstate);
 		break;
 	}
 	return 0;
 }
 
-int vtpm_ioctl(struct vtpm *v, unsigned int cmd, void *arg, size_t *out_len)
+/* Whether F's policy answers CMD. Numbers past the policy's 64 are no
+ * PTM request: they go on to be refused as unknown. */
+static bool allowed(const struct vtpm_file *f, unsigned int cmd)
 {
+	unsigned nr = _IOC_NR(cmd);
+
+	return nr >= 64 || (f->policy.requests & (1ULL << nr));
+}
+
+int vtpm_ioctl(struct vtpm *v, enum vtpm_door door, unsigned int cmd, void *arg,
+	       size_t *out_len)
+{
+	struct vtpm_file *f = &v->door[door];
 	union ptm_arg *a = arg;
 	int ret;
 
@@ -274,12 +289,18 @@ int vtpm_ioctl(struct vtpm *v, unsigned int cmd, void *arg, size_t *out_len)
 	*out_len = _IOC_SIZE(cmd);
 
 	pthread_mutex_lock(&v->lock);
+	if (!allowed(f, cmd)) {
+		pthread_mutex_unlock(&v->lock);
+		return -EPERM;
+	}
 	ret = ctrl_nowait(v, cmd, a);
 	if (ret == -ENOENT) {
 		vtpm_wait_idle(v);
-		ret = ctrl_any_state(v, cmd, a);
+		tpm_lock(&v->tpm);
+		ret = ctrl_any_state(v, f, cmd, a);
 		if (ret == -ENOENT)
-			ret = ctrl_running(v, cmd, a);
+			ret = ctrl_running(v, f, cmd, a);
+		tpm_unlock(&v->tpm);
 	}
 	pthread_mutex_unlock(&v->lock);
 	if (ret == -ENOENT) {

@@ -23,9 +23,10 @@ static const char *const allowed[] = {
 	 * sizes its arena count with sched_getaffinity */
 	"futex", "set_robust_list", "rseq", "sched_getaffinity",
 	"getpid", "gettid", "exit", "exit_group",
-	/* signals: SIGTERM ends the session, pthread_cancel ends the workers,
-	 * the handlers go at exit */
-	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+	/* signals: the main thread waits for SIGTERM and wakes the nodes'
+	 * loops (SIGUSR1), pthread_cancel ends the workers, the handlers go
+	 * at exit */
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait",
 	/* /dev/cuse: one read per request, one writev per reply; log lines */
 	"read", "write", "writev",
 	/* the state directory (relative to its fd), the lock, the pid file */

@@ -418,8 +418,7 @@ static int run_unmanaged(struct rm *rm, const uint8_t *cmd, uint32_t len, uint32
 {
 	if (cc != TPM2_CC_Startup)
 		return respond(rm, TPM2_RC_INITIALIZE);
-	memcpy(rm->cmd, cmd, len);
-	return tpm_execute(rm->tpm, rm->cmd, len, &rm->out, &rm->out_len, &rm->out_cap);
+	return tpm_execute(rm->tpm, cmd, len, &rm->out, &rm->out_len, &rm->out_cap);
 }
 
 /* One attempt; *GAP set if the TPM's context gap stopped the command and
@@ -467,11 +466,8 @@ int rm_cmd_run(struct rm_space *s, const uint8_t *cmd, uint32_t len)
 	bool gap = false;
 	int ret;
 
-	if (!tpm_running(rm->tpm)) {
-		/* the TPM's own answer: a fatal-error response */
-		memcpy(rm->cmd, cmd, len);
-		return tpm_execute(rm->tpm, rm->cmd, len, &rm->out, &rm->out_len, &rm->out_cap);
-	}
+	if (!tpm_running(rm->tpm))      /* its answer: a fatal-error response */
+		return tpm_execute(rm->tpm, cmd, len, &rm->out, &rm->out_len, &rm->out_cap);
 	ret = attempt(s, cmd, len, &gap);
 	if (ret == 0 && gap)
 		ret = attempt(s, cmd, len, &gap);

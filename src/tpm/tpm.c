@@ -8,6 +8,7 @@
 #include <libtpms/tpm_library.h>
 
 #include "mem/bytes.h"
+#include "mem/secret.h"
 #include "os/log.h"
 #include "tpm/tpm_internal.h"
 #include "tpm/tpm_wire.h"
@@ -22,33 +23,60 @@ int tpm_open(struct tpm *t, const struct tpm_options *opt)
 	struct store_options sopt = opt->store;
 	int ret;
 
+	pthread_mutexattr_t attr;
+
 	memset(t, 0, sizeof(*t));
 	t->opt = *opt;
-	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&t->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	if ((ret = tpm_entropy_from_kernel()) < 0) {
 		log_error("OpenSSL refused the kernel as its source of randomness");
-		return ret;
+		goto fail;
 	}
 	ret = tpm_callbacks_bind(t);
 	if (ret < 0)
-		return ret;
+		goto fail;
 	if (tpm_lib_choose(opt->version) != 0) {
 		log_error("libtpms refused the %s setup", version_name(opt->version));
 		tpm_callbacks_unbind(t);
-		return -EIO;
+		ret = -EIO;
+		goto fail;
 	}
 	sopt.tpm12 = opt->version == TPM_VERSION_12;
 	ret = store_open(&t->store, &sopt);
-	if (ret < 0)
-		tpm_callbacks_unbind(t);
+	if (ret == 0)
+		return 0;
+	tpm_callbacks_unbind(t);
+fail:
+	pthread_mutex_destroy(&t->lock);
 	return ret;
 }
 
 void tpm_close(struct tpm *t)
 {
+	tpm_lock(t);
 	tpm_stop(t);
 	store_close(&t->store);
 	tpm_callbacks_unbind(t);
+	tpm_unlock(t);
+	pthread_mutex_destroy(&t->lock);
+}
+
+void tpm_lock(struct tpm *t)
+{
+	pthread_mutex_lock(&t->lock);
+}
+
+void tpm_unlock(struct tpm *t)
+{
+	pthread_mutex_unlock(&t->lock);
+}
+
+uint64_t tpm_epoch(const struct tpm *t)
+{
+	return t->epoch;
 }
 
 void tpm_set_recorder(struct tpm *t, tpm_record_fn *record, void *ctx)
@@ -117,7 +145,7 @@ void tpm_stop(struct tpm *t)
 	log_info("TPM stopped");
 }
 
-void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE])
+static void fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE])
 {
 	if (v == TPM_VERSION_12)
 		wire_header(out, TPM12_TAG_RSP_COMMAND, TPM_HEADER_SIZE, TPM12_FAIL);
@@ -138,7 +166,7 @@ static int respond_header(struct tpm *t, uint32_t rc, uint8_t **resp,
 		*cap = TPM_HEADER_SIZE;
 	}
 	if (rc == TPM2_RC_FAILURE) {
-		tpm_fatal_response(t->opt.version, *resp);
+		fatal_response(t->opt.version, *resp);
 	} else {
 		uint16_t tag = t->opt.version == TPM_VERSION_12 ?
 			TPM12_TAG_RSP_COMMAND : TPM2_ST_NO_SESSIONS;
@@ -158,8 +186,9 @@ static uint32_t vendor_set_locality(struct tpm *t, const uint8_t *cmd, uint32_t 
 	return TPM2_RC_SUCCESS;
 }
 
-int tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
-		uint8_t **resp, uint32_t *resp_len, uint32_t *cap)
+/* The command, with the lock held, on CMD, a copy libtpms may work in. */
+static int execute_locked(struct tpm *t, uint8_t *cmd, uint32_t len,
+			  uint8_t **resp, uint32_t *resp_len, uint32_t *cap)
 {
 	uint32_t ordinal = 0;
 	TPM_RESULT rc;
@@ -179,7 +208,9 @@ int tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
 					      resp, resp_len, cap);
 	}
 
+	atomic_store(&t->in_command, true);
 	rc = TPMLIB_Process(resp, resp_len, cap, cmd, len);
+	atomic_store(&t->in_command, false);
 	if (rc != TPM_SUCCESS || *resp_len < TPM_HEADER_SIZE || *resp_len > *cap) {
 		log_error("libtpms failed to process command 0x%08x (0x%x)", ordinal, rc);
 		return respond_header(t, TPM2_RC_FAILURE, resp, resp_len, cap);
@@ -187,23 +218,26 @@ int tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
 	return 0;
 }
 
+int tpm_execute(struct tpm *t, const uint8_t *cmd, uint32_t len,
+		uint8_t **resp, uint32_t *resp_len, uint32_t *cap)
+{
+	uint8_t copy[TPM_MAX_COMMAND_SIZE];
+	int ret;
+
+	if (len > sizeof(copy))
+		return -E2BIG;
+	memcpy(copy, cmd, len);
+	tpm_lock(t);
+	ret = execute_locked(t, copy, len, resp, resp_len, cap);
+	if (ret == 0 && t->record)
+		t->record(t->record_ctx, cmd, len, *resp, *resp_len);
+	tpm_unlock(t);
+	secret_wipe(copy, len);
+	return ret;
+}
+
 void tpm_cancel(struct tpm *t)
 {
-	if (t->running)
+	if (atomic_load(&t->in_command))
 		TPMLIB_CancelCommand();
-}
-
-void tpm_lock(struct tpm *t)
-{
-	pthread_mutex_lock(&t->lock);
-}
-
-void tpm_unlock(struct tpm *t)
-{
-	pthread_mutex_unlock(&t->lock);
-}
-
-uint64_t tpm_epoch(const struct tpm *t)
-{
-	return t->epoch;
 }

@@ -9,6 +9,16 @@
  * a context; struct tpm is the one place that state is described, and only
  * one may be open at a time.
  *
+ * Threads: several nodes (and the resource manager) use one TPM. The TPM
+ * lock serialises every use of libtpms: tpm_execute() takes it itself; a
+ * caller that needs several steps in a row (a control operation, the
+ * resource manager's load/execute/save) holds it around them with
+ * tpm_lock()/tpm_unlock() (it is recursive). Every other function that
+ * touches libtpms or the store is called with it held when other threads
+ * may use the TPM; tpm_cancel() is the exception. Lock order: a caller's
+ * own locks first, then the TPM lock; nothing is taken under it but the
+ * store's and the recorder's work.
+ *
  * Return values: functions returning TPM_RESULT give codes (0 = TPM_SUCCESS)
  * that go back to clients unchanged; functions returning int give 0 or
  * -errno. No function here blocks on anything but libtpms and the store.
@@ -17,6 +27,7 @@
 #define VTPMD_TPM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,9 +69,9 @@ struct tpm_options {
 
 /*
  * Observer of every exchange with libtpms: the command and the response, as
- * the client (or vtpmd itself) sent and received them. Called after the
- * command ran, never concurrently (the device serializes commands), and
- * must not call back into the TPM.
+ * the client (or vtpmd itself, or the resource manager) sent and received
+ * them. Called after the command ran, with the TPM lock held (so never
+ * concurrently), and must not call back into the TPM.
  */
 typedef void tpm_record_fn(void *ctx, const uint8_t *cmd, size_t cmd_len,
 			   const uint8_t *resp, size_t resp_len);
@@ -71,12 +82,13 @@ struct tpm {
 	struct store store;
 	tpm_record_fn *record;
 	void *record_ctx;
+	pthread_mutex_t lock;      /* the TPM lock (recursive), see above */
+	atomic_bool in_command;    /* a command is inside libtpms (for cancel) */
+	uint64_t epoch;            /* counts power-ons */
 	bool running;              /* TPMLIB_MainInit succeeded, no stop since */
 	uint8_t locality;          /* used for the next command */
 	uint32_t last_ordinal;     /* last command a client sent while running */
 	bool have_last_ordinal;
-	pthread_mutex_t lock;      /* tpm_lock() */
-	uint64_t epoch;            /* tpm_epoch() */
 };
 
 /*
@@ -88,6 +100,13 @@ struct tpm {
 int tpm_open(struct tpm *t, const struct tpm_options *opt);
 /* tpm_stop(), then close the state. */
 void tpm_close(struct tpm *t);
+
+/* The TPM lock (see the top of this file). */
+void tpm_lock(struct tpm *t);
+void tpm_unlock(struct tpm *t);
+/* Changes at every power-on: contexts saved in an earlier epoch are void.
+ * Lock held. */
+uint64_t tpm_epoch(const struct tpm *t);
 /* RECORD (or NULL) sees every exchange from now on; see tpm_record_fn. */
 void tpm_set_recorder(struct tpm *t, tpm_record_fn *record, void *ctx);
 
@@ -107,29 +126,21 @@ enum tpm_version tpm_version_of(const struct tpm *t);
 TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type);
 
 /*
- * Execute one client command of LEN bytes (LEN >= 6, already checked by the
- * caller against its own header). The response goes into *RESP (a buffer of
- * *CAP bytes that libtpms may grow with realloc), its size into *RESP_LEN.
- * When not running the response is a TPM fatal-error response. As swtpm, no
- * command runs unless this process holds the storage lock (taken here
- * lazily after --migration incoming or a release): -EIO otherwise. -ENOMEM
- * if no response could be made at all; else 0.
+ * Execute one client command of LEN bytes (6 <= LEN <= TPM_MAX_COMMAND_SIZE,
+ * already checked by the caller against its own header; CMD is not
+ * changed: libtpms works on a copy). Takes the TPM lock. The response goes
+ * into *RESP (a buffer of *CAP bytes that libtpms may grow with realloc),
+ * its size into *RESP_LEN; the recorder sees both. When not running the
+ * response is a TPM fatal-error response. As swtpm, no command runs unless
+ * this process holds the storage lock (taken here lazily after --migration
+ * incoming or a release): -EIO otherwise. -E2BIG for a LEN over the
+ * maximum, -ENOMEM if no response could be made at all; else 0.
  */
-int tpm_execute(struct tpm *t, uint8_t *cmd, uint32_t len,
+int tpm_execute(struct tpm *t, const uint8_t *cmd, uint32_t len,
 		uint8_t **resp, uint32_t *resp_len, uint32_t *cap);
 
-/*
- * The one lock that serialises every use of libtpms (commands from any
- * node, control operations, the resource manager's own context commands).
- * Stand-in until the lead's "nodes:" infrastructure lands on main.
- */
-void tpm_lock(struct tpm *t);
-void tpm_unlock(struct tpm *t);
-/* Changes every time the TPM is powered on: saved contexts from an earlier
- * epoch are invalid (lock held). */
-uint64_t tpm_epoch(const struct tpm *t);
-
-/* Ask a running command to stop; libtpms checks between expensive steps. */
+/* Ask the command inside libtpms, if any, to stop; libtpms checks between
+ * expensive steps. Without the TPM lock (the command holds it). */
 void tpm_cancel(struct tpm *t);
 
 TPM_RESULT tpm_set_locality(struct tpm *t, uint8_t loc);
@@ -187,8 +198,5 @@ char *tpm_lib_info(enum tpm_version v, uint64_t flags);
 /* Send libtpms' own messages to FD, with its debug output at LEVEL (0:
  * none) and each line after PREFIX (NULL: none). */
 void tpm_lib_log_to(int fd, unsigned level, const char *prefix);
-
-/* Build the 10-byte fatal-error response of this TPM version into OUT. */
-void tpm_fatal_response(enum tpm_version v, uint8_t out[TPM_HEADER_SIZE]);
 
 #endif

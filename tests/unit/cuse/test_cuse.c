@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_cuse.c - the CUSE transport without a kernel: cuse_dev serves a real
- * device model (real libtpms, temporary state directory) over a socketpair
- * whose other end plays the kernel's /dev/cuse (cuse_peer.h). The session
- * runs exactly as in vtpmd: CUSE_INIT, on_ready, the multithreaded loop.
+ * test_cuse.c - the CUSE transport without a kernel: a cuse server serves a
+ * real device model (real libtpms, temporary state directory) through two
+ * nodes, each over a socketpair whose other end plays the kernel's
+ * /dev/cuse (cuse_peer.h). The run is vtpmd's: CUSE_INIT of every node,
+ * on_ready, then a loop thread per node (the multithreaded loop).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,20 +26,25 @@
 #include "os/log.h"
 #include "vtpm/ioctl.h"
 #include "vtpm_options.h"
+#include "vtpmd/nodes.h"
 
 static const uint8_t cmd_getrandom8[] = {
 	0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x7b, 0, 8 };
 
+/* A server of two nodes on one device, as vtpmd with a control node:
+ * "vtpmunit" is the node door, "vtpmunit-ctl" the control door. */
 struct fixture {
 	char dir[64];
 	struct vtpm_options vopt;
 	struct vtpm v;
-	struct cuse_dev_options opt;
-	struct cuse_dev *dev;
-	struct cuse_peer peer;
+	struct vtpmd_door door[2];
+	struct cuse_node_options opt[2];
+	struct cuse_server *srv;
+	struct cuse_peer peer;          /* the node door's kernel side */
+	struct cuse_peer ctl;           /* the control door's */
 	pthread_t server;
 	bool joined;
-	int served;             /* cuse_dev_serve()'s result */
+	int served;             /* cuse_server_run()'s result */
 	int ready_calls;
 	int threads_at_ready;
 };
@@ -70,7 +76,7 @@ static void *serve(void *arg)
 {
 	struct fixture *f = arg;
 
-	f->served = cuse_dev_serve(f->dev);
+	f->served = cuse_server_run(f->srv, on_ready, f);
 	return NULL;
 }
 
@@ -85,12 +91,17 @@ static int setup(void **state)
 	f->vopt = test_vtpm_options(f->dir, true, STARTUP_CLEAR, true);
 	assert_int_equal(vtpm_init(&f->v, &f->vopt), 0);
 	assert_int_equal(vtpm_start(&f->v), 0);
-	f->opt = (struct cuse_dev_options){
-		.name = "vtpmunit", .on_ready = on_ready, .ctx = f,
-	};
-	assert_int_equal(cuse_peer_open(&f->peer, &fd), 0);
-	f->dev = cuse_dev_attach(&f->v, &f->opt, fd);
-	assert_non_null(f->dev);
+	f->srv = cuse_server_new();
+	assert_non_null(f->srv);
+	for (int i = 0; i < 2; i++) {
+		f->door[i] = (struct vtpmd_door){ &f->v, i ? VTPM_DOOR_CONTROL : VTPM_DOOR_NODE };
+		f->opt[i] = (struct cuse_node_options){
+			.name = i ? "vtpmunit-ctl" : "vtpmunit",
+			.ops = nodes_door_ops(), .ctx = &f->door[i],
+		};
+		assert_int_equal(cuse_peer_open(i ? &f->ctl : &f->peer, &fd), 0);
+		assert_int_equal(cuse_server_add(f->srv, &f->opt[i], fd), 0);
+	}
 	assert_int_equal(pthread_create(&f->server, NULL, serve, f), 0);
 	*state = f;
 	return 0;
@@ -101,11 +112,12 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
-	/* Closing our end is the kernel dropping the device: the loop ends. */
+	/* Closing our end is the kernel dropping the device: the run ends. */
 	cuse_peer_close(&f->peer);
 	if (!f->joined)
 		pthread_join(f->server, NULL);
-	cuse_dev_detach(f->dev);
+	cuse_peer_close(&f->ctl);
+	cuse_server_free(f->srv);
 	vtpm_fini(&f->v);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -113,11 +125,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Send INIT and OPEN as the kernel does when a client opens the node. */
-static void init_and_open(struct fixture *f)
+/* INIT for both nodes, as the kernel does when vtpmd creates them. */
+static void init_nodes(struct fixture *f)
 {
 	uint8_t out[512];
-	struct fuse_open_out oo;
 	int32_t err = 1;
 	ssize_t n;
 
@@ -125,12 +136,29 @@ static void init_and_open(struct fixture *f)
 	assert_int_equal(err, 0);
 	assert_true(n > (ssize_t)sizeof(struct cuse_init_out));
 	assert_memory_equal(out + sizeof(struct cuse_init_out), "DEVNAME=vtpmunit", 17);
+	n = cuse_peer_reply(&f->ctl, cuse_peer_send_init(&f->ctl), &err, out, sizeof(out));
+	assert_int_equal(err, 0);
+	assert_memory_equal(out + sizeof(struct cuse_init_out), "DEVNAME=vtpmunit-ctl", 21);
+}
 
-	n = cuse_peer_reply(&f->peer, cuse_peer_send_open(&f->peer), &err, &oo, sizeof(oo));
+/* OPEN as the kernel sends it when a client opens node P. */
+static void open_node(struct cuse_peer *p)
+{
+	struct fuse_open_out oo;
+	int32_t err = 1;
+	ssize_t n;
+
+	n = cuse_peer_reply(p, cuse_peer_send_open(p), &err, &oo, sizeof(oo));
 	assert_int_equal(err, 0);
 	assert_int_equal(n, sizeof(oo));
 	assert_true(oo.open_flags & FOPEN_DIRECT_IO);
-	f->peer.fh = oo.fh;
+	p->fh = oo.fh;
+}
+
+static void init_and_open(struct fixture *f)
+{
+	init_nodes(f);
+	open_node(&f->peer);
 }
 
 static void test_ready_before_any_worker(void **state)
@@ -139,7 +167,8 @@ static void test_ready_before_any_worker(void **state)
 
 	init_and_open(f);
 	assert_int_equal(f->ready_calls, 1);
-	/* this test's thread and the serving thread: no FUSE worker yet */
+	/* this test's thread and the serving thread: no node's loop thread
+	 * and no FUSE worker yet, although both nodes exist */
 	assert_int_equal(f->threads_at_ready, 2);
 }
 
@@ -263,6 +292,73 @@ static void test_shutdown_ends_session(void **state)
 	assert_int_equal(f->served, 0);
 }
 
+/* Result of a ptm_res-sized request CMD on P: 0 and *RES, or -errno. */
+static int32_t simple_request(struct cuse_peer *p, unsigned int cmd, uint32_t *res)
+{
+	uint8_t out[256];
+	int32_t err = 1;
+	ssize_t n;
+
+	n = cuse_peer_reply(p, cuse_peer_send_ioctl(p, cmd, NULL, 0, sizeof(ptm_res)),
+			    &err, out, sizeof(out));
+	if (err == 0) {
+		assert_int_equal(n, sizeof(struct fuse_ioctl_out) + sizeof(ptm_res));
+		memcpy(res, out + sizeof(struct fuse_ioctl_out), sizeof(*res));
+	}
+	return err;
+}
+
+/* Two doors on one TPM: each its own open file and policy; a reset through
+ * the control door drops the node door's pending response. */
+static void test_two_doors(void **state)
+{
+	struct fixture *f = *state;
+	const struct vtpm_policy commands_only = {
+		.commands = true,
+		.requests = 1ULL << _IOC_NR(PTM_GET_CAPABILITY),
+	};
+	struct fuse_write_out wo;
+	uint8_t resp[4096], init[sizeof(struct ptm_init)] = { 0 };
+	uint32_t res = 0xffffffff;
+	int32_t err = 1;
+	ssize_t n;
+
+	vtpm_set_policy(&f->v, VTPM_DOOR_NODE, &commands_only);
+	init_nodes(f);
+	open_node(&f->peer);
+	open_node(&f->ctl);             /* both at once: a door each */
+
+	assert_int_equal(simple_request(&f->peer, PTM_STOP, &res), -EPERM);
+	assert_int_equal(simple_request(&f->peer, PTM_STORE_VOLATILE, &res), -EPERM);
+	assert_int_equal(simple_request(&f->ctl, PTM_STORE_VOLATILE, &res), 0);
+	assert_int_equal(res, 0);
+
+	/* a command through each door */
+	cuse_peer_reply(&f->ctl, cuse_peer_send_write(&f->ctl, cmd_getrandom8,
+						      sizeof(cmd_getrandom8)),
+			&err, &wo, sizeof(wo));
+	assert_int_equal(err, 0);
+	n = cuse_peer_reply(&f->ctl, cuse_peer_send_read(&f->ctl, 4096), &err, resp,
+			    sizeof(resp));
+	assert_int_equal(n, 20);
+	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+						       sizeof(cmd_getrandom8)),
+			&err, &wo, sizeof(wo));
+	assert_int_equal(err, 0);
+
+	/* INIT through the control door: the node's unread response is gone */
+	n = cuse_peer_reply(&f->ctl, cuse_peer_send_ioctl(&f->ctl, PTM_INIT, init,
+							  sizeof(init), sizeof(init)),
+			    &err, resp, sizeof(resp));
+	assert_int_equal(err, 0);
+	memcpy(&res, resp + sizeof(struct fuse_ioctl_out), sizeof(res));
+	assert_int_equal(res, 0);
+	n = cuse_peer_reply(&f->peer, cuse_peer_send_read(&f->peer, 4096), &err, resp,
+			    sizeof(resp));
+	assert_int_equal(err, 0);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +369,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ioctls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_doors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,7 +52,7 @@ static int fixture_start(void **state, bool not_need_init, bool auto_shutdown)
 				   auto_shutdown);
 	assert_int_equal(vtpm_init(&f->v, &f->opt), 0);
 	assert_int_equal(vtpm_start(&f->v), 0);
-	assert_int_equal(vtpm_open(&f->v), 0);
+	assert_int_equal(vtpm_open(&f->v, VTPM_DOOR_NODE), 0);
 	*state = f;
 	return 0;
 }
@@ -66,7 +66,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
-	vtpm_release(&f->v);
+	vtpm_release(&f->v, VTPM_DOOR_NODE);
 	vtpm_fini(&f->v);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -80,11 +80,11 @@ static size_t transact(struct vtpm *v, const uint8_t *cmd, size_t len,
 {
 	ssize_t n;
 
-	assert_int_equal(vtpm_write(v, cmd, len), (ssize_t)len);
-	n = vtpm_read(v, resp, cap);
+	assert_int_equal(vtpm_write(v, VTPM_DOOR_NODE, cmd, len), (ssize_t)len);
+	n = vtpm_read(v, VTPM_DOOR_NODE, resp, cap);
 	assert_true(n >= 10);
 	assert_int_equal(get_be32(resp + 2), (uint32_t)n);
-	assert_int_equal(vtpm_read(v, resp, cap), 0);
+	assert_int_equal(vtpm_read(v, VTPM_DOOR_NODE, resp, cap), 0);
 	return (size_t)n;
 }
 
@@ -100,7 +100,7 @@ static uint32_t ioctl_res(struct vtpm *v, unsigned int code, void *arg)
 {
 	size_t out = 0;
 
-	assert_int_equal(vtpm_ioctl(v, code, arg, &out), 0);
+	assert_int_equal(vtpm_ioctl(v, VTPM_DOOR_NODE, code, arg, &out), 0);
 	assert_int_equal(out, _IOC_SIZE(code));
 	return *(uint32_t *)arg;
 }
@@ -143,18 +143,18 @@ static void test_getrandom_and_partial_reads(void **state)
 	struct fixture *f = *state;
 	uint8_t resp[64];
 
-	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 0);
-	assert_int_equal(vtpm_poll(&f->v), POLLOUT | POLLWRNORM);
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, sizeof(cmd_getrandom8)),
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 0);
+	assert_int_equal(vtpm_poll(&f->v, VTPM_DOOR_NODE), POLLOUT | POLLWRNORM);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, sizeof(cmd_getrandom8)),
 			 (ssize_t)sizeof(cmd_getrandom8));
-	assert_int_equal(vtpm_poll(&f->v), POLLIN | POLLRDNORM);
-	assert_int_equal(vtpm_read(&f->v, resp, 3), 3);
-	assert_int_equal(vtpm_read(&f->v, resp + 3, sizeof(resp) - 3), 20 - 3);
+	assert_int_equal(vtpm_poll(&f->v, VTPM_DOOR_NODE), POLLIN | POLLRDNORM);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, 3), 3);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp + 3, sizeof(resp) - 3), 20 - 3);
 	assert_int_equal(get_be32(resp + 2), 20);
 	assert_int_equal(get_be32(resp + 6), 0);
 	assert_int_equal(resp[10] << 8 | resp[11], 8);
-	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 0);
-	assert_int_equal(vtpm_poll(&f->v), POLLOUT | POLLWRNORM);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 0);
+	assert_int_equal(vtpm_poll(&f->v, VTPM_DOOR_NODE), POLLOUT | POLLWRNORM);
 }
 
 static void test_write_rules(void **state)
@@ -163,33 +163,33 @@ static void test_write_rules(void **state)
 	uint8_t big[4097] = { 0x80, 0x01, 0, 0, 0x10, 0x01 };
 	uint8_t resp[64];
 
-	assert_int_equal(vtpm_write(&f->v, big, sizeof(big)), -E2BIG);
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 5), -EINVAL);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, big, sizeof(big)), -E2BIG);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 5), -EINVAL);
 	/* header says 12 bytes, only 10 written */
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 10), -EINVAL);
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 10), -EINVAL);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), 12);
 	/* as the kernel's /dev/tpm0: busy while no byte of the response was
 	 * read; once one was, the next command drops the rest */
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), -EBUSY);
-	assert_int_equal(vtpm_read(&f->v, resp, 10), 10);
-	assert_int_equal(vtpm_write(&f->v, cmd_pcrread1, sizeof(cmd_pcrread1)),
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), -EBUSY);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, 10), 10);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_pcrread1, sizeof(cmd_pcrread1)),
 			 sizeof(cmd_pcrread1));
 	/* its whole response, not the GetRandom's rest */
-	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 62);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 62);
 	assert_int_equal(get_be32(resp + 2), 62);
 	assert_int_equal(get_be32(resp + 6), 0);
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
-	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 20);
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), 12);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 20);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), 12);
 }
 
 static void test_single_open(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(vtpm_open(&f->v), -EBUSY);
-	vtpm_release(&f->v);
-	assert_int_equal(vtpm_open(&f->v), 0);
+	assert_int_equal(vtpm_open(&f->v, VTPM_DOOR_NODE), -EBUSY);
+	vtpm_release(&f->v, VTPM_DOOR_NODE);
+	assert_int_equal(vtpm_open(&f->v, VTPM_DOOR_NODE), 0);
 }
 
 static void test_release_drops_response(void **state)
@@ -197,10 +197,10 @@ static void test_release_drops_response(void **state)
 	struct fixture *f = *state;
 	uint8_t resp[64];
 
-	assert_int_equal(vtpm_write(&f->v, cmd_getrandom8, 12), 12);
-	vtpm_release(&f->v);
-	assert_int_equal(vtpm_open(&f->v), 0);
-	assert_int_equal(vtpm_read(&f->v, resp, sizeof(resp)), 0);
+	assert_int_equal(vtpm_write(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), 12);
+	vtpm_release(&f->v, VTPM_DOOR_NODE);
+	assert_int_equal(vtpm_open(&f->v, VTPM_DOOR_NODE), 0);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 0);
 }
 
 static void test_not_running(void **state)
@@ -270,9 +270,9 @@ static void test_ioctl_errors(void **state)
 	gi->u.req.flags = SWTPM_INFO_TPMSPECIFICATION;
 	gi->u.req.offset = 100000;
 	assert_int_equal(ioctl_res(&f->v, PTM_GET_INFO, arg), TPM_BAD_PARAMETER);
-	assert_int_equal(vtpm_ioctl(&f->v, PTM_SET_DATAFD, arg, &out), -EINVAL);
-	assert_int_equal(vtpm_ioctl(&f->v, _IOR('P', 99, uint32_t), arg, &out), -EINVAL);
-	assert_int_equal(vtpm_ioctl(&f->v, _IOR('Q', 0, uint64_t), arg, &out), -EINVAL);
+	assert_int_equal(vtpm_ioctl(&f->v, VTPM_DOOR_NODE, PTM_SET_DATAFD, arg, &out), -EINVAL);
+	assert_int_equal(vtpm_ioctl(&f->v, VTPM_DOOR_NODE, _IOR('P', 99, uint32_t), arg, &out), -EINVAL);
+	assert_int_equal(vtpm_ioctl(&f->v, VTPM_DOOR_NODE, _IOR('Q', 0, uint64_t), arg, &out), -EINVAL);
 	memset(arg, 0, sizeof(arg));
 	assert_int_equal(ioctl_res(&f->v, PTM_SET_STATEBLOB, arg), TPM_BAD_ORDINAL);
 }
@@ -415,11 +415,11 @@ static void test_restart_over_volatile_state(void **state)
 	assert_int_equal(ioctl_res(&f->v, PTM_STORE_VOLATILE, arg), 0);
 	f->opt.tpm.auto_shutdown = false;       /* an abrupt end, no Shutdown */
 	f->v.tpm.opt.auto_shutdown = false;
-	vtpm_release(&f->v);
+	vtpm_release(&f->v, VTPM_DOOR_NODE);
 	vtpm_fini(&f->v);
 	assert_int_equal(vtpm_init(&f->v, &f->opt), 0);
 	assert_int_equal(vtpm_start(&f->v), 0);
-	assert_int_equal(vtpm_open(&f->v), 0);
+	assert_int_equal(vtpm_open(&f->v, VTPM_DOOR_NODE), 0);
 	pcr_read1(&f->v, after);
 	assert_memory_equal(before, after, 32);
 }

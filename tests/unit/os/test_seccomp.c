@@ -28,6 +28,7 @@
 #include "os/seccomp.h"
 #include "vtpm/ioctl.h"
 #include "vtpm_options.h"
+#include "vtpmd/nodes.h"
 
 /* Run FN in a child; returns its wait status. */
 static int in_child(int (*fn)(void *), void *arg)
@@ -219,9 +220,12 @@ static int daemon_side(void *arg)
 	const char *dir = a->dir;
 	char path[64];
 	const struct vtpm_options vopt = test_vtpm_options(dir, false, STARTUP_NONE, true);
-	struct cuse_dev_options opt = { .name = "vtpmsc", .on_ready = lock_down };
-	struct cuse_dev *d;
 	struct vtpm v;
+	struct vtpmd_door door = { &v, VTPM_DOOR_NODE };
+	const struct cuse_node_options opt = {
+		.name = "vtpmsc", .ops = nodes_door_ops(), .ctx = &door,
+	};
+	struct cuse_server *s;
 	FILE *f;
 	int ret;
 
@@ -242,11 +246,11 @@ static int daemon_side(void *arg)
 	}
 	if (vtpm_init(&v, &vopt) < 0)
 		return 10;
-	d = cuse_dev_attach(&v, &opt, fd);
-	if (!d)
+	s = cuse_server_new();
+	if (!s || cuse_server_add(s, &opt, fd) < 0)
 		return 11;
-	ret = cuse_dev_serve(d);
-	cuse_dev_detach(d);
+	ret = cuse_server_run(s, lock_down, NULL);
+	cuse_server_free(s);
 	vtpm_fini(&v);          /* the shutdown rule writes state: filtered too */
 	return ret == 0 ? 0 : 12;
 }

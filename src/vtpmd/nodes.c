@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* nodes.c - the daemon's nodes: CUSE callbacks onto the device's doors. */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "vtpmd/nodes.h"
+
+static int door_open(void *ctx, void **file)
+{
+	struct vtpmd_door *d = ctx;
+
+	*file = NULL;
+	return vtpm_open(d->vtpm, d->door);
+}
+
+static void door_release(void *ctx, void *file)
+{
+	struct vtpmd_door *d = ctx;
+
+	(void)file;
+	vtpm_release(d->vtpm, d->door);
+}
+
+static ssize_t door_read(void *ctx, void *file, uint8_t *buf, size_t len)
+{
+	struct vtpmd_door *d = ctx;
+
+	(void)file;
+	return vtpm_read(d->vtpm, d->door, buf, len);
+}
+
+static ssize_t door_write(void *ctx, void *file, const uint8_t *buf, size_t len)
+{
+	struct vtpmd_door *d = ctx;
+
+	(void)file;
+	return vtpm_write(d->vtpm, d->door, buf, len);
+}
+
+static unsigned door_poll(void *ctx, void *file)
+{
+	struct vtpmd_door *d = ctx;
+
+	(void)file;
+	return vtpm_poll(d->vtpm, d->door);
+}
+
+static int door_ioctl(void *ctx, void *file, unsigned int cmd, void *arg,
+		      size_t *out_len)
+{
+	struct vtpmd_door *d = ctx;
+
+	(void)file;
+	return vtpm_ioctl(d->vtpm, d->door, cmd, arg, out_len);
+}
+
+static bool door_exit_requested(void *ctx)
+{
+	struct vtpmd_door *d = ctx;
+
+	return vtpm_exit_requested(d->vtpm);
+}
+
+static struct cuse_node_ops door_ops = {
+	.open = door_open,
+	.release = door_release,
+	.read = door_read,
+	.write = door_write,
+	.poll = door_poll,
+	.ioctl = door_ioctl,
+	.exit_requested = door_exit_requested,
+};
+
+const struct cuse_node_ops *nodes_door_ops(void)
+{
+	door_ops.ioctl_max = vtpm_ioctl_max_size();
+	return &door_ops;
+}
+
+void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
+		unsigned minor)
+{
+	for (int i = 0; i < VTPMD_NODES; i++) {
+		n->wanted[i] = false;
+		n->cuse_fd[i] = -1;
+	}
+	n->wanted[VTPMD_NODE_TPM] = true;
+	snprintf(n->name[VTPMD_NODE_TPM], sizeof(n->name[0]), "%s", name);
+	n->door[VTPMD_NODE_TPM].door = VTPM_DOOR_NODE;
+	n->opt[VTPMD_NODE_TPM] = (struct cuse_node_options){
+		.name = n->name[VTPMD_NODE_TPM],
+		.major = major,
+		.minor = minor,
+		.ops = nodes_door_ops(),
+		.ctx = &n->door[VTPMD_NODE_TPM],
+		/* several workers: CANCEL and the queries are answered while
+		 * a command runs */
+		.threads = 0,
+	};
+}
+
+int nodes_open_cuse(struct vtpmd_nodes *n, const char **failed)
+{
+	for (int i = 0; i < VTPMD_NODES; i++) {
+		if (!n->wanted[i])
+			continue;
+		n->cuse_fd[i] = cuse_node_open();
+		if (n->cuse_fd[i] < 0) {
+			int ret = n->cuse_fd[i];
+
+			n->cuse_fd[i] = -1;
+			*failed = n->name[i];
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int nodes_serve(struct vtpmd_nodes *n, struct vtpm *v, int (*on_ready)(void *ctx),
+		void *ctx)
+{
+	struct cuse_server *s = cuse_server_new();
+	int ret = s ? 0 : -ENOMEM;
+
+	for (int i = 0; i < VTPMD_NODES; i++) {
+		if (!n->wanted[i])
+			continue;
+		n->door[i].vtpm = v;
+		if (ret == 0)
+			ret = cuse_server_add(s, &n->opt[i], n->cuse_fd[i]);
+		else
+			close(n->cuse_fd[i]);
+		n->cuse_fd[i] = -1;
+	}
+	if (ret == 0)
+		ret = cuse_server_run(s, on_ready, ctx);
+	cuse_server_free(s);
+	return ret;
+}
+
+void nodes_close(struct vtpmd_nodes *n)
+{
+	for (int i = 0; i < VTPMD_NODES; i++) {
+		if (n->cuse_fd[i] >= 0)
+			close(n->cuse_fd[i]);
+		n->cuse_fd[i] = -1;
+	}
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nodes.h - the nodes this daemon serves, and what each maps onto: today
+ * /dev/NAME, the device's node door. Each node gets its own /dev/cuse file
+ * (opened as root, before any chroot) and its own loop thread once served.
+ *
+ * Functions return 0 or -errno.
+ */
+#ifndef VTPMD_NODES_H
+#define VTPMD_NODES_H
+
+#include <stdbool.h>
+
+#include "cuse/cuse_dev.h"
+#include "device/device.h"
+
+enum vtpmd_node {
+	VTPMD_NODE_TPM = 0,     /* /dev/NAME: the device's node door */
+	VTPMD_NODES
+};
+
+/* A node backed by one of the device's doors. */
+struct vtpmd_door {
+	struct vtpm *vtpm;
+	enum vtpm_door door;
+};
+
+struct vtpmd_nodes {
+	bool wanted[VTPMD_NODES];
+	char name[VTPMD_NODES][128];
+	int cuse_fd[VTPMD_NODES];       /* -1: not open */
+	struct vtpmd_door door[VTPMD_NODES];
+	struct cuse_node_options opt[VTPMD_NODES];
+};
+
+/* The callbacks of a node backed by a door; CTX is a struct vtpmd_door. */
+const struct cuse_node_ops *nodes_door_ops(void);
+
+/* The nodes for device NAME (major/minor for /dev/NAME). Nothing opened. */
+void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
+		unsigned minor);
+/* Open /dev/cuse once per wanted node; on error the node's name goes to
+ * *FAILED and what was opened stays for nodes_close(). -ENODEV: no CUSE. */
+int nodes_open_cuse(struct vtpmd_nodes *n, const char **failed);
+/* Create the nodes on V and serve them until the run ends (see
+ * cuse_server_run(); ON_READY runs once all exist). The /dev/cuse files
+ * are handed over (closed by the time this returns). */
+int nodes_serve(struct vtpmd_nodes *n, struct vtpm *v, int (*on_ready)(void *ctx),
+		void *ctx);
+/* Close what nodes_open_cuse() opened and nodes_serve() did not take. */
+void nodes_close(struct vtpmd_nodes *n);
+
+#endif
