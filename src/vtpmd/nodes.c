@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* nodes.c - the daemon's nodes: CUSE callbacks onto the device's doors. */
+/* nodes.c - the daemon's nodes: CUSE callbacks onto the device's doors and
+ * onto the resource manager. */
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -78,6 +79,45 @@ const struct cuse_node_ops *nodes_door_ops(void)
 	return &door_ops;
 }
 
+/* The resource-managed node: an open file is a space; CTX is the nodes'
+ * struct rm pointer. No ioctls, as the kernel's /dev/tpmrmN. */
+static int rm_node_open(void *ctx, void **file)
+{
+	return rm_open(*(struct rm **)ctx, (struct rm_space **)file);
+}
+
+static void rm_node_release(void *ctx, void *file)
+{
+	(void)ctx;
+	rm_release(file);
+}
+
+static ssize_t rm_node_read(void *ctx, void *file, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return rm_read(file, buf, len);
+}
+
+static ssize_t rm_node_write(void *ctx, void *file, const uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return rm_write(file, buf, len);
+}
+
+static unsigned rm_node_poll(void *ctx, void *file)
+{
+	(void)ctx;
+	return rm_poll(file);
+}
+
+static const struct cuse_node_ops rm_ops = {
+	.open = rm_node_open,
+	.release = rm_node_release,
+	.read = rm_node_read,
+	.write = rm_node_write,
+	.poll = rm_node_poll,
+};
+
 void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		unsigned minor)
 {
@@ -96,6 +136,29 @@ void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		.ctx = &n->door[VTPMD_NODE_TPM],
 		/* several workers: CANCEL and the queries are answered while
 		 * a command runs */
+		.threads = 0,
+	};
+}
+
+void nodes_want_rm(struct vtpmd_nodes *n, bool wanted, const char *rmname,
+		   unsigned major, unsigned minor)
+{
+	n->wanted[VTPMD_NODE_RM] = wanted;
+	if (!wanted) {
+		if (n->cuse_fd[VTPMD_NODE_RM] >= 0)
+			close(n->cuse_fd[VTPMD_NODE_RM]);
+		n->cuse_fd[VTPMD_NODE_RM] = -1;
+		return;
+	}
+	snprintf(n->name[VTPMD_NODE_RM], sizeof(n->name[0]), "%s", rmname);
+	n->opt[VTPMD_NODE_RM] = (struct cuse_node_options){
+		.name = n->name[VTPMD_NODE_RM],
+		.major = major,
+		.minor = minor,
+		.ops = &rm_ops,
+		.ctx = &n->rm,
+		/* several workers: one client's long command does not hold up
+		 * the others' opens, reads and polls */
 		.threads = 0,
 	};
 }

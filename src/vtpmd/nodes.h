@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nodes.h - the nodes this daemon serves, and what each maps onto: today
- * /dev/NAME, the device's node door. Each node gets its own /dev/cuse file
- * (opened as root, before any chroot) and its own loop thread once served.
+ * nodes.h - the nodes this daemon serves, and what each maps onto:
+ * /dev/NAME, the device's node door, and beside it /dev/RMNAME, the
+ * resource manager (src/rm) on the same TPM. Each node gets its own
+ * /dev/cuse file (opened as root, before any chroot) and its own loop
+ * thread once served.
  *
  * Functions return 0 or -errno.
  */
@@ -13,9 +15,11 @@
 
 #include "cuse/cuse_dev.h"
 #include "device/device.h"
+#include "rm/rm.h"
 
 enum vtpmd_node {
 	VTPMD_NODE_TPM = 0,     /* /dev/NAME: the device's node door */
+	VTPMD_NODE_RM,          /* /dev/RMNAME: the resource manager */
 	VTPMD_NODES
 };
 
@@ -31,6 +35,7 @@ struct vtpmd_nodes {
 	int cuse_fd[VTPMD_NODES];       /* -1: not open */
 	struct vtpmd_door door[VTPMD_NODES];
 	struct cuse_node_options opt[VTPMD_NODES];
+	struct rm *rm;                  /* VTPMD_NODE_RM's, set before serving */
 };
 
 /* The callbacks of a node backed by a door; CTX is a struct vtpmd_door. */
@@ -39,6 +44,10 @@ const struct cuse_node_ops *nodes_door_ops(void);
 /* The nodes for device NAME (major/minor for /dev/NAME). Nothing opened. */
 void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		unsigned minor);
+/* The resource-managed node RMNAME beside it (major/minor for it), or,
+ * WANTED false, none (a TPM 1.2 has none: its /dev/cuse file is closed). */
+void nodes_want_rm(struct vtpmd_nodes *n, bool wanted, const char *rmname,
+		   unsigned major, unsigned minor);
 /* Open /dev/cuse once per wanted node; on error the node's name goes to
  * *FAILED and what was opened stays for nodes_close(). -ENODEV: no CUSE. */
 int nodes_open_cuse(struct vtpmd_nodes *n, const char **failed);
