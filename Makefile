@@ -136,7 +136,9 @@ $(UNIT_CDI_TOOL): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CDI_TOOL_MODS
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread $(TOOL_LIBS)
+# rmclient verifies the TPM's signatures with OpenSSL.
+$(BUILD)/tests/tools/rmclient: TOOL_LIBS := -lcrypto
 
 tests: $(PROGRAMS) $(TOOL_BIN) $(UNIT_BIN)
 

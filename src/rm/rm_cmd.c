@@ -27,6 +27,15 @@
 #include "os/log.h"
 #include "rm/rm_internal.h"
 
+/*
+ * The kernel's answer to a transient handle the open file does not own, or
+ * a handle area cut short: the write fails with EINVAL, no response. It
+ * travels as this value in place of a TPM_RC. Sessions of other spaces do
+ * not exist for a space: it gets the TPM's own answer for a session that
+ * is not loaded (what the kernel's tpmrm passes on from the TPM).
+ */
+#define RC_EINVAL UINT32_MAX
+
 /* What one command loaded, by slot and by handle (the tables may move). */
 struct run {
 	struct rm_cmd c;
@@ -44,10 +53,13 @@ static bool is_warning(uint32_t rc)
 	return !(rc & TPM2_RC_FMT1) && (rc & TPM2_RC_WARN) == TPM2_RC_WARN;
 }
 
+/* Answer RC without the TPM (RC_EINVAL: fail the write instead). */
 static int respond(struct rm *rm, uint32_t rc)
 {
 	uint8_t err[10];
 
+	if (rc == RC_EINVAL)
+		return -EINVAL;
 	rm_wire_error(err, rc);
 	if (rm->out_cap < sizeof(err)) {
 		uint8_t *p = realloc(rm->out, sizeof(err));
@@ -123,15 +135,26 @@ static uint32_t check_room(struct rm_space *s, const struct run *r,
 
 		if (x)
 			return TPM2_RC_SUCCESS;         /* its own, reloaded */
-		/* another space's, or abandoned (continuation) */
-		for (unsigned i = 0; i < s->rm->nabandoned; i++)
-			if (s->rm->abandoned[i].handle == h)
-				return (rc = rm_session_room(s)) ? rc : TPM2_RC_SUCCESS;
+		/* saved by its client, in a closed or another open file */
+		if (rm_session_adoptable(s, h))
+			return (rc = rm_session_room(s)) ? rc : TPM2_RC_SUCCESS;
 		return RM_RC_PARAM_N(1);
 	}
 	if (s->nobjects >= s->rm->opt.max_objects)
 		return RM_RC(TPM2_RC_OBJECT_MEMORY);
 	return TPM2_RC_SUCCESS;
+}
+
+/* What the TPM answers for a session that is not there: named in the
+ * handle area at I (FlushContext's parameter), or in the authorization
+ * area at I. */
+static uint32_t no_session(const struct run *r, unsigned i, bool auth)
+{
+	if (auth)
+		return TPM2_RC_REFERENCE_S0 + i;
+	if (r->c.cc == TPM2_CC_FlushContext)
+		return TPM2_RC_HANDLE | TPM2_RC_P | TPM2_RC_1;
+	return TPM2_RC_REFERENCE_H0 + i;
 }
 
 /* Every handle and session named is the space's own. */
@@ -141,13 +164,13 @@ static uint32_t check_names(struct rm_space *s, const struct run *r)
 		uint32_t h = r->c.handles[i];
 
 		if (rm_handle_type(h) == TPM2_HT_TRANSIENT && slot_of(s, h) < 0)
-			return RM_RC_HANDLE_N(i + 1);
+			return RC_EINVAL;
 		if (rm_is_session(h) && !rm_session_find(s, h))
-			return RM_RC_HANDLE_N(i + 1);
+			return no_session(r, i, false);
 	}
 	for (unsigned i = 0; i < r->c.nauths; i++)
 		if (rm_is_session(r->c.auths[i]) && !rm_session_find(s, r->c.auths[i]))
-			return RM_RC_SESSION_N(i + 1);
+			return no_session(r, i, true);
 	return TPM2_RC_SUCCESS;
 }
 
@@ -166,7 +189,7 @@ static uint32_t load_object(struct rm_space *s, struct run *r, unsigned i, unsig
 			/* a context the TPM no longer takes (a hierarchy
 			 * changed): the object is gone */
 			free_object(s, slot);
-			return RM_RC_HANDLE_N(i + 1);
+			return RC_EINVAL;
 		}
 		r->slots[r->nslots++] = slot;
 	}
@@ -206,7 +229,7 @@ static uint32_t load(struct rm_space *s, struct run *r)
 		if (rm_handle_type(h) == TPM2_HT_TRANSIENT)
 			rc = load_object(s, r, i, (unsigned)slot_of(s, h));
 		else if (rm_is_session(h) && r->c.cc != TPM2_CC_FlushContext)
-			rc = load_session(s, r, h, RM_RC_HANDLE_N(i + 1));
+			rc = load_session(s, r, h, no_session(r, i, false));
 		else
 			rc = TPM2_RC_SUCCESS;
 		if (rc)
@@ -214,7 +237,7 @@ static uint32_t load(struct rm_space *s, struct run *r)
 	}
 	for (unsigned i = 0; i < r->c.nauths; i++)
 		if (rm_is_session(r->c.auths[i]) &&
-		    (rc = load_session(s, r, r->c.auths[i], RM_RC_SESSION_N(i + 1))))
+		    (rc = load_session(s, r, r->c.auths[i], no_session(r, i, true))))
 			return rc;
 	return TPM2_RC_SUCCESS;
 }
@@ -430,13 +453,17 @@ static int attempt(struct rm_space *s, const uint8_t *cmd, uint32_t len, bool *g
 	uint32_t rc, cc, property, count;
 	int ret;
 
-	if ((rc = rm_wire_header(cmd, len, &cc)))
+	if ((rc = rm_wire_header(cmd, len, &cc)) == RM_RC_SHORT_HANDLES)
+		return -EINVAL;
+	if (rc)
 		return respond(rm, rc);
 	if (!rm_sync(rm))
 		return run_unmanaged(rm, cmd, len, cc);
 	if (!(r.c.attrs = rm_tpm_attrs(rm, cc)))
 		return respond(rm, RM_RC(TPM2_RC_COMMAND_CODE));
-	if ((rc = rm_wire_parse(cmd, len, r.c.attrs, &r.c)) ||
+	if ((rc = rm_wire_parse(cmd, len, r.c.attrs, &r.c)) == RM_RC_SHORT_HANDLES)
+		return -EINVAL;         /* as the kernel's */
+	if (rc ||
 	    (rc = check_names(s, &r)) || (rc = check_room(s, &r, cmd, len)))
 		return respond(rm, rc);
 	if (rm_wire_handles_query(cmd, len, &r.c, &property, &count))

@@ -111,7 +111,9 @@ struct rm_session *rm_session_add(struct rm_space *s, uint32_t handle);
 void rm_session_remove(struct rm_space *s, struct rm_session *x);
 /* 0 if S may have one more session, else the TPM_RC that says why not. */
 uint32_t rm_session_room(const struct rm_space *s);
-/* An abandoned session HANDLE moves into S; false if there is none. */
+/* Session HANDLE, saved by its client (abandoned, or in another space),
+ * may be loaded by S (its context is the proof); and then moves into S. */
+bool rm_session_adoptable(struct rm_space *s, uint32_t handle);
 bool rm_session_adopt(struct rm_space *s, uint32_t handle);
 /* S is closing: its sessions are flushed, or abandoned (see rm.h). */
 void rm_session_release(struct rm_space *s);

@@ -6,7 +6,11 @@
  *
  * Sessions are not virtualised: a saved session stays active in the TPM
  * under its own handle, so the handle the client knows stays valid and a
- * space owns the handles in its table. Of the TPM's active sessions (64 in
+ * space owns the handles in its table. A session its client saved
+ * (TPM2_ContextSave) belongs to whoever loads that context next, in any
+ * open file: the context is the capability (tpm2-tools keeps sessions in
+ * files from one tool to the next, and the open file of the tool before
+ * may not even be released yet). Of the TPM's active sessions (64 in
  * libtpms) a space may take more than its fair share (active / open spaces)
  * only out of what no other space still needs to reach its own.
  *
@@ -98,25 +102,61 @@ uint32_t rm_session_room(const struct rm_space *s)
 	return want <= rm->active_max ? TPM2_RC_SUCCESS : RM_RC(TPM2_RC_SESSION_HANDLES);
 }
 
-bool rm_session_adopt(struct rm_space *s, uint32_t handle)
+/* Where session HANDLE is, if its client holds its context: abandoned
+ * (*FROM NULL, index *I), or in another space. */
+static struct rm_session *client_saved(struct rm_space *s, uint32_t handle,
+				       struct rm_space **from)
 {
 	struct rm *rm = s->rm;
 
-	for (unsigned i = 0; i < rm->nabandoned; i++) {
-		struct rm_session *x;
+	for (unsigned i = 0; i < rm->nabandoned; i++)
+		if (rm->abandoned[i].handle == handle) {
+			*from = NULL;
+			return &rm->abandoned[i];
+		}
+	for (struct rm_space *o = rm->spaces; o; o = o->next) {
+		struct rm_session *x = o == s ? NULL : rm_session_find(o, handle);
 
-		if (rm->abandoned[i].handle != handle)
-			continue;
-		x = append(&s->sessions, &s->nsessions, &s->sessions_cap);
-		if (!x)
-			return false;
-		*x = rm->abandoned[i];
-		memmove(&rm->abandoned[i], &rm->abandoned[i + 1],
-			(rm->nabandoned - i - 1) * sizeof(*rm->abandoned));
-		rm->nabandoned--;
-		return true;    /* rm->nsessions counted it already */
+		if (x && !x->ctx.data && !x->loaded) {
+			*from = o;
+			return x;
+		}
 	}
-	return false;
+	return NULL;
+}
+
+bool rm_session_adoptable(struct rm_space *s, uint32_t handle)
+{
+	struct rm_space *from;
+
+	return client_saved(s, handle, &from) != NULL;
+}
+
+bool rm_session_adopt(struct rm_space *s, uint32_t handle)
+{
+	struct rm_space *from;
+	struct rm_session *x = client_saved(s, handle, &from), *y;
+	struct rm_session keep;
+
+	if (!x)
+		return false;
+	keep = *x;
+	y = append(&s->sessions, &s->nsessions, &s->sessions_cap);
+	if (!y)
+		return false;
+	*y = keep;
+	/* rm->nsessions counted it already */
+	if (from) {
+		x = rm_session_find(from, handle);
+		memmove(x, x + 1, (size_t)(from->sessions + from->nsessions - x - 1) * sizeof(*x));
+		from->nsessions--;
+	} else {
+		unsigned i = (unsigned)(x - s->rm->abandoned);
+
+		memmove(x, x + 1, (s->rm->nabandoned - i - 1) * sizeof(*x));
+		s->rm->nabandoned--;
+	}
+	return true;
 }
 
 static unsigned max_abandoned(const struct rm *rm)

@@ -42,8 +42,11 @@ static void rd_skip_tpm2b(struct rd *r)
 
 uint32_t rm_wire_header(const uint8_t *cmd, uint32_t len, uint32_t *cc)
 {
-	if (len < 10 || get_be32(cmd + 2) != len)
-		return RM_RC(TPM2_RC_COMMAND_SIZE);
+	if (len < 10)
+		return RM_RC_SHORT_HANDLES;
+	/* what the TPM says of it (the kernel's tpmrm passes it on) */
+	if (get_be32(cmd + 2) != len)
+		return TPM2_RC_COMMAND_SIZE;
 	*cc = get_be32(cmd + 6);
 	return TPM2_RC_SUCCESS;
 }
@@ -89,7 +92,7 @@ uint32_t rm_wire_parse(const uint8_t *cmd, uint32_t len, uint32_t attrs,
 	for (unsigned i = 0; i < c->nhandles; i++)
 		c->handles[i] = rd_u32(&r);
 	if (r.bad)
-		return RM_RC(TPM2_RC_COMMAND_SIZE);
+		return RM_RC_SHORT_HANDLES;
 	if (c->tag == TPM2_ST_SESSIONS) {
 		uint32_t rc = parse_auths(&r, c);
 

@@ -23,10 +23,12 @@
 
 /* A client's error made by the resource manager, not the TPM. */
 #define RM_RC(rc)            (TSS2_RESMGR_RC_LAYER | (rc))
-/* Format-1 codes name the handle, session or parameter they concern. */
-#define RM_RC_HANDLE_N(n)    RM_RC(TPM2_RC_HANDLE | TPM2_RC_H | ((uint32_t)(n) << 8))
-#define RM_RC_SESSION_N(n)   RM_RC(TPM2_RC_HANDLE | TPM2_RC_S | ((uint32_t)(n) << 8))
+/* A handle refused as the Nth parameter (format 1 names it). */
 #define RM_RC_PARAM_N(n)     RM_RC(TPM2_RC_HANDLE | TPM2_RC_P | ((uint32_t)(n) << 8))
+/* A header or handle area shorter than the command's cHandles says: the
+ * kernel's tpmrm fails the write with EINVAL for it, and so does the
+ * resource manager. */
+#define RM_RC_SHORT_HANDLES  RM_RC(TPM2_RC_COMMAND_SIZE)
 
 static inline uint8_t rm_handle_type(uint32_t h)
 {
@@ -52,7 +54,8 @@ struct rm_cmd {
 };
 
 /* The header of the LEN bytes of CMD: its command code into *CC. Bad: a
- * header that does not fit, a size field other than LEN. */
+ * header that does not fit (RM_RC_SHORT_HANDLES), a size field other than
+ * LEN (TPM_RC_COMMAND_SIZE, as the TPM says). */
 uint32_t rm_wire_header(const uint8_t *cmd, uint32_t len, uint32_t *cc);
 
 /*

@@ -131,6 +131,62 @@ static inline uint32_t t2_create_primary(uint8_t *out, bool sign, const uint8_t 
 	return t2_end(&w);
 }
 
+/* The public template of an ECC NIST P-256 ECDSA/SHA-256 signing key with
+ * no dictionary-attack protection, as a TPM2B_PUBLIC. */
+static inline void t2_ecc_sign_template(struct t2w *w)
+{
+	uint32_t start;
+
+	t2_u16(w, 0);
+	start = w->n;
+	t2_u16(w, TPM2_ALG_ECC);
+	t2_u16(w, TPM2_ALG_SHA256);
+	t2_u32(w, TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+		  TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+		  TPMA_OBJECT_NODA | TPMA_OBJECT_SIGN_ENCRYPT);
+	t2_u16(w, 0);                   /* authPolicy */
+	t2_u16(w, TPM2_ALG_NULL);       /* symmetric */
+	t2_u16(w, TPM2_ALG_ECDSA);
+	t2_u16(w, TPM2_ALG_SHA256);
+	t2_u16(w, TPM2_ECC_NIST_P256);
+	t2_u16(w, TPM2_ALG_NULL);       /* kdf */
+	t2_u16(w, 0);                   /* unique.x */
+	t2_u16(w, 0);                   /* unique.y */
+	put_be16(w->p + start - 2, (uint16_t)(w->n - start));
+}
+
+/* Create an ECC signing key (t2_ecc_sign_template) under PARENT. */
+static inline uint32_t t2_create(uint8_t *out, uint32_t parent)
+{
+	struct t2w w;
+
+	t2_begin(&w, out, TPM2_ST_SESSIONS, TPM2_CC_Create);
+	t2_u32(&w, parent);
+	t2_auth(&w, 0);
+	t2_u16(&w, 4);                  /* TPM2B_SENSITIVE_CREATE: empty */
+	t2_u16(&w, 0);
+	t2_u16(&w, 0);
+	t2_ecc_sign_template(&w);
+	t2_u16(&w, 0);                  /* outsideInfo */
+	t2_u32(&w, 0);                  /* creationPCR */
+	return t2_end(&w);
+}
+
+/* Load under PARENT the private and public parts (TPM2Bs, as Create
+ * returned them: PRIV_LEN and PUB_LEN bytes each, sizes included). */
+static inline uint32_t t2_load(uint8_t *out, uint32_t parent, const uint8_t *priv,
+			       uint32_t priv_len, const uint8_t *pub, uint32_t pub_len)
+{
+	struct t2w w;
+
+	t2_begin(&w, out, TPM2_ST_SESSIONS, TPM2_CC_Load);
+	t2_u32(&w, parent);
+	t2_auth(&w, 0);
+	t2_bytes(&w, priv, priv_len);
+	t2_bytes(&w, pub, pub_len);
+	return t2_end(&w);
+}
+
 static inline uint32_t t2_read_public(uint8_t *out, uint32_t handle)
 {
 	struct t2w w;
@@ -140,9 +196,10 @@ static inline uint32_t t2_read_public(uint8_t *out, uint32_t handle)
 	return t2_end(&w);
 }
 
-/* Sign a SHA-256 digest of FILL bytes with KEY (ECDSA), authorized by
- * SESSION (0: the empty password). */
-static inline uint32_t t2_sign(uint8_t *out, uint32_t key, uint8_t fill, uint32_t session)
+/* Sign the SHA-256 DIGEST with KEY (ECDSA), authorized by SESSION (0:
+ * the empty password). */
+static inline uint32_t t2_sign_digest(uint8_t *out, uint32_t key, const uint8_t digest[32],
+				      uint32_t session)
 {
 	struct t2w w;
 
@@ -150,14 +207,22 @@ static inline uint32_t t2_sign(uint8_t *out, uint32_t key, uint8_t fill, uint32_
 	t2_u32(&w, key);
 	t2_auth(&w, session);
 	t2_u16(&w, 32);
-	memset(w.p + w.n, fill, 32);
-	w.n += 32;
+	t2_bytes(&w, digest, 32);
 	t2_u16(&w, TPM2_ALG_ECDSA);
 	t2_u16(&w, TPM2_ALG_SHA256);
 	t2_u16(&w, TPM2_ST_HASHCHECK);  /* validation: a NULL ticket */
 	t2_u32(&w, TPM2_RH_NULL);
 	t2_u16(&w, 0);
 	return t2_end(&w);
+}
+
+/* The same with a digest of 32 bytes FILL. */
+static inline uint32_t t2_sign(uint8_t *out, uint32_t key, uint8_t fill, uint32_t session)
+{
+	uint8_t digest[32];
+
+	memset(digest, fill, sizeof(digest));
+	return t2_sign_digest(out, key, digest, session);
 }
 
 static inline uint32_t t2_flush(uint8_t *out, uint32_t handle)
