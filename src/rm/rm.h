@@ -31,7 +31,8 @@
 #include "tpm/tpm.h"
 
 #define RM_DEFAULT_OBJECTS   27  /* tpm2-abrmd's default per connection */
-#define RM_DEFAULT_ABANDONED 4   /* tpm2-abrmd's default */
+#define RM_DEFAULT_ABANDONED 16  /* tpm2-abrmd keeps 4: too few for a few
+				  * tpm2-tools flows at once */
 
 struct rm_options {
 	unsigned max_objects;   /* per space; 0: RM_DEFAULT_OBJECTS */

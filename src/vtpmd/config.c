@@ -1125,7 +1125,7 @@ void config_usage(const char *prog, FILE *out)
 "                       given. Per open file: N objects (default 27),\n"
 "                       N sessions (default: the TPM's 64, shared fairly),\n"
 "                       N sessions a client saved itself kept for the next\n"
-"                       (default 4; 0: none). off: no such node. TPM 2 only\n"
+"                       (default 16; 0: none). off: no such node. TPM 2 only\n"
 "  --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH][,pathrm=PATH]\n"
 "                       once the device works, publish a Container Device\n"
 "                       Interface spec for it in DIR (default /var/run/cdi),\n"

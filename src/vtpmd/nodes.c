@@ -7,6 +7,22 @@
 
 #include "vtpmd/nodes.h"
 
+/*
+ * The loop of each node (cuse_node_options.threads): 0 is libfuse's
+ * multithreaded loop, 1 its single-threaded one. The plain node needs a
+ * second worker so that CANCEL and the control requests are answered
+ * while a command runs; the resource-managed node so that one client's
+ * long command does not hold up the others' opens, reads and polls.
+ * make bench builds vtpmd with the other choices and measures them side
+ * by side (bench/rm_bench.c).
+ */
+#ifndef VTPMD_TPM_NODE_THREADS
+#define VTPMD_TPM_NODE_THREADS 0
+#endif
+#ifndef VTPMD_RM_NODE_THREADS
+#define VTPMD_RM_NODE_THREADS 0
+#endif
+
 static int door_open(void *ctx, void **file)
 {
 	struct vtpmd_door *d = ctx;
@@ -134,9 +150,7 @@ void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		.minor = minor,
 		.ops = nodes_door_ops(),
 		.ctx = &n->door[VTPMD_NODE_TPM],
-		/* several workers: CANCEL and the queries are answered while
-		 * a command runs */
-		.threads = 0,
+		.threads = VTPMD_TPM_NODE_THREADS,
 	};
 }
 
@@ -157,9 +171,7 @@ void nodes_want_rm(struct vtpmd_nodes *n, bool wanted, const char *rmname,
 		.minor = minor,
 		.ops = &rm_ops,
 		.ctx = &n->rm,
-		/* several workers: one client's long command does not hold up
-		 * the others' opens, reads and polls */
-		.threads = 0,
+		.threads = VTPMD_RM_NODE_THREADS,
 	};
 }
 

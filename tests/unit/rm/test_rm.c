@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -795,6 +796,82 @@ static void test_before_startup(void **state)
 	rm_release(a);
 }
 
+/* ---- threads ---- */
+
+/* Clients in threads of their own, as the node's workers run them: each
+ * with its own key, its signatures, its listings; one thread opens and
+ * closes files all the while, another sends raw-node commands. Nothing
+ * crosses over, nothing is left. */
+#define THREADS 6
+#define THREAD_ROUNDS 40
+
+static void *client_thread(void *arg)
+{
+	uint8_t c[T2_CMD_MAX], r[4096];
+	struct rm_space *s;
+	uint32_t key, len;
+	ssize_t n;
+	long bad = 0;
+
+	(void)arg;
+	if (rm_open(RM, &s) < 0)
+		return (void *)1;
+	len = t2_create_primary(c, true, NULL, (uint8_t)(uintptr_t)arg);
+	if (rm_write(s, c, len) != (ssize_t)len || rm_read(s, r, sizeof(r)) < 14 ||
+	    get_be32(r + 6) != 0)
+		return (void *)2;
+	key = get_be32(r + 10);
+	for (unsigned i = 0; i < THREAD_ROUNDS; i++) {
+		len = i % 2 ? t2_sign(c, key, (uint8_t)i, 0) :
+			      t2_get_cap(c, TPM2_CAP_HANDLES, TRANSIENT_FIRST, 8);
+		if (rm_write(s, c, len) != (ssize_t)len || (n = rm_read(s, r, sizeof(r))) < 10 ||
+		    get_be32(r + 6) != 0)
+			bad++;
+		/* its one object, and only it */
+		else if (i % 2 == 0 && (n != 23 || get_be32(r + 19) != key))
+			bad++;
+	}
+	rm_release(s);
+	return (void *)bad;
+}
+
+static void *churn_thread(void *arg)
+{
+	uint8_t c[64], r[64];
+	struct rm_space *s;
+	uint32_t len;
+
+	(void)arg;
+	for (unsigned i = 0; i < THREAD_ROUNDS; i++) {
+		if (rm_open(RM, &s) < 0)
+			return (void *)1;
+		len = t2_start_session(c, TPM2_SE_HMAC);
+		if (rm_write(s, c, len) == (ssize_t)len)
+			rm_read(s, r, sizeof(r));
+		rm_release(s);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[THREADS + 1];
+	void *ret;
+
+	(void)state;
+	for (uintptr_t i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, client_thread, (void *)i), 0);
+	assert_int_equal(pthread_create(&t[THREADS], NULL, churn_thread, NULL), 0);
+	for (unsigned i = 0; i < 20; i++)      /* the raw node beside them */
+		assert_int_equal(raw(t2_get_random(cmd, 8)), 0);
+	for (unsigned i = 0; i <= THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	assert_int_equal(tpm_transients(), 0);
+	assert_int_equal(tpm_sessions(), 0);
+}
+
 /* ---- the open file ---- */
 
 /* The kernel's rules for write and read. */
@@ -933,6 +1010,7 @@ int main(void)
 		TEST(test_power_cycle),
 		TEST(test_power_cycle_resume),
 		TEST(test_before_startup),
+		TEST(test_threads),
 		TEST(test_file_rules),
 		TEST(test_malformed),
 		cmocka_unit_test(test_wire_bounds),
