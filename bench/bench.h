@@ -36,6 +36,8 @@
 struct cfg {
 	const char *vtpmd, *floor, *work;
 	const char *swtpm_cuse;  /* --swtpm-cuse: upstream swtpm with CUSE, or NULL */
+	/* --vtpmd-mt2, --vtpmd-st: vtpmd built with other loops (bench.mk) */
+	const char *vtpmd_mt2, *vtpmd_st;
 	bool quick;
 	unsigned density;
 	char *extra[16];        /* --vtpmd-arg: appended to every vtpmd */
@@ -159,5 +161,12 @@ void report_versus_targets(void);
 /* density.c: cfg.density devices started at once, timed, weighed and
  * reported. */
 int measure_density(void);
+
+/* rm_bench.c: the resource-managed node against the plain node and the
+ * kernel's /dev/tpmrmN, 64 clients at once, idle open files, and the
+ * nodes' loops beside swtpm (CUSE); reported, its targets added by
+ * report_rm_targets(). */
+int measure_rm(pid_t main_pid);
+void report_rm_targets(void);
 
 #endif

@@ -7,6 +7,7 @@
  *
  * usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick]
  *                  [--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]
+ *                  [--vtpmd-mt2 PATH] [--vtpmd-st PATH]
  * Needs root and /dev/cuse (bench/run starts a VM where there is none).
  *
  * Latencies are measured in interleaved rounds (floor, libtpms, vtpmd,
@@ -99,6 +100,7 @@ static void report_targets(void)
 	report_row("no VmRSS growth 1,000 → 10,000 commands | %+ld KiB | %s | %s",
 		   res.rss_growth, res.rss_growth <= 0 ? "met" : "**missed**", sw_growth);
 	report_versus_targets();
+	report_rm_targets();
 	if (cfg.density)
 		report_row("%u devices answering ≤ 30 s, ≤ 2 MiB VmRSS each | %.2f s, %ld KiB "
 			   "(Pss %ld KiB) | %s | -", cfg.density, res.density_s,
@@ -203,6 +205,8 @@ static int run(void)
 		return -1;
 	if (measure_versus() < 0)
 		return -1;
+	if (measure_rm(main_pid) < 0)
+		return -1;
 	if (cfg.density) {
 		path_in_work(path, sizeof(path), "density");
 		mkdir(path, 0700);
@@ -216,7 +220,8 @@ static int run(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
-			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]\n");
+			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] "
+			"[--vtpmd-mt2 PATH] [--vtpmd-st PATH]\n");
 	exit(2);
 }
 
@@ -240,6 +245,10 @@ int main(int argc, char **argv)
 			cfg.extra[cfg.nextra++] = argv[++i];
 		else if (strcmp(argv[i], "--swtpm-cuse") == 0)
 			cfg.swtpm_cuse = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-mt2") == 0)
+			cfg.vtpmd_mt2 = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-st") == 0)
+			cfg.vtpmd_st = argv[++i];
 		else if (strcmp(argv[i], "--density") == 0)
 			cfg.density = (unsigned)strtoul(argv[++i], NULL, 10);
 		else

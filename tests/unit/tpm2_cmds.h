@@ -11,6 +11,7 @@
 #ifndef VTPMD_TEST_TPM2_CMDS_H
 #define VTPMD_TEST_TPM2_CMDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <tss2/tss2_tpm2_types.h>
