@@ -40,6 +40,9 @@ endif
 PKGS           := libtpms fuse3 libcrypto libseccomp
 PKG_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libcap-ng: only what links os/privs.o (vtpmd, vtpm-cdi, their tests).
+CAPNG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcap-ng)
+CAPNG_LIBS     := $(shell $(PKG_CONFIG) --libs libcap-ng)
 
 CFLAGS         ?= -O2 -g
 WERROR         ?= -Werror
@@ -75,9 +78,11 @@ LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # json-c: vtpm-setup reads libtpms' info, vtpm-cdi the runtime's state.
 JSONC_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS     := $(shell $(PKG_CONFIG) --libs json-c)
-# vtpmctl is a small client: its own modules and the I/O helpers only.
+# vtpmctl is a small client: its own modules, the I/O helpers and the TPM 2
+# marshalling only.
 CTL_SRC        := $(sort $(wildcard src/vtpmctl/*.c))
-CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o
+CTL_OBJ        := $(CTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/os/io.o $(BUILD)/src/mem/secret.o \
+                  $(BUILD)/src/tpm/tpm2_marshal.o
 CTL_MODS       := $(filter-out %/vtpmctl.o,$(CTL_OBJ))
 # vtpm-setup manufactures a TPM in-process through tpm/ and store/.
 SETUP_SRC      := $(sort $(wildcard src/vtpm-setup/*.c))
@@ -102,8 +107,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libvtpmd.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+$(BUILD)/src/os/privs.o: ALL_CPPFLAGS += $(CAPNG_CFLAGS)
+
 $(BUILD)/vtpmd: $(BUILD)/src/vtpmd/main.o $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CAPNG_LIBS)
 
 $(BUILD)/vtpmctl: $(CTL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -114,7 +121,7 @@ $(BUILD)/vtpm-setup: $(SETUP_OBJ) $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
 
 $(BUILD)/vtpm-cdi: $(CDI_TOOL_OBJ) $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(JSONC_LIBS) $(CAPNG_LIBS)
 
 # Tests: the unit tests are laid out by layer (tests/unit/LAYER/test_*.c)
 # and may use the shared fixtures and headers in tests/unit/.
@@ -130,6 +137,9 @@ UNIT_CDI_TOOL  := $(filter $(BUILD)/tests/unit/vtpm-cdi/%,$(UNIT_BIN))
 UNIT_JSONC     := $(UNIT_SETUP) $(UNIT_CDI_TOOL) $(filter $(BUILD)/tests/unit/cdispec/% $(BUILD)/tests/unit/vtpmd/test_cdi%,$(UNIT_BIN))
 $(UNIT_JSONC:%=%.o): ALL_CPPFLAGS += $(JSONC_CFLAGS)
 $(UNIT_JSONC): LDLIBS += $(JSONC_LIBS)
+# the tests whose code drops privileges (os/privs.o): libcap-ng
+UNIT_CAPNG     := $(filter $(BUILD)/tests/unit/os/test_privs $(BUILD)/tests/unit/vtpmd/test_cdi_publish,$(UNIT_BIN)) $(UNIT_CDI_TOOL)
+$(UNIT_CAPNG): LDLIBS += $(CAPNG_LIBS)
 $(UNIT_SETUP): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SETUP_MODS) $(BUILD)/libvtpmd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(UNIT_CDI_TOOL): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CDI_TOOL_MODS) $(BUILD)/libvtpmd.a
@@ -137,8 +147,10 @@ $(UNIT_CDI_TOOL): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CDI_TOOL_MODS
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread $(TOOL_LIBS)
-# rmclient verifies the TPM's signatures with OpenSSL.
+# rmclient verifies the TPM's signatures with OpenSSL; the resource
+# manager's clients build their commands with tpm/tpm2_marshal.
 $(BUILD)/tests/tools/rmclient: TOOL_LIBS := -lcrypto
+$(BUILD)/tests/tools/rmclient $(BUILD)/tests/tools/rmsteps: $(BUILD)/src/tpm/tpm2_marshal.o
 
 tests: $(PROGRAMS) $(TOOL_BIN) $(UNIT_BIN)
 

@@ -39,6 +39,7 @@ struct cfg {
 	/* --vtpmd-mt2, --vtpmd-st: vtpmd built with other loops (bench.mk) */
 	const char *vtpmd_mt2, *vtpmd_st;
 	bool quick;
+	bool versus_only;         /* --versus: only the side by side with swtpm */
 	unsigned density;
 	char *extra[16];        /* --vtpmd-arg: appended to every vtpmd */
 	int nextra;

@@ -32,7 +32,7 @@ $(BUILD)/bench/nodes-%.o: src/vtpmd/nodes.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(VARIANT) $(ALL_CFLAGS) -c -o $@ $<
 $(BUILD)/bench/vtpmd-%: $(BUILD)/src/vtpmd/main.o $(BUILD)/bench/nodes-%.o $(BUILD)/libvtpmd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CAPNG_LIBS)
 
 bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor \
 	     $(BUILD)/bench/vtpmd-mt2 $(BUILD)/bench/vtpmd-st

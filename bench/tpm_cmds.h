@@ -12,14 +12,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <tss2/tss2_tpm2_types.h>
 
 #define CMD_MAX 256
 #define RESP_MAX 4096
 
 /* The NV counter index the bench defines once per TPM. */
 #define BENCH_NV_INDEX 0x01500016u
-
-#define TPM_RC_NV_DEFINED 0x14c
 
 size_t cmd_startup_clear(uint8_t *out);
 size_t cmd_getrandom(uint8_t *out, uint16_t bytes);

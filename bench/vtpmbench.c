@@ -217,10 +217,22 @@ static int run(void)
 	return 0;
 }
 
+/* --versus: only the side by side with cfg.swtpm_cuse, and its targets. */
+static int run_versus(void)
+{
+	report_header();
+	if (measure_versus() < 0)
+		return -1;
+	report_heading("Targets");
+	report_table("target | measured | verdict | swtpm (socket)");
+	report_versus_targets();
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
-			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] "
+			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus] "
 			"[--vtpmd-mt2 PATH] [--vtpmd-st PATH]\n");
 	exit(2);
 }
@@ -233,6 +245,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0)
 			cfg.quick = true;
+		else if (strcmp(argv[i], "--versus") == 0)
+			cfg.versus_only = true;
 		else if (i + 1 >= argc)
 			usage();
 		else if (strcmp(argv[i], "--vtpmd") == 0)
@@ -257,7 +271,7 @@ int main(int argc, char **argv)
 	if (!cfg.vtpmd || !cfg.floor || !cfg.work)
 		usage();
 	cnt = cfg.quick ? quick : full;
-	ret = run();
+	ret = cfg.versus_only ? run_versus() : run();
 	/* Whatever failed, leave nothing running. */
 	if (main_pid > 0)
 		stop_pid(main_pid, MAIN_NAME, STOP_TIMEOUT_MS);

@@ -64,7 +64,7 @@ int workload_prepare(const struct xport *x)
 	uint8_t cmd[CMD_MAX], resp[RESP_MAX];
 	size_t len = cmd_nv_define_counter(cmd);
 
-	return expect(x, cmd, len, resp, NULL, "NV_DefineSpace", 0, TPM_RC_NV_DEFINED);
+	return expect(x, cmd, len, resp, NULL, "NV_DefineSpace", 0, TPM2_RC_NV_DEFINED);
 }
 
 static size_t build(enum op op, uint8_t *cmd, size_t i)

@@ -19,8 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <tss2/tss2_tpm2_types.h>
 
 #include "fuzz_vtpm.h"
+#include "mem/bytes.h"
 #include "vtpm/ioctl.h"
 
 static const unsigned int known_codes[] = {
@@ -70,11 +72,8 @@ static void write_framed(struct fuzz_input *in)
 	size_t want = 10 + fuzz_u8(in), got;
 	const uint8_t *body;
 
-	io_buf[0] = 0x80;
-	io_buf[1] = 0x01;
-	io_buf[2] = io_buf[3] = 0;
-	io_buf[4] = (uint8_t)(want >> 8);
-	io_buf[5] = (uint8_t)want;
+	put_be16(io_buf, TPM2_ST_NO_SESSIONS);
+	put_be32(io_buf + 2, (uint32_t)want);
 	body = fuzz_bytes(in, want - 6, &got);
 	memcpy(io_buf + 6, body, got);
 	memset(io_buf + 6 + got, 0, want - 6 - got);

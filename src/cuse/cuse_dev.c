@@ -79,9 +79,17 @@ static struct cuse_node *node_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static struct cuse_file *file_of(struct fuse_file_info *fi)
+/* The open file the kernel names, if it is one of ours: the kernel only
+ * names files we opened, but a handle is a number from the other side. */
+static struct cuse_file *file_of(struct cuse_node *n, struct fuse_file_info *fi)
 {
-	return (struct cuse_file *)(uintptr_t)fi->fh;
+	struct cuse_file *cf;
+
+	pthread_mutex_lock(&n->poll_lock);
+	for (cf = n->files; cf && (uintptr_t)cf != fi->fh; cf = cf->next)
+		;
+	pthread_mutex_unlock(&n->poll_lock);
+	return cf;
 }
 
 static void request_exit(struct cuse_node *n);
@@ -140,8 +148,12 @@ static void wake_poller(struct cuse_node *n, struct cuse_file *cf)
 static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(fi);
+	struct cuse_file *cf = file_of(n, fi);
 
+	if (!cf) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	n->opt->ops->release(n->opt->ctx, cf->file);
 	wake_poller(n, cf);
 	file_free(n, cf);
@@ -152,13 +164,18 @@ static void on_read(fuse_req_t req, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = file_of(n, fi);
 	uint8_t buf[CUSE_IO_MAX];
 	ssize_t got;
 
 	(void)off;
+	if (!cf) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	if (size > sizeof(buf))
 		size = sizeof(buf);
-	got = n->opt->ops->read(n->opt->ctx, file_of(fi)->file, buf, size);
+	got = n->opt->ops->read(n->opt->ctx, cf->file, buf, size);
 	if (got < 0)
 		fuse_reply_err(req, (int)-got);
 	else
@@ -169,10 +186,14 @@ static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(fi);
+	struct cuse_file *cf = file_of(n, fi);
 	ssize_t got;
 
 	(void)off;
+	if (!cf) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	got = n->opt->ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
 	if (got < 0) {
 		fuse_reply_err(req, (int)-got);
@@ -186,9 +207,15 @@ static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(fi);
+	struct cuse_file *cf = file_of(n, fi);
 	struct fuse_pollhandle *old = NULL;
 
+	if (!cf) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	if (ph) {
 		pthread_mutex_lock(&n->poll_lock);
 		old = cf->ph;
@@ -211,6 +238,7 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
 	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = file_of(n, fi);
 	const struct cuse_node_ops *ops = n->opt->ops;
 	unsigned int cmd = (unsigned int)cmd_signed;
 	size_t size = _IOC_SIZE(cmd), max = ops->ioctl_max, out_len = 0;
@@ -220,6 +248,10 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 	int ret;
 
 	(void)arg;
+	if (!cf) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	if (!ops->ioctl) {
 		fuse_reply_err(req, ENOTTY);
 		return;
@@ -240,7 +272,7 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 	memset(buf, 0, size);
 	if (in_bufsz)
 		memcpy(buf, in_buf, in_bufsz);
-	ret = ops->ioctl(n->opt->ctx, file_of(fi)->file, cmd, buf, &out_len);
+	ret = ops->ioctl(n->opt->ctx, cf->file, cmd, buf, &out_len);
 	if (ret < 0)
 		fuse_reply_err(req, -ret);
 	else

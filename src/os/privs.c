@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* privs.c - --runas, --chroot, and giving up every privilege once. */
+/* privs.c - --runas, --chroot, and giving up every privilege once (libcap-ng
+ * does the capability calls; verify() reads the result back from the kernel). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
@@ -12,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cap-ng.h>
 
 #include "os/log.h"
 #include "os/privs.h"
@@ -194,49 +197,42 @@ static int verify(const struct privs_user *u)
 	return 0;
 }
 
-/* Every capability out of the bounding set, up to the kernel's last one
- * (past it, PR_CAPBSET_DROP fails with EINVAL). Needs CAP_SETPCAP. */
-static int clear_bounding_set(void)
+/* capng_change_id()'s negative results, each the step that failed. */
+static const char *change_id_step(int rc)
 {
-	int cap;
-
-	for (cap = 0; prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0; cap++)
-		;
-	return cap > 0 && errno == EINVAL ? 0 : -1;
-}
-
-/* Effective, permitted and inheritable emptied; then ambient, which
- * cannot hold what permitted and inheritable do not. */
-static int clear_capability_sets(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -1;
-	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	switch (rc) {
+	case -2: case -7: return "PR_SET_KEEPCAPS";
+	case -3: return "keeping CAP_SETUID/SETGID/SETPCAP for the change";
+	case -4: return "setresgid";
+	case -6: return "setresuid";
+	case -8: return "clearing the bounding set";
+	case -9: return "clearing the capability sets";
+	default: return "capng_change_id";
+	}
 }
 
 int privs_drop(const struct privs_user *u)
 {
+	int rc;
+
 	errno = 0;
+	/* What libcap-ng will apply: no capability in any set (effective,
+	 * permitted, inheritable, bounding, ambient). */
+	capng_clear(CAPNG_SELECT_ALL);
 	if (u) {
 		if (setgroups(u->ngroups, u->groups) < 0)
 			return fail("setgroups");
-		if (setresgid(u->gid, u->gid, u->gid) < 0)
-			return fail("setresgid");
-	}
-	/* Bounding set first: dropping from it needs CAP_SETPCAP, which the
-	 * capset below takes away. */
-	if (clear_bounding_set() < 0)
-		return fail("clearing the bounding set");
-	if (u && setresuid(u->uid, u->uid, u->uid) < 0)
-		return fail("setresuid");
-	/* Leaving uid 0 already emptied effective and permitted; this also
-	 * covers inheritable, ambient, and staying uid 0. */
-	if (clear_capability_sets() < 0)
+		/* In the order the kernel requires: the bounding set while
+		 * CAP_SETPCAP is still held, then gid, uid, and the empty sets
+		 * last (the supplementary groups are ours, set above). */
+		rc = capng_change_id((int)u->uid, (int)u->gid,
+				     CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT);
+		if (rc < 0)
+			return fail(change_id_step(rc));
+	} else if (capng_apply(CAPNG_SELECT_ALL) < 0) {
+		/* bounding set first (it needs CAP_SETPCAP), then the rest */
 		return fail("clearing the capability sets");
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail("PR_SET_NO_NEW_PRIVS");
 	return verify(u);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rm_tpm.c - the commands the resource manager sends itself: context save,
  * load and flush around a client's command, and what it asks the TPM once
- * per power-on (its commands, its session limits). */
+ * per power-on (its commands, its session limits, its reset count). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem/bytes.h"
 #include "os/log.h"
 #include "rm/rm_internal.h"
+#include "tpm/tpm2_marshal.h"
 
 void rm_blob_free(struct rm_blob *b)
 {
@@ -17,90 +17,101 @@ void rm_blob_free(struct rm_blob *b)
 	b->len = 0;
 }
 
-/* Send LEN bytes of rm->own; the response lands in rm->aux. */
-static uint32_t run(struct rm *rm, uint32_t len)
+static void command(struct rm *rm, struct tpm2_writer *w, uint32_t cc)
 {
-	put_be32(rm->own + 2, len);
-	if (tpm_execute(rm->tpm, rm->own, len, &rm->aux, &rm->aux_len, &rm->aux_cap) < 0 ||
-	    rm->aux_len < 10)
-		return TPM2_RC_FAILURE;
-	return get_be32(rm->aux + 6);
+	tpm2_cmd_begin(w, rm->own, sizeof(rm->own), TPM2_ST_NO_SESSIONS, cc);
 }
 
-static void command(struct rm *rm, uint32_t cc)
+/* Send the command W built; the response lands in rm->aux and R reads
+ * what follows its header. The TPM's response code, or TPM2_RC_FAILURE
+ * if there was no well-formed response. */
+static uint32_t run(struct rm *rm, struct tpm2_writer *w, struct tpm2_reader *r)
 {
-	put_be16(rm->own, TPM2_ST_NO_SESSIONS);
-	put_be32(rm->own + 6, cc);
+	uint32_t rc;
+	uint16_t tag;
+	size_t len;
+
+	if (tpm2_cmd_end(w, &len) < 0 ||
+	    tpm_execute(rm->tpm, rm->own, (uint32_t)len, &rm->aux, &rm->aux_len,
+			&rm->aux_cap) < 0 ||
+	    tpm2_rsp_begin(r, rm->aux, rm->aux_len, &tag, &rc) < 0)
+		return TPM2_RC_FAILURE;
+	return rc;
 }
 
 uint32_t rm_tpm_context_save(struct rm *rm, uint32_t handle, struct rm_blob *out,
 			     uint64_t *sequence)
 {
+	struct tpm2_writer w;
+	struct tpm2_reader r;
+	const uint8_t *ctx;
 	uint32_t rc, saved;
+	size_t n;
 	uint8_t *data;
 
-	command(rm, TPM2_CC_ContextSave);
-	put_be32(rm->own + 10, handle);
-	if ((rc = run(rm, 14)) != TPM2_RC_SUCCESS)
+	command(rm, &w, TPM2_CC_ContextSave);
+	tpm2w_u32(&w, handle);
+	if ((rc = run(rm, &w, &r)) != TPM2_RC_SUCCESS)
 		return rc;
-	if (!rm_wire_context(rm->aux + 10, rm->aux_len - 10, sequence, &saved)) {
+	n = tpm2r_remaining(&r);
+	ctx = tpm2r_bytes(&r, n);
+	if (!ctx || !rm_wire_context(ctx, (uint32_t)n, sequence, &saved)) {
 		log_error("resource manager: the TPM saved 0x%08x as a malformed context", handle);
 		return TPM2_RC_FAILURE;
 	}
-	data = malloc(rm->aux_len - 10);
+	data = malloc(n);
 	if (!data)
 		return TPM2_RC_MEMORY;
-	memcpy(data, rm->aux + 10, rm->aux_len - 10);
+	memcpy(data, ctx, n);
 	rm_blob_free(out);
 	out->data = data;
-	out->len = rm->aux_len - 10;
+	out->len = (uint32_t)n;
 	return TPM2_RC_SUCCESS;
 }
 
 uint32_t rm_tpm_context_load(struct rm *rm, const struct rm_blob *ctx, uint32_t *handle)
 {
+	struct tpm2_writer w;
+	struct tpm2_reader r;
 	uint32_t rc;
 
-	if (ctx->len > sizeof(rm->own) - 10)
-		return TPM2_RC_FAILURE;
-	command(rm, TPM2_CC_ContextLoad);
-	memcpy(rm->own + 10, ctx->data, ctx->len);
-	if ((rc = run(rm, 10 + ctx->len)) != TPM2_RC_SUCCESS)
+	command(rm, &w, TPM2_CC_ContextLoad);
+	tpm2w_bytes(&w, ctx->data, ctx->len);
+	if ((rc = run(rm, &w, &r)) != TPM2_RC_SUCCESS)
 		return rc;
-	if (rm->aux_len < 14)
-		return TPM2_RC_FAILURE;
-	*handle = get_be32(rm->aux + 10);
-	return TPM2_RC_SUCCESS;
+	*handle = tpm2r_u32(&r);
+	return tpm2r_failed(&r) ? TPM2_RC_FAILURE : TPM2_RC_SUCCESS;
 }
 
 uint32_t rm_tpm_flush(struct rm *rm, uint32_t handle)
 {
-	command(rm, TPM2_CC_FlushContext);
-	put_be32(rm->own + 10, handle);
-	return run(rm, 14);
+	struct tpm2_writer w;
+	struct tpm2_reader r;
+
+	command(rm, &w, TPM2_CC_FlushContext);
+	tpm2w_u32(&w, handle);
+	return run(rm, &w, &r);
 }
 
-/* GetCapability(CAP, PROPERTY, COUNT): the data's list (after moreData,
- * capability and count) at rm->aux + *OFF, *N entries of SIZE bytes. */
+/* GetCapability(CAP, PROPERTY, COUNT): R reads the *N entries of its list
+ * (after moreData, capability and count). */
 static uint32_t get_cap(struct rm *rm, uint32_t cap, uint32_t property, uint32_t count,
-			size_t size, uint32_t *off, uint32_t *n, bool *more)
+			struct tpm2_reader *r, uint32_t *n, bool *more)
 {
+	struct tpm2_writer w;
 	uint32_t rc;
 
-	command(rm, TPM2_CC_GetCapability);
-	put_be32(rm->own + 10, cap);
-	put_be32(rm->own + 14, property);
-	put_be32(rm->own + 18, count);
-	if ((rc = run(rm, 22)) != TPM2_RC_SUCCESS)
+	command(rm, &w, TPM2_CC_GetCapability);
+	tpm2w_u32(&w, cap);
+	tpm2w_u32(&w, property);
+	tpm2w_u32(&w, count);
+	if ((rc = run(rm, &w, r)) != TPM2_RC_SUCCESS)
 		return rc;
-	if (rm->aux_len < 19 || get_be32(rm->aux + 11) != cap)
+	*more = tpm2r_u8(r) != 0;
+	if (tpm2r_u32(r) != cap)
 		return TPM2_RC_FAILURE;
-	*more = rm->aux[10] != 0;
-	*n = get_be32(rm->aux + 15);
-	*off = 19;
-	if (*n > (rm->aux_len - 19) / size)
-		return TPM2_RC_FAILURE;
-	return TPM2_RC_SUCCESS;
+	*n = tpm2r_u32(r);
+	return tpm2r_failed(r) ? TPM2_RC_FAILURE : TPM2_RC_SUCCESS;
 }
 
 static int cmp_cc(const void *a, const void *b)
@@ -114,7 +125,8 @@ static int cmp_cc(const void *a, const void *b)
 
 static uint32_t learn_commands(struct rm *rm)
 {
-	uint32_t property = TPM2_CC_FIRST, rc, off, n;
+	uint32_t property = TPM2_CC_FIRST, rc, n;
+	struct tpm2_reader r;
 	bool more = true;
 
 	free(rm->cc_attrs);
@@ -123,18 +135,17 @@ static uint32_t learn_commands(struct rm *rm)
 	while (more) {
 		uint32_t *p;
 
-		rc = get_cap(rm, TPM2_CAP_COMMANDS, property, TPM2_MAX_CAP_CC, 4,
-			     &off, &n, &more);
+		rc = get_cap(rm, TPM2_CAP_COMMANDS, property, TPM2_MAX_CAP_CC, &r, &n, &more);
 		if (rc)
 			return rc;
-		if (n == 0)
+		if (n == 0 || n > tpm2r_remaining(&r) / 4)
 			break;
 		p = realloc(rm->cc_attrs, (rm->ncc + n) * sizeof(*p));
 		if (!p)
 			return TPM2_RC_MEMORY;
 		rm->cc_attrs = p;
 		for (uint32_t i = 0; i < n; i++)
-			p[rm->ncc++] = get_be32(rm->aux + off + 4 * i);
+			p[rm->ncc++] = tpm2r_u32(&r);
 		/* the next command code after the last listed */
 		property = (p[rm->ncc - 1] & TPMA_CC_COMMANDINDEX_MASK) + 1;
 		if (p[rm->ncc - 1] & TPMA_CC_V)
@@ -146,16 +157,17 @@ static uint32_t learn_commands(struct rm *rm)
 
 static uint32_t learn_limits(struct rm *rm)
 {
-	uint32_t rc, off, n;
+	struct tpm2_reader r;
+	uint32_t rc, n;
 	bool more;
 
-	rc = get_cap(rm, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_ACTIVE_SESSIONS_MAX, 4, 8,
-		     &off, &n, &more);
+	rc = get_cap(rm, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_ACTIVE_SESSIONS_MAX, 4, &r, &n,
+		     &more);
 	if (rc)
 		return rc;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t pt = get_be32(rm->aux + off + 8 * i);
-		uint32_t v = get_be32(rm->aux + off + 8 * i + 4);
+	for (uint32_t i = 0; i < n && !tpm2r_failed(&r); i++) {
+		uint32_t pt = tpm2r_u32(&r);
+		uint32_t v = tpm2r_u32(&r);
 
 		if (pt == TPM2_PT_ACTIVE_SESSIONS_MAX)
 			rm->active_max = v;
@@ -182,16 +194,18 @@ uint32_t rm_tpm_learn(struct rm *rm)
 
 uint32_t rm_tpm_reset_count(struct rm *rm, uint32_t *count)
 {
+	struct tpm2_writer w;
+	struct tpm2_reader r;
 	uint32_t rc;
 
-	command(rm, TPM2_CC_ReadClock);
-	if ((rc = run(rm, 10)) != TPM2_RC_SUCCESS)
+	command(rm, &w, TPM2_CC_ReadClock);
+	if ((rc = run(rm, &w, &r)) != TPM2_RC_SUCCESS)
 		return rc;
 	/* TPMS_TIME_INFO: time, then clockInfo: clock, resetCount, ... */
-	if (rm->aux_len < 10 + 8 + 8 + 4)
-		return TPM2_RC_FAILURE;
-	*count = get_be32(rm->aux + 10 + 16);
-	return TPM2_RC_SUCCESS;
+	tpm2r_u64(&r);
+	tpm2r_u64(&r);
+	*count = tpm2r_u32(&r);
+	return tpm2r_failed(&r) ? TPM2_RC_FAILURE : TPM2_RC_SUCCESS;
 }
 
 uint32_t rm_tpm_attrs(const struct rm *rm, uint32_t cc)

@@ -5,39 +5,14 @@
 
 #include "mem/bytes.h"
 #include "rm/rm_wire.h"
+#include "tpm/tpm2_marshal.h"
 
-/* A bounds-checked reader: once a read runs past the end, every later read
- * gives 0 and BAD stays set. */
-struct rd {
-	const uint8_t *p;
-	uint32_t len, off;
-	bool bad;
-};
-
-static bool rd_take(struct rd *r, uint32_t n)
+/* A TPM2B, passed over. */
+static void skip_tpm2b(struct tpm2_reader *r)
 {
-	if (r->bad || n > r->len - r->off) {
-		r->bad = true;
-		return false;
-	}
-	r->off += n;
-	return true;
-}
+	size_t n;
 
-static uint32_t rd_u32(struct rd *r)
-{
-	return rd_take(r, 4) ? get_be32(r->p + r->off - 4) : 0;
-}
-
-static uint16_t rd_u16(struct rd *r)
-{
-	return rd_take(r, 2) ? get_be16(r->p + r->off - 2) : 0;
-}
-
-/* A TPM2B: its size, then that many bytes. */
-static void rd_skip_tpm2b(struct rd *r)
-{
-	rd_take(r, rd_u16(r));
+	tpm2r_tpm2b(r, &n);
 }
 
 uint32_t rm_wire_header(const uint8_t *cmd, uint32_t len, uint32_t *cc)
@@ -51,22 +26,23 @@ uint32_t rm_wire_header(const uint8_t *cmd, uint32_t len, uint32_t *cc)
 	return TPM2_RC_SUCCESS;
 }
 
-/* The authorization area at R's offset: its session handles. */
-static uint32_t parse_auths(struct rd *r, struct rm_cmd *c)
+/* The authorization area at R's position: its session handles. */
+static uint32_t parse_auths(struct tpm2_reader *r, struct rm_cmd *c)
 {
-	uint32_t size = rd_u32(r), end;
+	uint32_t size = tpm2r_u32(r);
+	size_t end;
 
 	/* at least one session: handle, two empty TPM2Bs, attributes */
-	if (r->bad || size < 9 || size > r->len - r->off)
+	if (tpm2r_failed(r) || size < 9 || size > tpm2r_remaining(r))
 		return RM_RC(TPM2_RC_AUTHSIZE);
-	end = r->off + size;
-	while (r->off < end) {
-		uint32_t h = rd_u32(r);
+	end = r->pos + size;
+	while (r->pos < end) {
+		uint32_t h = tpm2r_u32(r);
 
-		rd_skip_tpm2b(r);       /* nonceCaller */
-		rd_take(r, 1);          /* sessionAttributes */
-		rd_skip_tpm2b(r);       /* hmac */
-		if (r->bad || r->off > end || c->nauths == RM_MAX_AUTHS)
+		skip_tpm2b(r);          /* nonceCaller */
+		tpm2r_u8(r);            /* sessionAttributes */
+		skip_tpm2b(r);          /* hmac */
+		if (tpm2r_failed(r) || r->pos > end || c->nauths == RM_MAX_AUTHS)
 			return RM_RC(TPM2_RC_AUTHSIZE);
 		c->auths[c->nauths++] = h;
 	}
@@ -76,8 +52,10 @@ static uint32_t parse_auths(struct rd *r, struct rm_cmd *c)
 uint32_t rm_wire_parse(const uint8_t *cmd, uint32_t len, uint32_t attrs,
 		       struct rm_cmd *c)
 {
-	struct rd r = { .p = cmd, .len = len, .off = 10 };
+	struct tpm2_reader r;
 
+	tpm2r_init(&r, cmd, len);
+	tpm2r_skip(&r, TPM2_HEADER_SIZE);
 	memset(c, 0, sizeof(*c));
 	c->tag = get_be16(cmd);
 	c->cc = get_be32(cmd + 6);
@@ -90,8 +68,8 @@ uint32_t rm_wire_parse(const uint8_t *cmd, uint32_t len, uint32_t attrs,
 	if (c->tag != TPM2_ST_NO_SESSIONS && c->tag != TPM2_ST_SESSIONS)
 		return RM_RC(TPM2_RC_BAD_TAG);
 	for (unsigned i = 0; i < c->nhandles; i++)
-		c->handles[i] = rd_u32(&r);
-	if (r.bad)
+		c->handles[i] = tpm2r_u32(&r);
+	if (tpm2r_failed(&r))
 		return RM_RC_SHORT_HANDLES;
 	if (c->tag == TPM2_ST_SESSIONS) {
 		uint32_t rc = parse_auths(&r, c);
@@ -99,7 +77,7 @@ uint32_t rm_wire_parse(const uint8_t *cmd, uint32_t len, uint32_t attrs,
 		if (rc)
 			return rc;
 	}
-	c->params = r.off;
+	c->params = (uint32_t)r.pos;
 	return TPM2_RC_SUCCESS;
 }
 
@@ -112,27 +90,29 @@ uint32_t rm_wire_saved_handle(const uint8_t *cmd, uint32_t len)
 bool rm_wire_context(const uint8_t *ctx, uint32_t len, uint64_t *sequence,
 		     uint32_t *saved_handle)
 {
-	struct rd r = { .p = ctx, .len = len };
-	uint64_t hi = rd_u32(&r);
+	struct tpm2_reader r;
 
-	*sequence = hi << 32 | rd_u32(&r);
-	*saved_handle = rd_u32(&r);
-	rd_u32(&r);             /* hierarchy */
-	rd_skip_tpm2b(&r);      /* contextBlob */
-	return !r.bad && r.off == len;
+	tpm2r_init(&r, ctx, len);
+	*sequence = tpm2r_u64(&r);
+	*saved_handle = tpm2r_u32(&r);
+	tpm2r_u32(&r);          /* hierarchy */
+	skip_tpm2b(&r);         /* contextBlob */
+	return tpm2r_done(&r);
 }
 
 bool rm_wire_handles_query(const uint8_t *cmd, uint32_t len, const struct rm_cmd *c,
 			   uint32_t *property, uint32_t *count)
 {
-	struct rd r = { .p = cmd, .len = len, .off = c->params };
+	struct tpm2_reader r;
 	uint8_t type;
 
-	if (c->cc != TPM2_CC_GetCapability || rd_u32(&r) != TPM2_CAP_HANDLES)
+	tpm2r_init(&r, cmd, len);
+	tpm2r_skip(&r, c->params);
+	if (c->cc != TPM2_CC_GetCapability || tpm2r_u32(&r) != TPM2_CAP_HANDLES)
 		return false;
-	*property = rd_u32(&r);
-	*count = rd_u32(&r);
-	if (r.bad)
+	*property = tpm2r_u32(&r);
+	*count = tpm2r_u32(&r);
+	if (tpm2r_failed(&r))
 		return false;   /* the TPM refuses it */
 	type = rm_handle_type(*property);
 	return type == TPM2_HT_TRANSIENT || type == TPM2_HT_LOADED_SESSION ||
@@ -142,23 +122,30 @@ bool rm_wire_handles_query(const uint8_t *cmd, uint32_t len, const struct rm_cmd
 uint32_t rm_wire_handles_response(uint8_t *out, uint32_t cap, uint32_t count,
 				  const uint32_t *handles, unsigned n)
 {
-	uint32_t len = 10 + 9, listed = 0;
+	struct tpm2_writer w;
+	uint32_t listed = 0;
+	size_t len = 0, at;
 	unsigned i = 0;
 
-	for (; i < n && listed < count && len + 4 <= cap; i++, listed++, len += 4)
-		put_be32(out + len, handles[i]);
-	put_be16(out, TPM2_ST_NO_SESSIONS);
-	put_be32(out + 2, len);
-	put_be32(out + 6, TPM2_RC_SUCCESS);
-	out[10] = i < n;        /* moreData */
-	put_be32(out + 11, TPM2_CAP_HANDLES);
-	put_be32(out + 15, listed);
-	return len;
+	tpm2_cmd_begin(&w, out, cap, TPM2_ST_NO_SESSIONS, TPM2_RC_SUCCESS);
+	tpm2w_u8(&w, 0);                /* moreData, below */
+	tpm2w_u32(&w, TPM2_CAP_HANDLES);
+	at = w.len;
+	tpm2w_u32(&w, 0);               /* count, below */
+	for (; i < n && listed < count && w.len + 4 <= cap; i++, listed++)
+		tpm2w_u32(&w, handles[i]);
+	tpm2w_patch_u32(&w, at, listed);
+	if (i < n)
+		out[TPM2_HEADER_SIZE] = 1;
+	tpm2_cmd_end(&w, &len);
+	return (uint32_t)len;
 }
 
 void rm_wire_error(uint8_t out[10], uint32_t rc)
 {
-	put_be16(out, TPM2_ST_NO_SESSIONS);
-	put_be32(out + 2, 10);
-	put_be32(out + 6, rc);
+	struct tpm2_writer w;
+	size_t len;
+
+	tpm2_cmd_begin(&w, out, TPM2_HEADER_SIZE, TPM2_ST_NO_SESSIONS, rc);
+	tpm2_cmd_end(&w, &len);
 }

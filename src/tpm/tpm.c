@@ -182,7 +182,7 @@ static uint32_t vendor_set_locality(struct tpm *t, const uint8_t *cmd, uint32_t 
 	if (!t->opt.allow_set_locality || len < TPM_HEADER_SIZE + 1)
 		return TPM2_RC_FAILURE;
 	if (tpm_set_locality(t, cmd[TPM_HEADER_SIZE]) != TPM_SUCCESS)
-		return TPM2_RC_LOCALITY;
+		return SWTPM_RC_SET_LOCALITY;
 	return TPM2_RC_SUCCESS;
 }
 
@@ -203,7 +203,7 @@ static int execute_locked(struct tpm *t, uint8_t *cmd, uint32_t len,
 		t->last_ordinal = ordinal;
 		t->have_last_ordinal = true;
 		if (t->opt.version == TPM_VERSION_2 &&
-		    ordinal == TPM2_CC_SET_LOCALITY)
+		    ordinal == SWTPM_CC_SET_LOCALITY)
 			return respond_header(t, vendor_set_locality(t, cmd, len),
 					      resp, resp_len, cap);
 	}

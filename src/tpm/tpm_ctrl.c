@@ -26,8 +26,8 @@ TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type)
 		if (type == STARTUP_DEACTIVATED)
 			return TPM_BAD_PARAMETER;
 		arg = type == STARTUP_STATE ? TPM2_SU_STATE : TPM2_SU_CLEAR;
-		wire_header(cmd, TPM2_ST_NO_SESSIONS, sizeof(cmd), TPM2_CC_STARTUP);
-		t->last_ordinal = TPM2_CC_STARTUP;
+		wire_header(cmd, TPM2_ST_NO_SESSIONS, sizeof(cmd), TPM2_CC_Startup);
+		t->last_ordinal = TPM2_CC_Startup;
 	} else {
 		arg = type == STARTUP_STATE ? TPM12_ST_STATE :
 		      type == STARTUP_DEACTIVATED ? TPM12_ST_DEACTIVATED :

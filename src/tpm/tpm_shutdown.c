@@ -36,7 +36,7 @@ static uint32_t send_shutdown(struct tpm *t, uint16_t type)
 {
 	uint8_t cmd[TPM_HEADER_SIZE + 2];
 
-	wire_header(cmd, TPM2_ST_NO_SESSIONS, sizeof(cmd), TPM2_CC_SHUTDOWN);
+	wire_header(cmd, TPM2_ST_NO_SESSIONS, sizeof(cmd), TPM2_CC_Shutdown);
 	put_be16(cmd + TPM_HEADER_SIZE, type);
 	return tpm_run_internal(t, cmd, sizeof(cmd));
 }
@@ -47,7 +47,7 @@ void tpm_auto_shutdown(struct tpm *t)
 
 	if (t->opt.version != TPM_VERSION_2 || !t->running)
 		return;
-	if (t->have_last_ordinal && t->last_ordinal == TPM2_CC_SHUTDOWN)
+	if (t->have_last_ordinal && t->last_ordinal == TPM2_CC_Shutdown)
 		return;
 
 	rc = send_shutdown(t, TPM2_SU_STATE);
@@ -60,7 +60,7 @@ void tpm_auto_shutdown(struct tpm *t)
 		rc = send_shutdown(t, TPM2_SU_CLEAR);
 	}
 	if (rc == TPM2_RC_SUCCESS) {
-		t->last_ordinal = TPM2_CC_SHUTDOWN;
+		t->last_ordinal = TPM2_CC_Shutdown;
 		t->have_last_ordinal = true;
 		log_debug("sent TPM2_Shutdown before reset");
 	} else {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * setup_cmds.h - the TPM 2 commands vtpm-setup sends, marshalled here
- * (setup_wire.h) and run through setup_tpm_transact().
+ * (tpm/tpm2_marshal.h) and run through setup_tpm_transact(). TPM 2 numbers
+ * (TPM2_ALG_, TPM2_RH_, TPM2_RC_ ...) are tpm2-tss' <tss2/tss2_tpm2_types.h>.
  *
  * Hierarchy and NV commands authorize with the empty password of the
  * hierarchy (a TPM2_RS_PW session), as swtpm_setup does on a fresh TPM.
@@ -17,28 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tpm/tpm_wire.h"
+#include <tss2/tss2_tpm2_types.h>
 
-#define TPM2_RH_OWNER        0x40000001u
-#define TPM2_RH_ENDORSEMENT  0x4000000bu
-#define TPM2_RH_PLATFORM     0x4000000cu
-
-#define TPM2_ALG_RSA      0x0001
-#define TPM2_ALG_SHA1     0x0004
-#define TPM2_ALG_AES      0x0006
-#define TPM2_ALG_SHA256   0x000b
-#define TPM2_ALG_SHA384   0x000c
-#define TPM2_ALG_SHA512   0x000d
-#define TPM2_ALG_NULL     0x0010
-#define TPM2_ALG_SM3_256  0x0012
-#define TPM2_ALG_ECC      0x0023
-#define TPM2_ALG_SHA3_256 0x0027
-#define TPM2_ALG_SHA3_384 0x0028
-#define TPM2_ALG_SHA3_512 0x0029
-#define TPM2_ALG_CFB      0x0043
-#define TPM2_ECC_NIST_P384 0x0004
-
-/* TPM2_SU_CLEAR, TPM2_RC_SUCCESS and the header: tpm/tpm_wire.h */
 #define SETUP_RC_LOCAL  0x80000000u
 
 /* The public part of a key the TPM made, as far as certificates need it. */

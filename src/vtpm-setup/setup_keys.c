@@ -1,28 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* setup_keys.c - EK and SPK templates (see setup_keys.h). */
+#include "tpm/tpm2_marshal.h"
 #include "vtpm-setup/setup_cmds.h"
 #include "vtpm-setup/setup_keys.h"
-#include "vtpm-setup/setup_wire.h"
-
-/* objectAttributes bits */
-#define FIXED_TPM         0x00000002u
-#define FIXED_PARENT      0x00000010u
-#define SENSITIVE_ORIGIN  0x00000020u
-#define USER_WITH_AUTH    0x00000040u
-#define ADMIN_WITH_POLICY 0x00000080u
-#define NO_DA             0x00000400u
-#define RESTRICTED        0x00010000u
-#define DECRYPT           0x00020000u
 
 /* TCG EK templates: a restricted decryption key that only
  * PolicySecret(TPM_RH_ENDORSEMENT) may administer. */
-#define EK_ATTRS (FIXED_TPM | FIXED_PARENT | SENSITIVE_ORIGIN | \
-		  ADMIN_WITH_POLICY | RESTRICTED | DECRYPT)
+#define EK_ATTRS (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | \
+		  TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY | \
+		  TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT)
 /* The high-range templates also allow the empty user auth. */
-#define EK_ATTRS_HIGH (EK_ATTRS | USER_WITH_AUTH)
+#define EK_ATTRS_HIGH (EK_ATTRS | TPMA_OBJECT_USERWITHAUTH)
 /* swtpm_setup's storage primary key. */
-#define SPK_ATTRS (FIXED_TPM | FIXED_PARENT | SENSITIVE_ORIGIN | \
-		   USER_WITH_AUTH | NO_DA | RESTRICTED | DECRYPT)
+#define SPK_ATTRS (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | \
+		   TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | \
+		   TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT)
 
 /* PolicySecret(TPM_RH_ENDORSEMENT) with SHA-256 ("policy A") and SHA-384
  * ("policy B"), from the TCG EK Credential Profile. */
@@ -86,29 +78,29 @@ const struct setup_key_info *setup_key_info(enum setup_key key)
 size_t setup_key_template(enum setup_key key, uint8_t *buf, size_t cap)
 {
 	const struct template_def *d = &defs[key];
-	struct wire_out w;
+	struct tpm2_writer w;
 
-	wo_init(&w, buf, cap);
-	wo_u16(&w, d->type);
-	wo_u16(&w, d->name_alg);
-	wo_u32(&w, d->attrs);
-	wo_tpm2b(&w, d->policy, d->policy_len);
-	wo_u16(&w, TPM2_ALG_AES);       /* symmetric: AES-CFB */
-	wo_u16(&w, d->aes_bits);
-	wo_u16(&w, TPM2_ALG_CFB);
-	wo_u16(&w, TPM2_ALG_NULL);      /* scheme */
+	tpm2w_init(&w, buf, cap);
+	tpm2w_u16(&w, d->type);
+	tpm2w_u16(&w, d->name_alg);
+	tpm2w_u32(&w, d->attrs);
+	tpm2w_tpm2b(&w, d->policy, d->policy_len);
+	tpm2w_u16(&w, TPM2_ALG_AES);            /* symmetric: AES-CFB */
+	tpm2w_u16(&w, d->aes_bits);
+	tpm2w_u16(&w, TPM2_ALG_CFB);
+	tpm2w_u16(&w, TPM2_ALG_NULL);           /* scheme */
 	if (d->type == TPM2_ALG_RSA) {
-		wo_u16(&w, d->rsa_bits);
-		wo_u32(&w, 0);          /* exponent: the default 65537 */
-		wo_u16(&w, (uint16_t)d->unique_len);
-		wo_zeros(&w, d->unique_len);
+		tpm2w_u16(&w, d->rsa_bits);
+		tpm2w_u32(&w, 0);               /* exponent: the default 65537 */
+		tpm2w_u16(&w, (uint16_t)d->unique_len);
+		tpm2w_zeros(&w, d->unique_len);
 	} else {
-		wo_u16(&w, TPM2_ECC_NIST_P384);
-		wo_u16(&w, TPM2_ALG_NULL);      /* kdf */
-		wo_u16(&w, (uint16_t)d->unique_len);    /* x */
-		wo_zeros(&w, d->unique_len);
-		wo_u16(&w, (uint16_t)d->unique_len);    /* y */
-		wo_zeros(&w, d->unique_len);
+		tpm2w_u16(&w, TPM2_ECC_NIST_P384);
+		tpm2w_u16(&w, TPM2_ALG_NULL);   /* kdf */
+		tpm2w_u16(&w, (uint16_t)d->unique_len);         /* x */
+		tpm2w_zeros(&w, d->unique_len);
+		tpm2w_u16(&w, (uint16_t)d->unique_len);         /* y */
+		tpm2w_zeros(&w, d->unique_len);
 	}
-	return w.overflow ? 0 : w.len;
+	return tpm2w_failed(&w) ? 0 : w.len;
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <tss2/tss2_tpm2_types.h>
 
 enum setup_key {
 	KEY_EK_RSA2048,
@@ -29,10 +30,11 @@ struct setup_key_info {
 
 #define NV_INDEX_PLATFORM_CERT 0x01c08000u
 
-/* Attributes of the certificate indices, as swtpm_setup defines them:
- * PLATFORMCREATE | AUTHREAD | OWNERREAD | PPREAD | PPWRITE | NO_DA |
- * WRITEDEFINE (written with platform authorization, readable by all). */
-#define NV_CERT_ATTRIBUTES 0x42072001u
+/* Attributes of the certificate indices, as swtpm_setup defines them
+ * (0x42072001: written with platform authorization, readable by all). */
+#define NV_CERT_ATTRIBUTES (TPMA_NV_PLATFORMCREATE | TPMA_NV_AUTHREAD | \
+			    TPMA_NV_OWNERREAD | TPMA_NV_PPREAD | TPMA_NV_PPWRITE | \
+			    TPMA_NV_NO_DA | TPMA_NV_WRITEDEFINE)
 
 const struct setup_key_info *setup_key_info(enum setup_key key);
 

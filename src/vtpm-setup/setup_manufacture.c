@@ -405,7 +405,7 @@ static int read_eks(struct setup_eks *eks, char *err, size_t errlen)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && eks->n < 2; i++) {
 		uint32_t rc = tpm2cmd_read_public(setup_key_info(keys[i])->persistent, &pub);
 
-		if ((rc & 0xbf) == 0x8b)        /* TPM_RC_HANDLE: no such key */
+		if ((rc & 0xbf) == TPM2_RC_HANDLE)     /* no such key */
 			continue;
 		if (rc)
 			return tpm_fail(err, errlen, rc, "cannot read the EK at 0x%08x",

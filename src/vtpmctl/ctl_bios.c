@@ -164,7 +164,7 @@ static int run(int fd, const char *name, const uint8_t *cmd, size_t len, bool is
 
 	if (len == 0 || tpm2_transact(fd, cmd, len, COMMAND_TIMEOUT_S, &tag, &rc) < 0)
 		return 1;
-	if (tag == TPM_TAG_RSP_COMMAND) {
+	if (tag == TPM12_TAG_RSP_COMMAND) {
 		fprintf(stderr, "The device answered %s like a TPM 1.2: vtpmctl bios "
 			"initialises a TPM 2 only (use swtpm_bios for a TPM 1.2).\n", name);
 		return 1;

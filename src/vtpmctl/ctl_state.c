@@ -19,13 +19,10 @@
 
 #include "os/io.h"
 #include "mem/secret.h"
+#include "tpm/tpm_wire.h"
 #include "vtpm/ioctl.h"
 #include "vtpmctl/ctl_dev.h"
 #include "vtpmctl/ctl_state.h"
-
-/* Result codes with this bit are warnings: TPM 2 answers a savestate GET
- * with TPM_RETRY (0x800) and no data, which is not an error. */
-#define TPM_NON_FATAL 0x800
 
 /* Larger buffers gain nothing: the device moves at most 4 KiB per call. */
 #define BUFSIZE_MAX (1024 * 1024)
@@ -54,7 +51,9 @@ static int get_chunk(int fd, uint32_t type, uint32_t offset, struct ptm_getstate
 	g->u.req.type = type;
 	g->u.req.offset = offset;
 	ret = ctl_ioctl(fd, PTM_GET_STATEBLOB, g);
-	if (ret == 0 && (g->u.resp.tpm_result & TPM_NON_FATAL))
+	/* a TPM 2 answers a savestate GET with TPM_RETRY (non-fatal) and no
+	 * data, which is not an error */
+	if (ret == 0 && (g->u.resp.tpm_result & TPM12_NON_FATAL))
 		return 0;
 	ret = ctl_report(ret, "ioctl PTM_GET_STATEBLOB", "PTM_GET_STATEBLOB",
 			 g->u.resp.tpm_result);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ctl_tpm2.h - the few TPM 2 commands a firmware sends at boot, built as
- * bytes, and one command/response exchange on the device's command path.
+ * bytes (tpm/tpm2_marshal.h), and one command/response exchange on the
+ * device's command path.
  */
 #ifndef VTPMCTL_TPM2_H
 #define VTPMCTL_TPM2_H
@@ -9,16 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TPM2_SU_CLEAR 0x0000
-#define TPM2_SU_STATE 0x0001
+#include "tpm/tpm_wire.h"
 
-#define TPM2_ST_NO_SESSIONS 0x8001
-#define TPM_TAG_RSP_COMMAND 0x00c4      /* how a TPM 1.2 answers */
-
-#define TPM2_RC_INITIALIZE 0x100        /* Startup already done (or not yet) */
-#define TPM2_RC_FAILURE    0x101        /* vtpmd/swtpm: TPM not initialised */
-#define TPM2_RC_LOCALITY   0x907        /* e.g. Startup at locality 1 or 2 */
-
+/* TPM 2 numbers: tss2's types header; TPM 1.2's: tpm/tpm_wire.h */
 /* Size of the platform hierarchy's new random auth value (SHA-256 size). */
 #define TPM2_PLATFORM_AUTH_LEN 32
 

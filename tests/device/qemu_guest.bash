@@ -28,6 +28,9 @@
 
 GUEST_INITRD_ADDR=0x8000000 # 128 MiB: above the kernel, below the ACPI data
 GUEST_MEM_MB=256
+# TPM2_PCR_Extend's response: no parameters, then the password session's
+# acknowledgement (empty nonce, continueSession set, empty hmac).
+RSP_EXTEND_OK=80020000001300000000000000000000010000
 # Seconds a guest may take from QEMU's start (or a reset) to its report:
 # one to three minutes, depending on how busy the machine is. Set it with
 # VTPMD_GUEST_BOOT_BUDGET (scripts/run-device-tests passes VTPMD_* into the VM).
@@ -58,33 +61,46 @@ guest_prepare() {
 	fi
 }
 
+# guest_cmdline [APPEND...]: the guest kernel's command line, with the
+# initramfs where guest_initrd_loader puts it and the words APPEND.
+guest_cmdline() {
+	local size mib
+	size=$(stat -c %s "$GUEST_INITRD")
+	mib=$(((size + (1 << 20) - 1) >> 20))
+	echo "console=ttyS0 quiet panic=0 no_timer_check cryptomgr.notests" \
+		"memmap=${mib}M\$$GUEST_INITRD_ADDR initrdmem=$GUEST_INITRD_ADDR,$size $*"
+}
+
+# The value of QEMU's -device option that loads the initramfs into guest RAM.
+guest_initrd_loader() {
+	echo "loader,file=$GUEST_INITRD,addr=$GUEST_INITRD_ADDR,force-raw=on"
+}
+
 # guest_start MODEL [APPEND...]: boot the guest with the TPM device MODEL
 # (tpm-tis, tpm-crb) on the test's node, in the background. The words
 # APPEND go on the kernel command line (the init's settings). Sets
 # GUEST_PID, GUEST_SERIAL (the console log), GUEST_MON (the monitor's input
 # fifo) and GUEST_START ($SECONDS at the start).
 guest_start() {
-	local model=$1 dir=$BATS_TEST_TMPDIR/guest size mib
+	local model=$1 dir=$BATS_TEST_TMPDIR/guest
 	shift
 	mkdir -p "$dir"
-	size=$(stat -c %s "$GUEST_INITRD")
-	mib=$(((size + (1 << 20) - 1) >> 20))
 	GUEST_SERIAL=$dir/serial.log
 	GUEST_MON=$dir/mon.in
 	# The monitor is a pair of fifos: commands in, its replies out (kept).
 	mkfifo "$dir/mon.in" "$dir/mon.out"
 	cat "$dir/mon.out" >"$dir/mon.log" 3>&- &
 	GUEST_MON_READER=$!
-	local append=(console=ttyS0 quiet panic=0 no_timer_check cryptomgr.notests
-		"memmap=${mib}M\$$GUEST_INITRD_ADDR" "initrdmem=$GUEST_INITRD_ADDR,$size" "$@")
+	local append
+	append=$(guest_cmdline "$@")
 	GUEST_START=$SECONDS
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	timeout --kill-after=10 $((3 * GUEST_BOOT_BUDGET)) \
 		qemu-system-x86_64 -nodefaults -no-user-config -display none \
 		-machine q35,accel=tcg -m "$GUEST_MEM_MB" \
 		-kernel "$GUEST_KERNEL" \
-		-device "loader,file=$GUEST_INITRD,addr=$GUEST_INITRD_ADDR,force-raw=on" \
-		-append "${append[*]}" \
+		-device "$(guest_initrd_loader)" \
+		-append "$append" \
 		-serial "file:$GUEST_SERIAL" \
 		-chardev "pipe,id=mon,path=$dir/mon" -mon chardev=mon,mode=readline \
 		-tpmdev "passthrough,id=tpm0,path=$VTPM_DEV,cancel-path=/dev/null" \
@@ -166,4 +182,46 @@ sha256_extend() {
 	done
 	# shellcheck disable=SC2059 # the format is the bytes
 	printf "$escaped" | sha256sum | cut -c1-64 | tr a-f A-F
+}
+
+# assert_guest_report BOOT DRIVER PCR_BEFORE PCR_AFTER: report BOOT shows
+# DRIVER bound to a TPM 2.0, the PCR going from PCR_BEFORE to PCR_AFTER by
+# the guest's extend, and random bytes from the TPM.
+assert_guest_report() {
+	local b=$1
+	assert_eq "$(guest_field "$b" driver)" "$2" "boot $b: driver bound to tpm0"
+	assert_eq "$(guest_field "$b" tpm_version_major)" 2 "boot $b: tpm_version_major"
+	assert_eq "$(guest_field "$b" pcr-before)" "$3" "boot $b: PCR $GUEST_PCR before the extend"
+	assert_eq "$(guest_field "$b" extend)" "resp $RSP_EXTEND_OK" "boot $b: TPM2_PCR_Extend"
+	assert_eq "$(guest_field "$b" pcr-after)" "$4" "boot $b: PCR $GUEST_PCR after the extend"
+	assert_match "$(guest_field "$b" getrandom)" '^resp 800100000014000000000008[0-9a-f]{16}$' \
+		"boot $b: TPM2_GetRandom(8)"
+}
+
+# No kernel message about the TPM reports an error or a failure.
+assert_no_tpm_errors() {
+	local bad
+	bad=$(guest_console | grep '^guest: kmsg' | grep -i -E 'error|fail' || true)
+	[[ -z $bad ]] || fail "the guest kernel reported: $bad"
+}
+
+# guest_tpm_host_start: the host starts the test's TPM before QEMU opens it,
+# as a platform's firmware does for a hardware TPM: the CRB buffer size
+# (QEMU 7.2 refuses, for tpm-crb, a passthrough TPM whose commands may be
+# longer than its 3968-byte buffer, which it assumes of a TPM it cannot ask
+# because it is not started yet), INIT, TPM2_Startup and a random platform
+# password (vtpmctl bios -u), and a full self test, so that the guest
+# kernel's TPM2_SelfTest finds nothing left to test.
+guest_tpm_host_start() {
+	local vtpmctl
+	vtpmctl=$(dirname "$VTPMD")/vtpmctl
+	run "$vtpmctl" -b 3968 "$VTPM_DEV"
+	assert_status 0
+	assert_eq "${lines[0]}" "TPM buffersize: 3968"
+	run "$vtpmctl" -i "$VTPM_DEV"
+	assert_status 0
+	run "$vtpmctl" bios -u "$VTPM_DEV"
+	assert_status 0
+	run tpm2 selftest --fulltest
+	assert_status 0
 }

@@ -16,14 +16,10 @@ load qemu_guest
 
 GUEST_PCR=23
 ZERO_PCR=0000000000000000000000000000000000000000000000000000000000000000
-# TPM2_PCR_Extend's response: no parameters, then the password session's
-# acknowledgement (empty nonce, continueSession set, empty hmac).
-RSP_EXTEND_OK=80020000001300000000000000000000010000
 # TPM2_GetCapability's response for TPM_PT_STARTUP_CLEAR, as a regular
 # expression up to the value: header (27 bytes, success), moreData (NO or
 # YES), TPM_CAP_TPM_PROPERTIES, one property, TPM_PT_STARTUP_CLEAR.
 RSP_GETCAP_STARTUP_CLEAR=80010000001b000000000[01]000000060000000100000201
-VTPMCTL=$(dirname "$VTPMD")/vtpmctl
 # Two boots and the checks must fit into one test.
 if ((${BATS_TEST_TIMEOUT:-0} < 3 * GUEST_BOOT_BUDGET)); then
 	BATS_TEST_TIMEOUT=$((3 * GUEST_BOOT_BUDGET))
@@ -37,20 +33,6 @@ teardown() {
 	lib_teardown
 }
 
-# assert_guest_report BOOT DRIVER PCR_BEFORE PCR_AFTER: report BOOT shows
-# DRIVER bound to a TPM 2.0, the PCR going from PCR_BEFORE to PCR_AFTER by
-# the guest's extend, and random bytes from the TPM.
-assert_guest_report() {
-	local b=$1
-	assert_eq "$(guest_field "$b" driver)" "$2" "boot $b: driver bound to tpm0"
-	assert_eq "$(guest_field "$b" tpm_version_major)" 2 "boot $b: tpm_version_major"
-	assert_eq "$(guest_field "$b" pcr-before)" "$3" "boot $b: PCR $GUEST_PCR before the extend"
-	assert_eq "$(guest_field "$b" extend)" "resp $RSP_EXTEND_OK" "boot $b: TPM2_PCR_Extend"
-	assert_eq "$(guest_field "$b" pcr-after)" "$4" "boot $b: PCR $GUEST_PCR after the extend"
-	assert_match "$(guest_field "$b" getrandom)" '^resp 800100000014000000000008[0-9a-f]{16}$' \
-		"boot $b: TPM2_GetRandom(8)"
-}
-
 # assert_hierarchies_on BOOT: in report BOOT, TPMA_STARTUP_CLEAR has phEnable,
 # shEnable and ehEnable: the firmware left the guest a TPM it can use.
 assert_hierarchies_on() {
@@ -59,13 +41,6 @@ assert_hierarchies_on() {
 	assert_match "$r" "^resp ${RSP_GETCAP_STARTUP_CLEAR}[0-9a-f]{8}\$" \
 		"boot $1: TPM2_GetCapability(TPM_PT_STARTUP_CLEAR)"
 	(((0x${r: -8} & 7) == 7)) || fail "boot $1: hierarchies off: TPMA_STARTUP_CLEAR 0x${r: -8}"
-}
-
-# No kernel message about the TPM reports an error or a failure.
-assert_no_tpm_errors() {
-	local bad
-	bad=$(guest_console | grep '^guest: kmsg' | grep -i -E 'error|fail' || true)
-	[[ -z $bad ]] || fail "the guest kernel reported: $bad"
 }
 
 # The guest's firmware starts the TPM: vtpmd runs it with not-need-init and
@@ -115,15 +90,7 @@ assert_no_tpm_errors() {
 @test "QEMU passthrough, tpm-crb, host starts the TPM: the guest kernel uses it" {
 	guest_prepare
 	vtpm_start
-	run "$VTPMCTL" -b 3968 "$VTPM_DEV"
-	assert_status 0
-	assert_eq "${lines[0]}" "TPM buffersize: 3968"
-	run "$VTPMCTL" -i "$VTPM_DEV"
-	assert_status 0
-	run "$VTPMCTL" bios -u "$VTPM_DEV"
-	assert_status 0
-	run tpm2 selftest --fulltest
-	assert_status 0
+	guest_tpm_host_start
 	guest_start tpm-crb "GUEST_PCR=$GUEST_PCR" "GUEST_DIGEST=$DIGEST_AA"
 	guest_wait_reports 1
 	echo "# tpm-crb: report after $((SECONDS - GUEST_START)) s" >&3

@@ -74,7 +74,7 @@ static long step(const char *name, int fd, uint32_t len, bool handle, bool list)
 
 static uint32_t unknown_command(void)
 {
-	struct t2w w;
+	struct tpm2_writer w;
 
 	t2_begin(&w, cmd, TPM2_ST_NO_SESSIONS, 0x0000ffff);
 	return t2_end(&w);

@@ -18,15 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TPM2_ST_SESSIONS     0x8002
-#define TPM2_RH_OWNER        0x40000001u
-#define TPM2_RS_PW           0x40000009u
-#define TPM2_CC_NV_DEFINE    0x0000012Au
-#define TPM2_CC_NV_INCREMENT 0x00000134u
-#define TPM2_CC_NV_READ      0x0000014Eu
-#define TPM2_ALG_SHA256      0x000B
-/* TPMA_NV: OWNERWRITE | OWNERREAD | TPM_NT_COUNTER << 4 */
-#define NV_COUNTER_ATTRS     (0x00000002u | 0x00020000u | (1u << 4))
+#include <tss2/tss2_tpm2_types.h>
+
+#define NV_COUNTER_ATTRS (TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | \
+			  TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT)
 
 static int dev_fd = -1;
 static bool is_socket;
@@ -135,7 +130,7 @@ static inline int64_t nv_read(uint32_t index, uint64_t *value)
 	int64_t rc;
 	int i;
 
-	begin(&cmd, TPM2_CC_NV_READ, index, true);
+	begin(&cmd, TPM2_CC_NV_Read, index, true);
 	put16(&cmd, 8);         /* size */
 	put16(&cmd, 0);         /* offset */
 	rc = transact(&cmd, &resp);
@@ -157,7 +152,7 @@ static inline int64_t nv_increment(uint32_t index)
 {
 	struct msg cmd, resp;
 
-	begin(&cmd, TPM2_CC_NV_INCREMENT, index, true);
+	begin(&cmd, TPM2_CC_NV_Increment, index, true);
 	return transact(&cmd, &resp);
 }
 
@@ -165,7 +160,7 @@ static inline int64_t nv_define(uint32_t index)
 {
 	struct msg cmd, resp;
 
-	begin(&cmd, TPM2_CC_NV_DEFINE, 0, false);
+	begin(&cmd, TPM2_CC_NV_DefineSpace, 0, false);
 	put16(&cmd, 0);                 /* auth */
 	put16(&cmd, 14);                /* TPMS_NV_PUBLIC size */
 	put32(&cmd, index);

@@ -359,6 +359,32 @@ static void test_two_doors(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* A request naming a file the node never opened is refused: the handle
+ * is a number from the kernel's side, not a pointer to trust. */
+static void test_unknown_file_handle(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t out[64];
+	int32_t err = 1;
+	uint64_t opened;
+
+	init_and_open(f);
+	opened = f->peer.fh;
+	f->peer.fh = opened ^ 0x5a5a5a5a;
+	cuse_peer_reply(&f->peer, cuse_peer_send_read(&f->peer, 16), &err, out, sizeof(out));
+	assert_int_equal(err, -EBADF);
+	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+						       sizeof(cmd_getrandom8)),
+			&err, out, sizeof(out));
+	assert_int_equal(err, -EBADF);
+	cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err, NULL, 0);
+	assert_int_equal(err, -EBADF);
+	/* the real one still works */
+	f->peer.fh = opened;
+	cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err, NULL, 0);
+	assert_int_equal(err, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_doors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_file_handle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

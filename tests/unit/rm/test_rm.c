@@ -242,7 +242,7 @@ static void test_isolation_objects(void **state)
 static void test_unknown_command(void **state)
 {
 	struct rm_space *a;
-	struct t2w w;
+	struct tpm2_writer w;
 
 	(void)state;
 	assert_int_equal(rm_open(RM, &a), 0);
@@ -250,7 +250,7 @@ static void test_unknown_command(void **state)
 	assert_int_equal(xfer(a, t2_end(&w)), RC_RM(TPM2_RC_COMMAND_CODE));
 	assert_int_equal(resp_len, 10);
 	t2_begin(&w, cmd, TPM2_ST_NO_SESSIONS, 0x20001000);
-	t2_u8(&w, 4);
+	tpm2w_u8(&w, 4);
 	assert_int_equal(xfer(a, t2_end(&w)), RC_RM(TPM2_RC_COMMAND_CODE));
 	assert_int_equal(xfer(a, t2_get_random(cmd, 8)), 0);
 	rm_release(a);
@@ -747,7 +747,7 @@ static void test_power_cycle_resume(void **state)
 	struct rm_space *a;
 	uint8_t d1[32];
 	uint32_t key, s;
-	struct t2w w;
+	struct tpm2_writer w;
 
 	(void)state;
 	assert_int_equal(rm_open(RM, &a), 0);
@@ -757,7 +757,7 @@ static void test_power_cycle_resume(void **state)
 	assert_int_equal(xfer(a, t2_policy_get_digest(cmd, s)), 0);
 	memcpy(d1, resp + 12, 32);
 	t2_begin(&w, cmd, TPM2_ST_NO_SESSIONS, TPM2_CC_Shutdown);
-	t2_u16(&w, TPM2_SU_STATE);
+	tpm2w_u16(&w, TPM2_SU_STATE);
 	assert_int_equal(raw(t2_end(&w)), 0);
 	tpm_lock(&T);
 	tpm_stop(&T);
@@ -937,11 +937,11 @@ static void test_malformed(void **state)
 	len = t2_get_cap(cmd, TPM2_CAP_HANDLES, TRANSIENT_FIRST, 8);
 	{
 		uint8_t with[64];
-		struct t2w w;
+		struct tpm2_writer w;
 
 		t2_begin(&w, with, TPM2_ST_SESSIONS, TPM2_CC_GetCapability);
 		t2_auth(&w, 0);
-		t2_bytes(&w, cmd + 10, 12);
+		tpm2w_bytes(&w, cmd + 10, 12);
 		len = t2_end(&w);
 		memcpy(cmd, with, len);
 	}

@@ -30,8 +30,7 @@
 #include "tpm/tpm_internal.h"
 #include "test_files.h"
 #include "state_dir.h"
-
-static struct tpm T;
+#include "tpm_fixture.h"
 
 /* OpenSSL reads its configuration once, at its first use: set it first. */
 static int setup_group(void **state)
@@ -54,19 +53,6 @@ static int teardown_group(void **state)
 {
 	(void)state;
 	return unlink(getenv("OPENSSL_CONF"));
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return state_dir_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tpm_close(&T);
-	return state_dir_teardown();
 }
 
 /* Send a TPM 2 command; its response (RESP, RESP_LEN) and code. */
@@ -135,7 +121,7 @@ static void test_kernel_entropy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_kernel_entropy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_entropy, tpm_test_setup, tpm_test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup_group, teardown_group);

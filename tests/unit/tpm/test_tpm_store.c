@@ -28,22 +28,7 @@
 #include "tpm/tpm.h"
 #include "test_files.h"
 #include "state_dir.h"
-
-static struct tpm T;
-
-static int setup(void **state)
-{
-	(void)state;
-	return state_dir_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	TPMLIB_Terminate();
-	tpm_close(&T);
-	return state_dir_teardown();
-}
+#include "tpm_fixture.h"
 
 /* ---- libtpms on swtpm's state, through the store ---- */
 
@@ -218,7 +203,7 @@ static void test_libtpms_manufactures_into_empty_store(void **state)
 
 int main(void)
 {
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, tpm_test_setup, tpm_test_teardown)
 	const struct CMUnitTest tests[] = {
 		TEST(test_one_tpm_per_process),
 		TEST(test_swtpm_state_loads_into_libtpms),
