@@ -40,6 +40,7 @@ struct cfg {
 	const char *vtpmd_mt2, *vtpmd_st;
 	bool quick;
 	bool versus_only;         /* --versus: only the side by side with swtpm */
+	bool rm_only;             /* --rm: only the resource-managed node's phase */
 	unsigned density;
 	char *extra[16];        /* --vtpmd-arg: appended to every vtpmd */
 	int nextra;

@@ -229,10 +229,22 @@ static int run_versus(void)
 	return 0;
 }
 
+/* --rm: only the resource-managed node and the loops, and their targets. */
+static int run_rm(void)
+{
+	report_header();
+	if (measure_rm(-1) < 0)
+		return -1;
+	report_heading("Targets");
+	report_table("target | measured | verdict | swtpm (socket)");
+	report_rm_targets();
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
-			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus] "
+			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus] [--rm] "
 			"[--vtpmd-mt2 PATH] [--vtpmd-st PATH]\n");
 	exit(2);
 }
@@ -247,6 +259,8 @@ int main(int argc, char **argv)
 			cfg.quick = true;
 		else if (strcmp(argv[i], "--versus") == 0)
 			cfg.versus_only = true;
+		else if (strcmp(argv[i], "--rm") == 0)
+			cfg.rm_only = true;
 		else if (i + 1 >= argc)
 			usage();
 		else if (strcmp(argv[i], "--vtpmd") == 0)
@@ -271,7 +285,7 @@ int main(int argc, char **argv)
 	if (!cfg.vtpmd || !cfg.floor || !cfg.work)
 		usage();
 	cnt = cfg.quick ? quick : full;
-	ret = cfg.versus_only ? run_versus() : run();
+	ret = cfg.versus_only ? run_versus() : cfg.rm_only ? run_rm() : run();
 	/* Whatever failed, leave nothing running. */
 	if (main_pid > 0)
 		stop_pid(main_pid, MAIN_NAME, STOP_TIMEOUT_MS);

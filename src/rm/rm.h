@@ -75,8 +75,10 @@ void rm_release(struct rm_space *s);
 /*
  * The kernel's command path on one open file. A write runs the command
  * before it returns (as a blocking write to /dev/tpmrm0 does): LEN, or
- * -E2BIG, -EINVAL, -EBUSY (a response not read at all yet), -EIO, -ENOMEM.
- * A read returns what is left of the response (0: none pending).
+ * -E2BIG, -EINVAL (also, as the kernel's, for a command shorter than its
+ * header and handle area, or naming a transient handle the file does not
+ * own: no response then), -EBUSY (a response not read at all yet), -EIO,
+ * -ENOMEM. A read returns what is left of the response (0: none pending).
  */
 ssize_t rm_write(struct rm_space *s, const uint8_t *buf, size_t len);
 ssize_t rm_read(struct rm_space *s, uint8_t *buf, size_t len);
