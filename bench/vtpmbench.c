@@ -7,7 +7,7 @@
  *
  * usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick]
  *                  [--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]
- *                  [--vtpmd-mt2 PATH] [--vtpmd-st PATH]
+ *                  [--vtpmd-mt PATH] [--vtpmd-st PATH]
  * Needs root and /dev/cuse (bench/run starts a VM where there is none).
  *
  * Latencies are measured in interleaved rounds (floor, libtpms, vtpmd,
@@ -245,7 +245,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
 			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus] [--rm] "
-			"[--vtpmd-mt2 PATH] [--vtpmd-st PATH]\n");
+			"[--vtpmd-mt PATH] [--vtpmd-st PATH]\n");
 	exit(2);
 }
 
@@ -273,8 +273,8 @@ int main(int argc, char **argv)
 			cfg.extra[cfg.nextra++] = argv[++i];
 		else if (strcmp(argv[i], "--swtpm-cuse") == 0)
 			cfg.swtpm_cuse = argv[++i];
-		else if (strcmp(argv[i], "--vtpmd-mt2") == 0)
-			cfg.vtpmd_mt2 = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-mt") == 0)
+			cfg.vtpmd_mt = argv[++i];
 		else if (strcmp(argv[i], "--vtpmd-st") == 0)
 			cfg.vtpmd_st = argv[++i];
 		else if (strcmp(argv[i], "--density") == 0)
