@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem/bytes.h"
 #include "mem/secret.h"
 #include "rm/rm_internal.h"
 
@@ -129,16 +128,6 @@ void rm_release(struct rm_space *s)
 	free(s);
 }
 
-/* Kernel /dev/tpm0 rules for what a write may hold. */
-static int check_write(const uint8_t *buf, size_t len)
-{
-	if (len > TPM_MAX_COMMAND_SIZE)
-		return -E2BIG;
-	if (len < 6 || len < get_be32(buf + 2))
-		return -EINVAL;
-	return 0;
-}
-
 /* Run the command (space lock dropped, S busy) and keep its response. */
 static ssize_t run(struct rm_space *s, const uint8_t *buf, size_t len)
 {
@@ -178,7 +167,7 @@ ssize_t rm_write(struct rm_space *s, const uint8_t *buf, size_t len)
 	ssize_t ret;
 
 	pthread_mutex_lock(&s->lock);
-	if ((ret = check_write(buf, len)) < 0) {
+	if ((ret = tpm_check_write(buf, len)) < 0) {
 		/* refused before anything changed */
 	} else if (s->busy || (s->resp && s->resp_off == 0)) {
 		/* the kernel's rule: busy until a read has taken a byte of it */

@@ -53,6 +53,16 @@ static inline void t2_auth(struct tpm2_writer *w, uint32_t session)
 	tpm2w_size32_end(w, at);
 }
 
+/* A command with no sessions whose whole body is one 32-bit handle. */
+static inline uint32_t t2_one_handle(uint8_t *out, uint32_t cc, uint32_t handle)
+{
+	struct tpm2_writer w;
+
+	t2_begin(&w, out, TPM2_ST_NO_SESSIONS, cc);
+	tpm2w_u32(&w, handle);
+	return t2_end(&w);
+}
+
 static inline uint32_t t2_startup_clear(uint8_t *out)
 {
 	struct tpm2_writer w;
@@ -178,11 +188,7 @@ static inline uint32_t t2_load(uint8_t *out, uint32_t parent, const uint8_t *pri
 
 static inline uint32_t t2_read_public(uint8_t *out, uint32_t handle)
 {
-	struct tpm2_writer w;
-
-	t2_begin(&w, out, TPM2_ST_NO_SESSIONS, TPM2_CC_ReadPublic);
-	tpm2w_u32(&w, handle);
-	return t2_end(&w);
+	return t2_one_handle(out, TPM2_CC_ReadPublic, handle);
 }
 
 /* Sign the SHA-256 DIGEST with KEY (ECDSA), authorized by SESSION (0:
@@ -216,20 +222,12 @@ static inline uint32_t t2_sign(uint8_t *out, uint32_t key, uint8_t fill, uint32_
 
 static inline uint32_t t2_flush(uint8_t *out, uint32_t handle)
 {
-	struct tpm2_writer w;
-
-	t2_begin(&w, out, TPM2_ST_NO_SESSIONS, TPM2_CC_FlushContext);
-	tpm2w_u32(&w, handle);
-	return t2_end(&w);
+	return t2_one_handle(out, TPM2_CC_FlushContext, handle);
 }
 
 static inline uint32_t t2_context_save(uint8_t *out, uint32_t handle)
 {
-	struct tpm2_writer w;
-
-	t2_begin(&w, out, TPM2_ST_NO_SESSIONS, TPM2_CC_ContextSave);
-	tpm2w_u32(&w, handle);
-	return t2_end(&w);
+	return t2_one_handle(out, TPM2_CC_ContextSave, handle);
 }
 
 /* CTX: the TPMS_CONTEXT a ContextSave response carried after its header. */
@@ -277,11 +275,7 @@ static inline uint32_t t2_policy_pcr(uint8_t *out, uint32_t session)
 
 static inline uint32_t t2_policy_get_digest(uint8_t *out, uint32_t session)
 {
-	struct tpm2_writer w;
-
-	t2_begin(&w, out, TPM2_ST_NO_SESSIONS, TPM2_CC_PolicyGetDigest);
-	tpm2w_u32(&w, session);
-	return t2_end(&w);
+	return t2_one_handle(out, TPM2_CC_PolicyGetDigest, session);
 }
 
 static inline uint32_t t2_get_cap(uint8_t *out, uint32_t cap, uint32_t property,

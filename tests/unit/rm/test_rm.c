@@ -74,6 +74,13 @@ static int setup(void **state)
 	return setup_with(&o);
 }
 
+/* The resource manager again, with options O. */
+static void restart_rm(const struct rm_options *o)
+{
+	rm_free(RM);
+	assert_int_equal(rm_new(&RM, &T, o), 0);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -386,8 +393,7 @@ static void test_object_limit_option(void **state)
 	struct rm_space *a;
 
 	(void)state;
-	rm_free(RM);
-	assert_int_equal(rm_new(&RM, &T, &o), 0);
+	restart_rm(&o);
 	assert_int_equal(rm_open(RM, &a), 0);
 	primary(a, 1);
 	primary(a, 2);
@@ -435,8 +441,7 @@ static void test_session_limit_option(void **state)
 	struct rm_space *a;
 
 	(void)state;
-	rm_free(RM);
-	assert_int_equal(rm_new(&RM, &T, &o), 0);
+	restart_rm(&o);
 	assert_int_equal(rm_open(RM, &a), 0);
 	for (unsigned i = 0; i < 3; i++)
 		session(a, TPM2_SE_POLICY);
@@ -563,8 +568,7 @@ static void test_continuation_off(void **state)
 	uint32_t slen, s;
 
 	(void)state;
-	rm_free(RM);
-	assert_int_equal(rm_new(&RM, &T, &o), 0);
+	restart_rm(&o);
 	assert_int_equal(rm_open(RM, &a), 0);
 	s = session(a, TPM2_SE_POLICY);
 	assert_int_equal(xfer(a, t2_context_save(cmd, s)), 0);
@@ -658,8 +662,7 @@ static void test_context_gap_recover(void **state)
 	struct rm_options o = { .gap_refresh = UINT64_MAX };
 
 	(void)state;
-	rm_free(RM);
-	assert_int_equal(rm_new(&RM, &T, &o), 0);
+	restart_rm(&o);
 	gap_run(100, false);
 	assert_true(gaps_seen > 0);             /* the TPM said it, and was answered */
 }
