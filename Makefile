@@ -92,7 +92,7 @@ LDLIBS         := $(VTPMD_LIBS)
 # The daemon's layers, and cdispec/ (which vtpmd --cdi and vtpm-cdi share), go
 # into one static library; each program is its main plus what it uses of it.
 LIB_SRC        := $(sort $(wildcard src/mem/*.c src/text/*.c src/os/*.c src/store/*.c \
-                                    src/tpm/*.c src/device/*.c src/cuse/*.c src/cdispec/*.c \
+                                    src/tpm/*.c src/device/*.c src/rm/*.c src/cuse/*.c src/cdispec/*.c \
                                     src/vtpmd/*.c))
 LIB_SRC        := $(filter-out src/vtpmd/main.c,$(LIB_SRC))
 LIB_OBJ        := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -168,7 +168,11 @@ $(UNIT_CDI_TOOL): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CDI_TOOL_MODS
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread $(TOOL_LIBS)
+# rmclient verifies the TPM's signatures with OpenSSL; the resource
+# manager's clients build their commands with tpm/tpm2_marshal.
+$(BUILD)/tests/tools/rmclient: TOOL_LIBS := -lcrypto
+$(BUILD)/tests/tools/rmclient $(BUILD)/tests/tools/rmsteps: $(BUILD)/src/tpm/tpm2_marshal.o
 
 tests: $(PROGRAMS) $(TOOL_BIN) $(UNIT_BIN)
 

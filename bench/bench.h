@@ -36,8 +36,11 @@
 struct cfg {
 	const char *vtpmd, *floor, *work;
 	const char *swtpm_cuse;  /* --swtpm-cuse: upstream swtpm with CUSE, or NULL */
+	/* --vtpmd-mt, --vtpmd-st: vtpmd built with other loops (bench.mk) */
+	const char *vtpmd_mt, *vtpmd_st;
 	bool quick;
 	bool versus_only;         /* --versus: only the side by side with swtpm */
+	bool rm_only;             /* --rm: only the resource-managed node's phase */
 	unsigned density;
 	char *extra[16];        /* --vtpmd-arg: appended to every vtpmd */
 	int nextra;
@@ -165,5 +168,11 @@ int measure_density(void);
  * file and a linear file on a loop device (where there is one), in
  * interleaved rounds, reported. */
 int measure_backends(void);
+/* rm_bench.c: the resource-managed node against the plain node and the
+ * kernel's /dev/tpmrmN, 64 clients at once, idle open files, and the
+ * nodes' loops beside swtpm (CUSE); reported, its targets added by
+ * report_rm_targets(). */
+int measure_rm(pid_t main_pid);
+void report_rm_targets(void);
 
 #endif

@@ -14,7 +14,7 @@ BENCH_SRC := bench/vtpmbench.c bench/bench.c bench/latency.c bench/migration.c \
              bench/memory.c bench/startup.c bench/density.c \
              bench/workload.c bench/tpm_cmds.c bench/stats.c \
              bench/inproc.c bench/procs.c bench/devctl.c bench/report.c \
-             bench/swtpm_ref.c bench/swtpm_cuse.c bench/versus.c bench/backends.c
+             bench/swtpm_ref.c bench/swtpm_cuse.c bench/versus.c bench/backends.c bench/rm_bench.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a
@@ -23,7 +23,20 @@ $(BUILD)/bench/vtpmbench: $(BENCH_OBJ) $(BUILD)/libvtpmd.a
 $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs fuse3)
 
-bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor
+# vtpmd with other loops on its nodes, measured beside the one shipped
+# (rm_bench.c): the plain node on libfuse's multithreaded loop with its
+# default of up to 10 workers, and both nodes on its single-threaded loop
+# (src/vtpmd/nodes.c).
+$(BUILD)/bench/nodes-mt.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=0
+$(BUILD)/bench/nodes-st.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=1 -DVTPMD_RM_NODE_THREADS=1
+$(BUILD)/bench/nodes-%.o: src/vtpmd/nodes.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(VARIANT) $(ALL_CFLAGS) -c -o $@ $<
+$(BUILD)/bench/vtpmd-%: $(BUILD)/src/vtpmd/main.o $(BUILD)/bench/nodes-%.o $(BUILD)/libvtpmd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CAPNG_LIBS)
+
+bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor \
+	     $(BUILD)/bench/vtpmd-mt $(BUILD)/bench/vtpmd-st
 
 bench: bench-build $(BUILD)/vtpm-setup
 	bench/run $(BUILD)

@@ -7,6 +7,7 @@
  *
  * usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick]
  *                  [--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]
+ *                  [--vtpmd-mt PATH] [--vtpmd-st PATH]
  * Needs root and /dev/cuse (bench/run starts a VM where there is none).
  *
  * Latencies are measured in interleaved rounds (floor, libtpms, vtpmd,
@@ -99,6 +100,7 @@ static void report_targets(void)
 	report_row("no VmRSS growth 1,000 → 10,000 commands | %+ld KiB | %s | %s",
 		   res.rss_growth, res.rss_growth <= 0 ? "met" : "**missed**", sw_growth);
 	report_versus_targets();
+	report_rm_targets();
 	if (cfg.density)
 		report_row("%u devices answering ≤ 30 s, ≤ 2 MiB VmRSS each | %.2f s, %ld KiB "
 			   "(Pss %ld KiB) | %s | -", cfg.density, res.density_s,
@@ -205,6 +207,8 @@ static int run(void)
 		return -1;
 	if (measure_backends() < 0)
 		return -1;
+	if (measure_rm(main_pid) < 0)
+		return -1;
 	if (cfg.density) {
 		path_in_work(path, sizeof(path), "density");
 		mkdir(path, 0700);
@@ -227,10 +231,23 @@ static int run_versus(void)
 	return 0;
 }
 
+/* --rm: only the resource-managed node and the loops, and their targets. */
+static int run_rm(void)
+{
+	report_header();
+	if (measure_rm(-1) < 0)
+		return -1;
+	report_heading("Targets");
+	report_table("target | measured | verdict | swtpm (socket)");
+	report_rm_targets();
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
-			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus]\n");
+			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus] [--rm] "
+			"[--vtpmd-mt PATH] [--vtpmd-st PATH]\n");
 	exit(2);
 }
 
@@ -244,6 +261,8 @@ int main(int argc, char **argv)
 			cfg.quick = true;
 		else if (strcmp(argv[i], "--versus") == 0)
 			cfg.versus_only = true;
+		else if (strcmp(argv[i], "--rm") == 0)
+			cfg.rm_only = true;
 		else if (i + 1 >= argc)
 			usage();
 		else if (strcmp(argv[i], "--vtpmd") == 0)
@@ -256,6 +275,10 @@ int main(int argc, char **argv)
 			cfg.extra[cfg.nextra++] = argv[++i];
 		else if (strcmp(argv[i], "--swtpm-cuse") == 0)
 			cfg.swtpm_cuse = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-mt") == 0)
+			cfg.vtpmd_mt = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-st") == 0)
+			cfg.vtpmd_st = argv[++i];
 		else if (strcmp(argv[i], "--density") == 0)
 			cfg.density = (unsigned)strtoul(argv[++i], NULL, 10);
 		else
@@ -264,7 +287,7 @@ int main(int argc, char **argv)
 	if (!cfg.vtpmd || !cfg.floor || !cfg.work)
 		usage();
 	cnt = cfg.quick ? quick : full;
-	ret = cfg.versus_only ? run_versus() : run();
+	ret = cfg.versus_only ? run_versus() : cfg.rm_only ? run_rm() : run();
 	/* Whatever failed, leave nothing running. */
 	if (main_pid > 0)
 		stop_pid(main_pid, MAIN_NAME, STOP_TIMEOUT_MS);

@@ -9,14 +9,16 @@
 # config (the option parser), cuse (the CUSE layer through
 # libfuse, the kernel played over a socketpair), setup_opts (vtpm-setup's
 # option parser), cdi_opts (vtpm-cdi's option parser and the hook arguments
-# it writes), oci_state (the container state a vtpm-cdi hook reads). The library is rebuilt with
+# it writes), oci_state (the container state a vtpm-cdi hook reads), rm (the
+# resource manager's command rewriting: many open files of /dev/vtpmrmN
+# beside the raw node). The library is rebuilt with
 # clang, ASan, UBSan and coverage into build-fuzz/. Seeds are committed in
 # fuzz/corpus/NAME, a few per target, all written by fuzz/make-seeds.py;
 # what a run finds goes to build-fuzz/corpus/NAME (not committed), and a
 # crash to build-fuzz/crash-NAME-*.
 
 FUZZ_BUILD         := build-fuzz
-FUZZ_TARGETS       := device blob linear config cuse setup_opts cdi_opts oci_state
+FUZZ_TARGETS       := device blob linear config cuse setup_opts cdi_opts oci_state rm
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_CC            ?= clang
@@ -35,7 +37,7 @@ fuzz-lib:
 		CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libvtpmd.a $(FUZZ_SETUP_OBJ) $(FUZZ_CDI_OBJ)
 
 $(FUZZ_BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_vtpm.h fuzz/fuzz_argv.h tests/unit/cuse_peer.h \
-		tests/unit/vtpm_options.h tests/unit/linear_rules.h fuzz-lib
+		tests/unit/vtpm_options.h tests/unit/linear_rules.h tests/unit/tpm2_cmds.h fuzz-lib
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -Ifuzz -Itests/unit $(STD) $(WARNINGS) $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer -o $@ $< $(if $(filter %setup_opts,$@),$(FUZZ_SETUP_OBJ)) \

@@ -102,6 +102,8 @@ config = {
                         "--migration", "incoming,release-lock-outgoing"),
     "cdi": config_args("-n", "vtpm-0", "--cdi", "/run/cdi,kind=vtpmd.io/tpm,path=/dev/tpm0",
                        "--cdi", "dir=/etc/cdi,kind=ab/cd"),
+    "rm": config_args("-n", "vtpm0", "--resource-manager", "objects=30,sessions=8,abandoned=0",
+                      "--cdi", "/run/cdi,pathrm=/dev/tpmrm1"),
 }
 
 
@@ -211,6 +213,51 @@ linear = {
     "zeros": linear_ctl([(0, False, 1)]) + b"\0" * 300,
 }
 
+# fuzz_rm.c: handle picks (0: 0x80FFFFFF, 8: 0x80FFFFFE, 1: physical
+# 0x80000000, 2: HMAC session 0x02000000, 3: policy session 0x03000000)
+VH0, VH1, PHYS, HMAC0, POLICY0 = 0, 8, 1, 2, 3
+
+
+def rm_cmd(space, which, pick, extra=b"", mutations=b"\0"):
+    """op 3: a real command built by fuzz_rm.c's build()"""
+    return bytes([3, space, which, pick]) + extra + mutations
+
+
+def rm_open(space):
+    return bytes([0, space])
+
+
+def rm_read(space):
+    return bytes([4, space, 0x00, 0x10])
+
+
+def rm_primary(space, unique):
+    return rm_cmd(space, 0x10, VH0, bytes([unique]))
+
+
+rm = {
+    "isolation": rm_open(0) + rm_open(1) + rm_primary(0, 1) + rm_cmd(1, 1, VH0)
+    + rm_cmd(1, 0x12, VH0, bytes([VH0])) + rm_cmd(1, 3, VH0) + rm_cmd(1, 1, PHYS)
+    + rm_cmd(0, 8, PHYS, bytes([64])) + rm_cmd(0, 1, VH0),
+    "sessions": rm_open(0) + rm_cmd(0, 0x45, VH0) + rm_cmd(0, 6, POLICY0) + rm_cmd(0, 7, POLICY0)
+    + rm_cmd(0, 4, POLICY0) + rm_open(1) + bytes([7, 1, 0]) + bytes([7, 0, 0])
+    + rm_cmd(1, 7, POLICY0) + bytes([1, 0]) + rm_open(2) + rm_cmd(0, 5, VH0) + bytes([7, 2, 0]),
+    "continuation": rm_open(0) + rm_cmd(0, 5, VH0) + rm_cmd(0, 4, HMAC0) + bytes([1, 0])
+    + rm_open(1) + bytes([7, 1, 0]) + rm_cmd(1, 8, HMAC0, bytes([8])),
+    "limits": rm_open(0) + b"".join(rm_primary(0, u) for u in range(6))
+    + b"".join(rm_cmd(0, 0x45, VH0) for _ in range(8)) + rm_cmd(0, 3, VH1) + rm_primary(0, 9),
+    "raw-node-full": b"".join(bytes([6, 0x10, VH0, u]) for u in range(3)) + rm_open(0)
+    + rm_primary(0, 1) + bytes([6, 3, PHYS]) + rm_primary(0, 2) + rm_cmd(0, 1, VH0),
+    "sequence": rm_open(0) + rm_cmd(0, 9, VH0) + rm_cmd(0, 10, VH0) + rm_cmd(0, 10, VH0)
+    + rm_cmd(0, 0x1a, VH0) + rm_cmd(0, 4, VH0),
+    "power-cycle": rm_open(0) + rm_primary(0, 1) + rm_cmd(0, 0x45, VH0) + bytes([8])
+    + rm_cmd(0, 1, VH0) + rm_cmd(0, 7, POLICY0) + rm_primary(0, 2),
+    "malformed": rm_open(0) + rm_primary(0, 1)
+    + rm_cmd(0, 0x12, VH0, bytes([POLICY0]), bytes([2, 14, 0, 0xff, 2, 0, 0, 0x80]))
+    + bytes([2, 0, 12, 0]) + bytes.fromhex("800100000010000001730000")
+    + rm_cmd(0, 1, VH0, b"", bytes([1, 5, 0, 0x20])) + rm_read(0),
+}
+
 write("device", device)
 write("cuse", cuse)
 write("config", config)
@@ -219,3 +266,4 @@ write("linear", linear)
 write("setup_opts", setup_opts)
 write("cdi_opts", cdi_opts)
 write("oci_state", oci_state)
+write("rm", rm)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cdi_names.c - kind, device name and container path checks (see cdi_names.h). */
+/* cdi_names.c - kind, device name and container path checks, and the name
+ * of the resource-managed node beside a device (see cdi_names.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -96,4 +97,16 @@ int cdi_check_container_path(const char *path, char *err, size_t errlen)
 		p += n;
 	}
 	return 0;
+}
+
+int cdi_rm_devname(const char *name, char *out, size_t len)
+{
+	const char *tpm = strstr(name, "tpm");
+	int n;
+
+	if (tpm)
+		n = snprintf(out, len, "%.*stpmrm%s", (int)(tpm - name), name, tpm + 3);
+	else
+		n = snprintf(out, len, "%srm", name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -23,6 +23,7 @@
 
 #define CDI_KIND_DEFAULT "vtpmd.io/tpm"
 #define CDI_PATH_DEFAULT "/dev/tpm0"
+#define CDI_PATHRM_DEFAULT "/dev/tpmrm0"
 #define CDI_DIR_DEFAULT  "/var/run/cdi"
 #define CDI_VERSION      "0.5.0"
 
@@ -31,5 +32,16 @@ int cdi_check_device_name(const char *name, char *err, size_t errlen);
 /* A device node's path in the container: absolute, no "." or ".."
  * component, no empty component, at most 4095 bytes. */
 int cdi_check_container_path(const char *path, char *err, size_t errlen);
+
+/*
+ * The name of the resource-managed node beside the device NAME, as vtpmd
+ * makes it and vtpm-cdi's pool names it: the first "tpm" in NAME becomes
+ * "tpmrm" (vtpm0 -> vtpmrm0, vtpm-slot3 -> vtpmrm-slot3); a NAME without
+ * one gets "rm" at its end. Into OUT (LEN bytes): 0, or -ENAMETOOLONG.
+ */
+int cdi_rm_devname(const char *name, char *out, size_t len);
+/* Its device number beside the device's MINOR, as the kernel numbers
+ * tpmrmN beside tpmN: the same major, MINOR + CDI_RM_MINOR_OFFSET. */
+#define CDI_RM_MINOR_OFFSET 65536u
 
 #endif

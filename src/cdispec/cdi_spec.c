@@ -51,34 +51,52 @@ static int check_hook(const struct cdi_device *d, const struct cdi_hook *h,
 	return 0;
 }
 
+/* One node of device D: PATH in the container, HOST_PATH, MAJOR:MINOR. */
+static int check_node(const struct cdi_device *d, const char *path, const char *host_path,
+		      unsigned major, unsigned minor, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (!path || cdi_check_container_path(path, why, sizeof(why)) < 0)
+		return log_errline(err, errlen, -EINVAL, "device %s: %s", d->name,
+				   path ? why : "no container path");
+	if (!host_path || host_path[0] != '/')
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: the host path must be absolute", d->name);
+	/* Major 0 would make the runtime look the numbers up on the host. */
+	if (major == 0 || major > DEV_MAJOR_MAX || minor > DEV_MINOR_MAX)
+		return log_errline(err, errlen, -EINVAL,
+				   "device %s: %u:%u is not a character device number",
+				   d->name, major, minor);
+	return 0;
+}
+
 static int check_device(const struct cdi_device *d, char *err, size_t errlen)
 {
 	char why[256];
+	int ret;
 
 	if (!d->name || cdi_check_device_name(d->name, why, sizeof(why)) < 0)
 		return log_errline(err, errlen, -EINVAL,
 				   "%s", d->name ? why : "a device has no name");
-	if (!d->path || cdi_check_container_path(d->path, why, sizeof(why)) < 0)
-		return log_errline(err, errlen, -EINVAL, "device %s: %s", d->name,
-				   d->path ? why : "no container path");
-	if (!d->host_path || d->host_path[0] != '/')
-		return log_errline(err, errlen, -EINVAL,
-				   "device %s: the host path must be absolute", d->name);
-	/* Major 0 would make the runtime look the numbers up on the host. */
-	if (d->major == 0 || d->major > DEV_MAJOR_MAX || d->minor > DEV_MINOR_MAX)
-		return log_errline(err, errlen, -EINVAL,
-				   "device %s: %u:%u is not a character device number",
-				   d->name, d->major, d->minor);
+	if ((ret = check_node(d, d->path, d->host_path, d->major, d->minor, err, errlen)) < 0)
+		return ret;
+	if (d->rm_path) {
+		if ((ret = check_node(d, d->rm_path, d->rm_host_path, d->rm_major, d->rm_minor,
+				      err, errlen)) < 0)
+			return ret;
+		if (strcmp(d->rm_path, d->path) == 0 ||
+		    (d->rm_major == d->major && d->rm_minor == d->minor))
+			return log_errline(err, errlen, -EINVAL,
+					   "device %s: its two nodes are one", d->name);
+	}
 	if (d->file_mode > 0777)
 		return log_errline(err, errlen, -EINVAL,
 				   "device %s: file mode 0%o has more than permission bits",
 				   d->name, d->file_mode);
-	for (size_t i = 0; i < d->nhooks; i++) {
-		int ret = check_hook(d, &d->hooks[i], err, errlen);
-
-		if (ret < 0)
+	for (size_t i = 0; i < d->nhooks; i++)
+		if ((ret = check_hook(d, &d->hooks[i], err, errlen)) < 0)
 			return ret;
-	}
 	return 0;
 }
 
@@ -129,6 +147,21 @@ static void write_hook(struct json_writer *w, const struct cdi_hook *h)
 	json_object_end(w);
 }
 
+static void write_node(struct json_writer *w, const char *path, const char *host_path,
+		       unsigned major, unsigned minor, unsigned file_mode)
+{
+	json_object_begin(w);
+	json_member_string(w, "path", path);
+	json_member_string(w, "hostPath", host_path);
+	json_member_string(w, "type", "c");
+	json_member_int(w, "major", major);
+	json_member_int(w, "minor", minor);
+	if (file_mode)
+		json_member_int(w, "fileMode", file_mode);
+	json_member_string(w, "permissions", "rw");
+	json_object_end(w);
+}
+
 static void write_device(struct json_writer *w, const struct cdi_device *d)
 {
 	json_object_begin(w);
@@ -137,16 +170,10 @@ static void write_device(struct json_writer *w, const struct cdi_device *d)
 	json_object_begin(w);
 	json_key(w, "deviceNodes");
 	json_array_begin(w);
-	json_object_begin(w);
-	json_member_string(w, "path", d->path);
-	json_member_string(w, "hostPath", d->host_path);
-	json_member_string(w, "type", "c");
-	json_member_int(w, "major", d->major);
-	json_member_int(w, "minor", d->minor);
-	if (d->file_mode)
-		json_member_int(w, "fileMode", d->file_mode);
-	json_member_string(w, "permissions", "rw");
-	json_object_end(w);
+	write_node(w, d->path, d->host_path, d->major, d->minor, d->file_mode);
+	if (d->rm_path)
+		write_node(w, d->rm_path, d->rm_host_path, d->rm_major, d->rm_minor,
+			   d->file_mode);
 	json_array_end(w);
 	if (d->nhooks) {
 		json_key(w, "hooks");

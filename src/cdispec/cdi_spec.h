@@ -3,8 +3,10 @@
  * cdi_spec.h - a Container Device Interface spec (version 0.5.0) for TPM
  * character devices, as JSON.
  *
- * Each device is one node: the container sees PATH (character device
- * MAJOR:MINOR, FILE_MODE), its cgroup allow rule is "rw", and the runtime
+ * Each device is one node, or two: the container sees PATH (character
+ * device MAJOR:MINOR, FILE_MODE) and, if given, the resource-managed node
+ * of the same TPM at RM_PATH (as Incus gives a container path and pathrm);
+ * their cgroup allow rules are "rw", and the runtime
  * takes the numbers from the spec, so HOST_PATH need not exist when the
  * container is created (the pool's slots start their vtpmd from a hook).
  * Optional OCI hooks run with the device (createRuntime, poststop, ...).
@@ -34,6 +36,11 @@ struct cdi_device {
 	const char *host_path;          /* e.g. /dev/vtpm0 */
 	unsigned major, minor;
 	unsigned file_mode;             /* permission bits in the container; 0 = runtime's default */
+	/* The resource-managed node beside it, e.g. /dev/tpmrm0 from
+	 * /dev/vtpmrm0 (same file mode); none if RM_PATH is NULL. */
+	const char *rm_path;
+	const char *rm_host_path;
+	unsigned rm_major, rm_minor;
 	const struct cdi_hook *hooks;
 	size_t nhooks;
 };

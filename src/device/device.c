@@ -132,16 +132,6 @@ void vtpm_release(struct vtpm *v, enum vtpm_door door)
 	pthread_mutex_unlock(&v->lock);
 }
 
-/* Kernel /dev/tpm0 rules for what a write may hold. */
-static int check_command(const uint8_t *buf, size_t len)
-{
-	if (len > TPM_MAX_COMMAND_SIZE)
-		return -E2BIG;
-	if (len < 6 || len < get_be32(buf + 2))
-		return -EINVAL;
-	return 0;
-}
-
 /* Device lock held on entry and on return; dropped while the TPM runs. */
 static ssize_t run_command(struct vtpm *v, struct vtpm_file *f,
 			   const uint8_t *buf, size_t len)
@@ -179,7 +169,7 @@ ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size
 		ret = -EIO;
 	} else if (!f->policy.commands) {
 		ret = -EPERM;
-	} else if ((ret = check_command(buf, len)) < 0) {
+	} else if ((ret = tpm_check_write(buf, len)) < 0) {
 		/* refused before anything changed */
 	} else if (f->busy || (f->resp_pending && f->resp_off == 0)) {
 		/* the kernel's rule: busy until a read has taken a byte of it */

@@ -236,6 +236,15 @@ int tpm_execute(struct tpm *t, const uint8_t *cmd, uint32_t len,
 	return ret;
 }
 
+int tpm_check_write(const uint8_t *buf, size_t len)
+{
+	if (len > TPM_MAX_COMMAND_SIZE)
+		return -E2BIG;
+	if (len < 6 || len < get_be32(buf + 2))
+		return -EINVAL;
+	return 0;
+}
+
 void tpm_cancel(struct tpm *t)
 {
 	if (atomic_load(&t->in_command))

@@ -139,6 +139,11 @@ TPM_RESULT tpm_send_startup(struct tpm *t, enum startup_type type);
 int tpm_execute(struct tpm *t, const uint8_t *cmd, uint32_t len,
 		uint8_t **resp, uint32_t *resp_len, uint32_t *cap);
 
+/* The kernel's /dev/tpm0 rules for what one write may hold, for every node
+ * that follows them: -E2BIG over TPM_MAX_COMMAND_SIZE, -EINVAL under 6
+ * bytes or under its header's size field; else 0. */
+int tpm_check_write(const uint8_t *buf, size_t len);
+
 /* Ask the command inside libtpms, if any, to stop; libtpms checks between
  * expensive steps. Without the TPM lock (the command holds it). */
 void tpm_cancel(struct tpm *t);

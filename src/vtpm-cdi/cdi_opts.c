@@ -13,7 +13,7 @@
 #include "vtpm-cdi/cdi_opts.h"
 
 enum {
-	OPT_SLOTS = 256, OPT_MAJOR, OPT_FIRST_MINOR, OPT_PREFIX, OPT_KIND, OPT_PATH,
+	OPT_SLOTS = 256, OPT_MAJOR, OPT_FIRST_MINOR, OPT_PREFIX, OPT_KIND, OPT_PATH, OPT_PATHRM,
 	OPT_DIR, OPT_RUN_DIR, OPT_STATE_DIR, OPT_PERSISTENT, OPT_RUNAS, OPT_SETUP,
 	OPT_SETUP_ARG, OPT_VTPMD, OPT_TIMEOUT, OPT_SLOT, OPT_REMOVE,
 };
@@ -25,6 +25,7 @@ static const struct option longopts[] = {
 	{ "prefix",      required_argument, NULL, OPT_PREFIX },
 	{ "kind",        required_argument, NULL, OPT_KIND },
 	{ "path",        required_argument, NULL, OPT_PATH },
+	{ "pathrm",      required_argument, NULL, OPT_PATHRM },
 	{ "dir",         required_argument, NULL, OPT_DIR },
 	{ "run-dir",     required_argument, NULL, OPT_RUN_DIR },
 	{ "state-dir",   required_argument, NULL, OPT_STATE_DIR },
@@ -68,6 +69,7 @@ static void defaults(struct cdi_opts *o)
 	o->kind = CDI_KIND_DEFAULT;
 	o->prefix = CDI_PREFIX_DEFAULT;
 	o->path = CDI_PATH_DEFAULT;
+	o->pathrm = CDI_PATHRM_DEFAULT;
 	o->dir = CDI_DIR_DEFAULT;
 	o->run_dir = CDI_RUN_DIR_DEFAULT;
 	o->state_dir = CDI_STATE_DIR_DEFAULT;
@@ -118,6 +120,10 @@ static int check(struct cdi_opts *o, char *err, size_t errlen)
 		return log_errline(err, errlen, -EINVAL, "--kind: %s", why);
 	if (cdi_check_container_path(o->path, why, sizeof(why)) < 0)
 		return log_errline(err, errlen, -EINVAL, "--path: %s", why);
+	if (cdi_check_container_path(o->pathrm, why, sizeof(why)) < 0)
+		return log_errline(err, errlen, -EINVAL, "--pathrm: %s", why);
+	if (strcmp(o->path, o->pathrm) == 0)
+		return log_errline(err, errlen, -EINVAL, "--path and --pathrm name the same node");
 	if (cdi_slot_name(o, last, name, sizeof(name)) < 0 ||
 	    cdi_slot_devname(o, last, name, sizeof(name)) < 0)
 		return log_errline(err, errlen, -EINVAL,
@@ -179,6 +185,7 @@ static int parse_one(struct cdi_opts *o, int c, const char *arg, char *err, size
 	case OPT_PREFIX: o->prefix = arg; break;
 	case OPT_KIND: o->kind = arg; break;
 	case OPT_PATH: o->path = arg; break;
+	case OPT_PATHRM: o->pathrm = arg; break;
 	case OPT_RUNAS: o->runas = arg; break;
 	case OPT_DIR: return set_absolute(&o->dir, opt, arg, err, errlen);
 	case OPT_RUN_DIR: return set_absolute(&o->run_dir, opt, arg, err, errlen);
@@ -385,9 +392,11 @@ void cdi_opts_usage(FILE *out)
 "       vtpm-cdi hook create|poststop --slot N ...   (run by the container runtime)\n"
 "\n"
 "Write a Container Device Interface spec of N TPM slots. A container that asks\n"
-"for KIND=PREFIXn gets a brand-new vTPM as PATH: the runtime's createRuntime\n"
-"hook starts vtpmd for it (/dev/vtpm-PREFIXn, device M:first-minor+n) and its\n"
-"poststop hook ends it and removes the TPM's state.\n"
+"for KIND=PREFIXn gets a brand-new vTPM as PATH, and its resource-managed node\n"
+"as PATHRM: the runtime's createRuntime hook starts vtpmd for it\n"
+"(/dev/vtpm-PREFIXn, device M:first-minor+n, and /dev/vtpmrm-PREFIXn,\n"
+"M:first-minor+n+65536) and its poststop hook ends it and removes the TPM's\n"
+"state.\n"
 "\n"
 "  --slots N            number of slots (1-1024)\n"
 "  --major M            character major of every slot (1-511, one that\n"
@@ -396,6 +405,8 @@ void cdi_opts_usage(FILE *out)
 "  --prefix P           slot names P0, P1, ... (default slot)\n"
 "  --kind VENDOR/CLASS  CDI kind (default vtpmd.io/tpm)\n"
 "  --path PATH          the node in the container (default /dev/tpm0)\n"
+"  --pathrm PATH        the resource-managed node in the container, for any\n"
+"                       number of programs at once (default /dev/tpmrm0)\n"
 "  --dir DIR            CDI spec directory (default /var/run/cdi, gone at reboot;\n"
 "                       /etc/cdi keeps the pool); only root may write it\n"
 "  --run-dir DIR        slot claims, pid and log files, and the TPM state of\n"

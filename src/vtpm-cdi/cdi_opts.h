@@ -36,6 +36,7 @@ struct cdi_opts {
 	const char *kind;               /* --kind, default vtpmd.io/tpm */
 	const char *prefix;             /* --prefix: slots are PREFIX0 ... */
 	const char *path;               /* --path: the node in the container */
+	const char *pathrm;             /* --pathrm: the RM node there */
 	const char *dir;                /* --dir: the CDI spec directory */
 	const char *run_dir;            /* --run-dir: claims, pids, logs, ephemeral state */
 	const char *state_dir;          /* --state-dir: persistent state */

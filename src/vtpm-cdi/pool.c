@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cdispec/cdi_file.h"
+#include "cdispec/cdi_names.h"
 #include "cdispec/cdi_spec.h"
 #include "os/io.h"
 #include "os/log.h"
@@ -22,7 +23,7 @@ static const char *const hook_env[] = {
 
 /* Everything one slot's spec entry points to. */
 struct slot_entry {
-	char name[96], host_path[128];
+	char name[96], host_path[128], rm_host_path[128];
 	char **create_argv, **poststop_argv;
 	size_t create_argc, poststop_argc;
 	struct cdi_hook hooks[2];
@@ -40,12 +41,16 @@ static void entries_free(struct slot_entry *e, size_t n)
 static int fill_entry(const struct cdi_opts *o, const char *self, unsigned i,
 		      struct slot_entry *e, struct cdi_device *d)
 {
-	char devname[96];
+	char devname[96], rm_devname[100];
 	int ret;
 
 	cdi_slot_name(o, i, e->name, sizeof(e->name));
 	cdi_slot_devname(o, i, devname, sizeof(devname));
 	snprintf(e->host_path, sizeof(e->host_path), "/dev/%s", devname);
+	/* the slot's vtpmd names and numbers its RM node by vtpmd's rule */
+	if ((ret = cdi_rm_devname(devname, rm_devname, sizeof(rm_devname))) < 0)
+		return ret;
+	snprintf(e->rm_host_path, sizeof(e->rm_host_path), "/dev/%s", rm_devname);
 	if ((ret = cdi_opts_hook_argv(o, self, "create", i, &e->create_argv,
 				      &e->create_argc)) < 0 ||
 	    (ret = cdi_opts_hook_argv(o, self, "poststop", i, &e->poststop_argv,
@@ -64,6 +69,8 @@ static int fill_entry(const struct cdi_opts *o, const char *self, unsigned i,
 	*d = (struct cdi_device){
 		.name = e->name, .path = o->path, .host_path = e->host_path,
 		.major = o->major, .minor = o->first_minor + i, .file_mode = CDI_NODE_MODE,
+		.rm_path = o->pathrm, .rm_host_path = e->rm_host_path,
+		.rm_major = o->major, .rm_minor = o->first_minor + i + CDI_RM_MINOR_OFFSET,
 		.hooks = e->hooks, .nhooks = 2,
 	};
 	return 0;

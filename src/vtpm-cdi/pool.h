@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pool.h - the pool's CDI spec: N devices PREFIX0..PREFIXn-1, each the node
- * M:first-minor+i at PATH in the container, with a createRuntime and a
+ * M:first-minor+i at PATH in the container and its resource-managed node
+ * M:first-minor+i+65536 at PATHRM, with a createRuntime and a
  * poststop hook that run "SELF hook create|poststop --slot i ...".
  * Written as DIR/vtpmd-pool-PREFIX.json (atomically). Exit statuses.
  */

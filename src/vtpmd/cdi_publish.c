@@ -68,27 +68,38 @@ int cdi_publisher_open(struct cdi_publisher *p, const char *dir, const char *dev
 	return 0;
 }
 
+/* The numbers of the node the kernel just made, dynamic or fixed. */
+static int node_numbers(struct cdi_publisher *p, const char *devname, struct stat *st,
+			char *err, size_t errlen)
+{
+	int ret;
+
+	errno = 0;
+	if (fstatat(p->dev_fd, devname, st, 0) < 0 || !S_ISCHR(st->st_mode)) {
+		ret = errno ? errno : ENODEV;
+		close_dirs(p);
+		return log_errline(err, errlen, -EIO,
+				   "--cdi: cannot read the numbers of /dev/%s: %s",
+				   devname, strerror(ret));
+	}
+	return 0;
+}
+
 int cdi_publish(struct cdi_publisher *p, const struct cdi_publish_args *a,
 		char *err, size_t errlen)
 {
-	char host_path[300], why[256];
+	char host_path[300], rm_host_path[300], why[256];
 	struct cdi_device dev;
-	struct stat st;
+	struct stat st, rm_st;
 	char *json = NULL;
 	size_t len;
 	int ret;
 
 	if (p->dir_fd < 0)
 		return 0;
-	/* The node the kernel just made: its numbers, dynamic or fixed. */
-	errno = 0;
-	if (fstatat(p->dev_fd, a->devname, &st, 0) < 0 || !S_ISCHR(st.st_mode)) {
-		ret = errno ? errno : ENODEV;
-		close_dirs(p);
-		return log_errline(err, errlen, -EIO,
-				   "--cdi: cannot read the numbers of /dev/%s: %s",
-				   a->devname, strerror(ret));
-	}
+	if ((ret = node_numbers(p, a->devname, &st, err, errlen)) < 0 ||
+	    (a->rm_devname && (ret = node_numbers(p, a->rm_devname, &rm_st, err, errlen)) < 0))
+		return ret;
 	snprintf(host_path, sizeof(host_path), "/dev/%s", a->devname);
 	dev = (struct cdi_device){
 		.name = a->devname,
@@ -98,6 +109,13 @@ int cdi_publish(struct cdi_publisher *p, const struct cdi_publish_args *a,
 		.minor = minor(st.st_rdev),
 		.file_mode = CDI_NODE_MODE,
 	};
+	if (a->rm_devname) {
+		snprintf(rm_host_path, sizeof(rm_host_path), "/dev/%s", a->rm_devname);
+		dev.rm_path = a->rm_container_path;
+		dev.rm_host_path = rm_host_path;
+		dev.rm_major = major(rm_st.st_rdev);
+		dev.rm_minor = minor(rm_st.st_rdev);
+	}
 	ret = cdi_spec_format(a->kind, &dev, 1, &json, &len, why, sizeof(why));
 	if (ret < 0) {
 		close_dirs(p);

@@ -36,6 +36,10 @@ struct cdi_publish_args {
 	const char *devname;            /* the node is /dev/DEVNAME; the CDI name too */
 	const char *kind;               /* VENDOR/CLASS */
 	const char *container_path;     /* e.g. /dev/tpm0 */
+	/* The resource-managed node: /dev/RM_DEVNAME on the host, seen as
+	 * RM_CONTAINER_PATH (e.g. /dev/tpmrm0); none if RM_DEVNAME is NULL. */
+	const char *rm_devname;
+	const char *rm_container_path;
 	enum seccomp_action seccomp;    /* for the janitor's filter */
 };
 

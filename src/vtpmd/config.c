@@ -52,6 +52,7 @@ enum {
 	OPT_PRINT_INFO,
 	OPT_CDI,
 	OPT_CONTROL_NODE,
+	OPT_RESOURCE_MANAGER,
 	OPT_UNSUPPORTED,        /* swtpm cuse has it, vtpmd does not */
 };
 
@@ -81,6 +82,7 @@ static const struct option longopts[] = {
 	{ "print-info",         required_argument, NULL, OPT_PRINT_INFO },
 	{ "cdi",                required_argument, NULL, OPT_CDI },
 	{ "control-node",       optional_argument, NULL, OPT_CONTROL_NODE },
+	{ "resource-manager",   required_argument, NULL, OPT_RESOURCE_MANAGER },
 	/* Known so that users get "not supported", not "unknown option":
 	 * libtpms 0.9 has no profiles. */
 	{ "profile",            required_argument, NULL, OPT_UNSUPPORTED },
@@ -621,11 +623,13 @@ static int parse_with(struct errbuf *e, struct vtpmd_config *cfg,
 	return rc;
 }
 
-/* --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH]: a leading absolute
- * path is the directory, so that "--cdi /var/run/cdi" reads as it looks. */
-enum { CDI_DIR, CDI_KIND, CDI_PATH };
+/* --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH][,pathrm=PATH]: a
+ * leading absolute path is the directory, so that "--cdi /var/run/cdi"
+ * reads as it looks. */
+enum { CDI_DIR, CDI_KIND, CDI_PATH, CDI_PATHRM };
 static char *const cdi_keys[] = {
-	[CDI_DIR] = "dir", [CDI_KIND] = "kind", [CDI_PATH] = "path", NULL,
+	[CDI_DIR] = "dir", [CDI_KIND] = "kind", [CDI_PATH] = "path",
+	[CDI_PATHRM] = "pathrm", NULL,
 };
 KEYS_FIT(cdi_keys);
 
@@ -648,6 +652,57 @@ static int parse_cdi(struct errbuf *e, struct vtpmd_config *cfg,
 		if (cdi_check_container_path(cfg->cdi_path, why, sizeof(why)) < 0)
 			return fail(e, "--cdi: %s", why);
 	}
+	if (so->seen[CDI_PATHRM]) {
+		if (sub_string(e, so, CDI_PATHRM, &cfg->cdi_pathrm) < 0)
+			return -1;
+		if (cdi_check_container_path(cfg->cdi_pathrm, why, sizeof(why)) < 0)
+			return fail(e, "--cdi: pathrm: %s", why);
+	}
+	/* (--resource-manager is parsed before --cdi) */
+	if (!cfg->rm_off &&
+	    strcmp(cfg->cdi_path ? cfg->cdi_path : CDI_PATH_DEFAULT,
+		   cfg->cdi_pathrm ? cfg->cdi_pathrm : CDI_PATHRM_DEFAULT) == 0)
+		return fail(e, "--cdi: path and pathrm name the same node");
+	return 0;
+}
+
+/* --resource-manager off|[objects=N][,sessions=N][,abandoned=N] */
+enum { RM_OFF, RM_OBJECTS, RM_SESSIONS, RM_ABANDONED };
+static char *const rm_keys[] = {
+	[RM_OFF] = "off", [RM_OBJECTS] = "objects", [RM_SESSIONS] = "sessions",
+	[RM_ABANDONED] = "abandoned", NULL,
+};
+KEYS_FIT(rm_keys);
+
+static int parse_rm(struct errbuf *e, struct vtpmd_config *cfg, struct subopts *so)
+{
+	unsigned long v;
+
+	if (so->seen[RM_OFF] && sub_bool(e, so, RM_OFF, &cfg->rm_off) < 0)
+		return -1;
+	if (so->seen[RM_OBJECTS]) {
+		if (sub_number(e, so, RM_OBJECTS, 10, 1024, &v) < 0)
+			return -1;
+		if (v == 0)
+			return fail(e, "--resource-manager: objects=0 leaves no room for any");
+		cfg->rm.max_objects = (unsigned)v;
+	}
+	if (so->seen[RM_SESSIONS]) {
+		/* above the TPM's 64 it means: as many as the TPM has */
+		if (sub_number(e, so, RM_SESSIONS, 10, 1024, &v) < 0)
+			return -1;
+		if (v == 0)
+			return fail(e, "--resource-manager: sessions=0 leaves no room for any");
+		cfg->rm.max_sessions = (unsigned)v;
+	}
+	if (so->seen[RM_ABANDONED]) {
+		if (sub_number(e, so, RM_ABANDONED, 10, 64, &v) < 0)
+			return -1;
+		cfg->rm.max_abandoned = v ? (unsigned)v : RM_NO_ABANDONED;
+	}
+	if (cfg->rm_off && (so->seen[RM_OBJECTS] || so->seen[RM_SESSIONS] ||
+			    so->seen[RM_ABANDONED]))
+		return fail(e, "--resource-manager: off takes no limits");
 	return 0;
 }
 
@@ -785,7 +840,7 @@ static void config_init(struct vtpmd_config *cfg)
 struct raw_args {
 	const char *name, *tpmstate, *flags, *locality, *log, *pid;
 	const char *key, *migration_key, *seccomp, *migration, *pcap;
-	const char *runas, *chroot_dir, *print_info, *cdi, *control_name;
+	const char *runas, *chroot_dir, *print_info, *cdi, *control_name, *rm;
 	bool tpm2, tpm12, control_node;
 };
 
@@ -890,6 +945,9 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 			raw.control_node = true;
 			raw.control_name = optarg;
 			break;
+		case OPT_RESOURCE_MANAGER:
+			raw.rm = optarg;
+			break;
 		case OPT_UNSUPPORTED:
 			fail(&e, "option '--%s' is not supported",
 			     longindex >= 0 ? longopts[longindex].name
@@ -931,6 +989,7 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 	    parse_with(&e, cfg, "--migration", raw.migration, migration_keys,
 		       parse_migration) < 0 ||
 	    parse_with(&e, cfg, "--pcap", raw.pcap, pcap_keys, parse_pcap) < 0 ||
+	    parse_with(&e, cfg, "--resource-manager", raw.rm, rm_keys, parse_rm) < 0 ||
 	    copy_path(&e, "--runas", raw.runas, &cfg->runas) < 0 ||
 	    copy_path(&e, "--chroot", raw.chroot_dir, &cfg->chroot_dir) < 0 ||
 	    (raw.cdi && parse_cdi_arg(&e, cfg, raw.cdi) < 0))
@@ -945,6 +1004,11 @@ int config_parse(struct vtpmd_config *cfg, int argc, char **argv,
 	if (cfg->startup == STARTUP_DEACTIVATED &&
 	    cfg->tpm_version != TPM_VERSION_12) {
 		fail(&e, "--flags: startup-deactivated needs --tpm12 (TPM 2 has no deactivated startup)");
+		goto fail;
+	}
+
+	if (cfg->tpm_version == TPM_VERSION_12 && raw.rm && !cfg->rm_off) {
+		fail(&e, "--resource-manager: a TPM 1.2 has no resource manager (the kernel's tpmrm is TPM 2 only)");
 		goto fail;
 	}
 
@@ -1013,6 +1077,7 @@ void config_free(struct vtpmd_config *cfg)
 	free(cfg->cdi_kind);
 	free(cfg->cdi_path);
 	free(cfg->control_name);
+	free(cfg->cdi_pathrm);
 	config_init(cfg);
 }
 
@@ -1088,13 +1153,26 @@ void config_usage(const char *prog, FILE *out)
 "                       GET_INFO; anything else: EPERM); every control\n"
 "                       request goes to /dev/CTL (default NAME-ctl),\n"
 "                       root:root 0600, for the host's swtpm_ioctl/vtpmctl\n"
-"  --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH]\n"
+"  --resource-manager off|[objects=N][,sessions=N][,abandoned=N]\n"
+"                       beside /dev/NAME, vtpmd serves the same TPM as a\n"
+"                       resource-managed node, as the kernel pairs tpmrmN\n"
+"                       with tpmN: any number of programs at once, each\n"
+"                       seeing only its own objects and sessions. It is\n"
+"                       named by the first \"tpm\" in NAME becoming \"tpmrm\"\n"
+"                       (vtpm0: /dev/vtpmrm0; a NAME without \"tpm\" gets\n"
+"                       \"rm\" appended), numbered -M MAJ:MIN+65536 when -m is\n"
+"                       given. Per open file: N objects (default 27),\n"
+"                       N sessions (default: the TPM's 64, shared fairly),\n"
+"                       N sessions a client saved itself kept for the next\n"
+"                       (default 16; 0: none). off: no such node. TPM 2 only\n"
+"  --cdi [DIR|dir=DIR][,kind=VENDOR/CLASS][,path=PATH][,pathrm=PATH]\n"
 "                       once the device works, publish a Container Device\n"
 "                       Interface spec for it in DIR (default /var/run/cdi),\n"
 "                       so that containers ask for it as KIND=NAME (default\n"
 "                       kind vtpmd.io/tpm) and see it as PATH (default\n"
-"                       /dev/tpm0); removed again when vtpmd ends; implies\n"
-"                       --control-node\n"
+"                       /dev/tpm0), its resource-managed node as PATHRM\n"
+"                       (default /dev/tpmrm0); removed again when vtpmd\n"
+"                       ends; implies --control-node\n"
 "  --print-capabilities print the supported features as JSON and exit\n"
 "  --print-states       print the state blobs in --tpmstate as JSON and exit\n"
 "  --print-info FLAGS   print libtpms' information for FLAGS as JSON and exit\n"

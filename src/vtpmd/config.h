@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "os/seccomp.h"
+#include "rm/rm.h"
 #include "store/key.h"
 #include "tpm/tpm.h"
 
@@ -75,10 +76,14 @@ struct vtpmd_config {
 	char *cdi_dir;          /* --cdi: publish a CDI spec here; NULL = no spec */
 	char *cdi_kind;         /* --cdi kind=VENDOR/CLASS (default vtpmd.io/tpm) */
 	char *cdi_path;         /* --cdi path=: the node in the container (default /dev/tpm0) */
+	char *cdi_pathrm;       /* --cdi pathrm=: the RM node there (default /dev/tpmrm0) */
 
 	bool control_node;      /* --control-node, or --cdi: /dev/NAME is a
 				 * client's node, the control plane is the host's */
 	char *control_name;     /* its name: --control-node=CTL, else NAME-ctl */
+
+	bool rm_off;            /* --resource-manager off: no /dev/vtpmrmN */
+	struct rm_options rm;   /* --resource-manager objects=,sessions=,abandoned= */
 };
 
 /* The control node's name is the device's with this after it. */

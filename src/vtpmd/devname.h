@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #define DEVNAME_MAX 64
+/* The resource-managed node's name (cdi_rm_devname()) is two longer. */
+#define DEVNAME_RM_MAX (DEVNAME_MAX + 2)
 
 /*
  * Check ARG and point *NAME at the name in it (ARG without a leading

@@ -36,6 +36,7 @@
 #include "cdispec/cdi_names.h"
 #include "vtpmd/cdi_publish.h"
 #include "vtpmd/config.h"
+#include "vtpmd/devname.h"
 #include "vtpmd/nodes.h"
 #include "vtpmd/print_caps.h"
 #include "vtpmd/print_states.h"
@@ -59,6 +60,8 @@ struct vtpmd {
 	struct pcap_writer *pcap;       /* --pcap, or NULL */
 	struct cdi_publisher cdi;       /* --cdi */
 	struct vtpm vtpm;
+	char rm_name[DEVNAME_RM_MAX + 1]; /* /dev/vtpmrmN, or "" for none */
+	struct rm *rm;                  /* its resource manager */
 	bool vtpm_open;                 /* vtpm_init() succeeded */
 	bool served;                    /* the device existed */
 	bool failed;                    /* start-up failed after the node appeared */
@@ -114,21 +117,44 @@ static int print_and_exit(const struct vtpmd_config *cfg, const char *prog)
 
 /* Refuse a name in use before anything is opened. Inside a --chroot the
  * host's /dev is out of sight; the kernel then refuses a duplicate. */
-static int check_node_free(const struct vtpmd_config *cfg)
+static int check_node_free(const char *name)
 {
-	const char *names[] = { cfg->name, cfg->control_node ? cfg->control_name : NULL };
 	char node[256];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!names[i])
-			continue;
-		snprintf(node, sizeof(node), "/dev/%s", names[i]);
-		if (access(node, F_OK) == 0) {
-			startup_error("%s already exists", node);
-			return -EEXIST;
-		}
+	snprintf(node, sizeof(node), "/dev/%s", name);
+	if (access(node, F_OK) == 0) {
+		startup_error("%s already exists", node);
+		return -EEXIST;
 	}
 	return 0;
+}
+
+static int check_nodes_free(const struct vtpmd *d)
+{
+	int ret = check_node_free(d->cfg.name);
+
+	if (ret == 0 && d->cfg.control_node)
+		ret = check_node_free(d->cfg.control_name);
+	if (ret == 0 && d->rm_name[0])
+		ret = check_node_free(d->rm_name);
+	return ret;
+}
+
+/* The resource-managed node beside /dev/NAME (unless it is off): named
+ * and numbered by the rule of --help, as the kernel pairs tpmrmN with
+ * tpmN. Whether the TPM is a 1.2, which has none, is known only once its
+ * state is read: the node is dropped then. */
+static void plan_rm_node(struct vtpmd *d)
+{
+	const struct vtpmd_config *cfg = &d->cfg;
+
+	d->rm_name[0] = '\0';
+	if (cfg->rm_off || (cfg->tpm_version_given && cfg->tpm_version == TPM_VERSION_12))
+		return;
+	/* the name fits: the rule adds two characters to at most DEVNAME_MAX */
+	cdi_rm_devname(cfg->name, d->rm_name, sizeof(d->rm_name));
+	nodes_want_rm(&d->nodes, true, d->rm_name, cfg->major,
+		      cfg->major ? cfg->minor + CDI_RM_MINOR_OFFSET : 0);
 }
 
 /* --runas is looked up in the host's user database, before any chroot, so
@@ -308,6 +334,26 @@ static void device_options(struct vtpmd *d, struct vtpm_options *o)
 	};
 }
 
+/* The resource manager on the TPM, for /dev/RMNAME. */
+static int start_rm(struct vtpmd *d)
+{
+	int ret;
+
+	if (!d->rm_name[0])
+		return 0;
+	if (d->cfg.tpm_version == TPM_VERSION_12) {
+		log_info("a TPM 1.2 has no resource manager: no /dev/%s", d->rm_name);
+		nodes_want_rm(&d->nodes, false, NULL, 0, 0);
+		d->rm_name[0] = '\0';
+		return 0;
+	}
+	ret = rm_new(&d->rm, vtpm_tpm(&d->vtpm), &d->cfg.rm);
+	if (ret < 0)
+		startup_error("cannot set up the resource manager: %s", strerror(-ret));
+	d->nodes.rm = d->rm;
+	return ret;
+}
+
 /* The state directory and the TPM on it; run as the --runas user. */
 static int start_tpm(struct vtpmd *d)
 {
@@ -345,9 +391,11 @@ static int start_tpm(struct vtpmd *d)
 	if (cfg->control_node)
 		vtpm_set_policy(&d->vtpm, VTPM_DOOR_NODE, &VTPM_POLICY_CLIENT);
 	ret = vtpm_start(&d->vtpm);
-	if (ret < 0)
+	if (ret < 0) {
 		startup_error("the TPM did not start (state in %s)", where);
-	return ret;
+		return ret;
+	}
+	return start_rm(d);
 }
 
 /* The one window as the --runas user. Whatever happens inside, it ends as
@@ -472,6 +520,8 @@ static int publish_cdi(struct vtpmd *d)
 		.devname = d->cfg.name,
 		.kind = d->cfg.cdi_kind ? d->cfg.cdi_kind : CDI_KIND_DEFAULT,
 		.container_path = d->cfg.cdi_path ? d->cfg.cdi_path : CDI_PATH_DEFAULT,
+		.rm_devname = d->rm_name[0] ? d->rm_name : NULL,
+		.rm_container_path = d->cfg.cdi_pathrm ? d->cfg.cdi_pathrm : CDI_PATHRM_DEFAULT,
 		.seccomp = d->cfg.seccomp,
 	};
 	char err[512];
@@ -548,12 +598,13 @@ static int run(struct vtpmd *d)
 	memory_policy();
 	nodes_init(&d->nodes, d->cfg.name, d->cfg.major, d->cfg.minor,
 		   d->cfg.control_node ? d->cfg.control_name : NULL);
+	plan_rm_node(d);
 	cdi_publisher_init(&d->cdi);
 	if ((ret = daemon_reset_signals()) < 0) {
 		startup_error("cannot reset the signal mask: %s", strerror(-ret));
 		goto out;
 	}
-	if ((ret = check_node_free(&d->cfg)) < 0 || (ret = lookup_user(d)) < 0 ||
+	if ((ret = check_nodes_free(d)) < 0 || (ret = lookup_user(d)) < 0 ||
 	    (ret = open_cuse(d)) < 0 || (ret = open_cdi(d)) < 0 ||
 	    (ret = enter_chroot(&d->cfg)) < 0 ||
 	    (ret = setup_logging(&d->cfg)) < 0 || (ret = load_keys(d)) < 0 ||
@@ -563,6 +614,7 @@ static int run(struct vtpmd *d)
 	ret = serve(d);
 out:
 	cdi_unpublish(&d->cdi);         /* closes what a failed start-up left open */
+	rm_free(d->rm);                 /* every space was released with its node */
 	if (d->vtpm_open)
 		vtpm_fini(&d->vtpm);
 	pcap_close(d->pcap);    /* after vtpm_fini: it records the shutdown */

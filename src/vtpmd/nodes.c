@@ -1,10 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* nodes.c - the daemon's nodes: CUSE callbacks onto the device's doors. */
+/* nodes.c - the daemon's nodes: CUSE callbacks onto the device's doors (the
+ * node, the host's control node) and onto the resource manager. */
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "vtpmd/nodes.h"
+
+/*
+ * The loop of each node (cuse_node_options.threads): 0 is libfuse's
+ * multithreaded loop with its default of up to 10 workers, N > 1 at most N
+ * workers, 1 its single-threaded loop. The plain node has one open file:
+ * two workers answer CANCEL and the control requests while a command runs,
+ * and measured beside swtpm's CUSE mode they were as fast as or faster
+ * than libfuse's default (fewer workers taking turns) and than a single
+ * thread, which cannot cancel. The resource-managed node serves many
+ * open files: its default loop served 64 clients at 1.8x the throughput
+ * of a single thread, with a p99 a quarter of it. make bench builds vtpmd
+ * with the other choices and measures them side by side (bench/rm_bench.c,
+ * bench/NOTES.md).
+ */
+#ifndef VTPMD_TPM_NODE_THREADS
+#define VTPMD_TPM_NODE_THREADS 2
+#endif
+#ifndef VTPMD_RM_NODE_THREADS
+#define VTPMD_RM_NODE_THREADS 0
+#endif
 
 static int door_open(void *ctx, void **file)
 {
@@ -78,6 +99,45 @@ const struct cuse_node_ops *nodes_door_ops(void)
 	return &door_ops;
 }
 
+/* The resource-managed node: an open file is a space; CTX is the nodes'
+ * struct rm pointer. No ioctls, as the kernel's /dev/tpmrmN. */
+static int rm_node_open(void *ctx, void **file)
+{
+	return rm_open(*(struct rm **)ctx, (struct rm_space **)file);
+}
+
+static void rm_node_release(void *ctx, void *file)
+{
+	(void)ctx;
+	rm_release(file);
+}
+
+static ssize_t rm_node_read(void *ctx, void *file, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return rm_read(file, buf, len);
+}
+
+static ssize_t rm_node_write(void *ctx, void *file, const uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return rm_write(file, buf, len);
+}
+
+static unsigned rm_node_poll(void *ctx, void *file)
+{
+	(void)ctx;
+	return rm_poll(file);
+}
+
+static const struct cuse_node_ops rm_ops = {
+	.open = rm_node_open,
+	.release = rm_node_release,
+	.read = rm_node_read,
+	.write = rm_node_write,
+	.poll = rm_node_poll,
+};
+
 void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		unsigned minor, const char *control)
 {
@@ -94,9 +154,7 @@ void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		.minor = minor,
 		.ops = nodes_door_ops(),
 		.ctx = &n->door[VTPMD_NODE_TPM],
-		/* several workers: CANCEL and the queries are answered while
-		 * a command runs */
-		.threads = 0,
+		.threads = VTPMD_TPM_NODE_THREADS,
 	};
 	if (!control)
 		return;
@@ -108,6 +166,27 @@ void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		.ops = nodes_door_ops(),
 		.ctx = &n->door[VTPMD_NODE_CONTROL],
 		.threads = 0,   /* CANCEL while the host's own command runs */
+	};
+}
+
+void nodes_want_rm(struct vtpmd_nodes *n, bool wanted, const char *rmname,
+		   unsigned major, unsigned minor)
+{
+	n->wanted[VTPMD_NODE_RM] = wanted;
+	if (!wanted) {
+		if (n->cuse_fd[VTPMD_NODE_RM] >= 0)
+			close(n->cuse_fd[VTPMD_NODE_RM]);
+		n->cuse_fd[VTPMD_NODE_RM] = -1;
+		return;
+	}
+	snprintf(n->name[VTPMD_NODE_RM], sizeof(n->name[0]), "%s", rmname);
+	n->opt[VTPMD_NODE_RM] = (struct cuse_node_options){
+		.name = n->name[VTPMD_NODE_RM],
+		.major = major,
+		.minor = minor,
+		.ops = &rm_ops,
+		.ctx = &n->rm,
+		.threads = VTPMD_RM_NODE_THREADS,
 	};
 }
 

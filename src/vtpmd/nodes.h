@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nodes.h - the nodes this daemon serves, and what each maps onto:
- * /dev/NAME, the device's node door, and with --control-node (or --cdi)
- * the host's control node /dev/CTL, the device's control door. Each node
+ * /dev/NAME, the device's node door; with --control-node (or --cdi) the
+ * host's control node /dev/CTL, the device's control door; and beside them
+ * /dev/RMNAME, the resource manager (src/rm) on the same TPM. Each node
  * gets its own /dev/cuse file (opened as root, before any chroot) and its
  * own loop thread once served.
  *
@@ -19,10 +20,12 @@
 
 #include "cuse/cuse_dev.h"
 #include "device/device.h"
+#include "rm/rm.h"
 
 enum vtpmd_node {
 	VTPMD_NODE_CONTROL = 0, /* /dev/CTL: the device's control door */
 	VTPMD_NODE_TPM,         /* /dev/NAME: the device's node door */
+	VTPMD_NODE_RM,          /* /dev/RMNAME: the resource manager */
 	VTPMD_NODES
 };
 
@@ -38,6 +41,7 @@ struct vtpmd_nodes {
 	int cuse_fd[VTPMD_NODES];       /* -1: not open */
 	struct vtpmd_door door[VTPMD_NODES];
 	struct cuse_node_options opt[VTPMD_NODES];
+	struct rm *rm;                  /* VTPMD_NODE_RM's, set before serving */
 };
 
 /* The callbacks of a node backed by a door; CTX is a struct vtpmd_door. */
@@ -47,6 +51,10 @@ const struct cuse_node_ops *nodes_door_ops(void);
  * node CONTROL (NULL: none; its numbers are the kernel's). Nothing opened. */
 void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		unsigned minor, const char *control);
+/* The resource-managed node RMNAME beside it (major/minor for it), or,
+ * WANTED false, none (a TPM 1.2 has none: its /dev/cuse file is closed). */
+void nodes_want_rm(struct vtpmd_nodes *n, bool wanted, const char *rmname,
+		   unsigned major, unsigned minor);
 /* Open /dev/cuse once per wanted node; on error the node's name goes to
  * *FAILED and what was opened stays for nodes_close(). -ENODEV: no CUSE. */
 int nodes_open_cuse(struct vtpmd_nodes *n, const char **failed);

@@ -50,27 +50,38 @@ no_janitor_left() {
 	return 0
 }
 
-# assert_spec FILE NAME KIND CONTAINER-PATH: one device, NAME, with the
-# numbers of /dev/NAME, exactly the fields vtpmd writes.
+# assert_spec FILE NAME KIND CONTAINER-PATH [RM-PATH]: one device, NAME,
+# with the numbers of /dev/NAME, and with RM-PATH its resource-managed node
+# with the numbers of /dev/RMNAME (vtpmd's naming rule); exactly the fields
+# vtpmd writes.
 assert_spec() {
-	local f=$1 name=$2 kind=$3 path=$4 major minor
+	local f=$1 name=$2 kind=$3 path=$4 rmpath=${5:-} major minor rm rmmajor=0 rmminor=0
 	major=$((16#$(stat -c %t "/dev/$name")))
 	minor=$((16#$(stat -c %T "/dev/$name")))
+	rm=${name/tpm/tpmrm}
+	if [[ -n $rmpath ]]; then
+		rmmajor=$((16#$(stat -c %t "/dev/$rm")))
+		rmminor=$((16#$(stat -c %T "/dev/$rm")))
+	fi
 	run jq -c . "$f"
 	assert_status 0
 	assert_eq "$output" "$(jq -cn --arg k "$kind" --arg n "$name" --arg p "$path" \
-		--argjson M "$major" --argjson m "$minor" \
+		--argjson M "$major" --argjson m "$minor" --arg rp "$rmpath" --arg rn "$rm" \
+		--argjson RM "$rmmajor" --argjson rm "$rmminor" \
 		'{cdiVersion: "0.5.0", kind: $k, devices: [{name: $n, containerEdits:
-		  {deviceNodes: [{path: $p, hostPath: ("/dev/" + $n), type: "c", major: $M,
-		   minor: $m, fileMode: 432, permissions: "rw"}]}}]}')" "the spec"
+		  {deviceNodes: ([{path: $p, hostPath: ("/dev/" + $n), type: "c", major: $M,
+		   minor: $m, fileMode: 432, permissions: "rw"}] +
+		   if $rp == "" then [] else [{path: $rp, hostPath: ("/dev/" + $rn), type: "c",
+		   major: $RM, minor: $rm, fileMode: 432, permissions: "rw"}] end)}}]}')" "the spec"
 }
 
 @test "--cdi DIR: the spec names /dev/NAME's own numbers as vtpmd returns; SIGTERM removes it" {
 	local dir=$BATS_TEST_TMPDIR/cdi f janitor
 	vtpm_start_ready --cdi "$dir"
 	f=$(spec_of "$dir" "$VTPM_NAME")
-	# dynamic numbers (no -M): whatever the kernel chose
-	assert_spec "$f" "$VTPM_NAME" vtpmd.io/tpm /dev/tpm0
+	# dynamic numbers (no -M): whatever the kernel chose; the
+	# resource-managed node beside it, as the container's /dev/tpmrm0
+	assert_spec "$f" "$VTPM_NAME" vtpmd.io/tpm /dev/tpm0 /dev/tpmrm0
 	assert_eq "$(stat -c '%U %a' "$dir")" "root 755" "the directory vtpmd created"
 	assert_eq "$(stat -c '%U %a' "$f")" "root 644" "the spec"
 	assert_eq "$(dir_list "$dir")" "${f##*/}" "files in $dir (no temporary left)"
@@ -94,7 +105,7 @@ assert_spec() {
 	grep -q "CDI: ${f##*/} removed" "$VTPM_LOG" || fail "no removal in the log"
 }
 
-@test "--cdi kind=,path=, --runas inside --chroot: the spec lands in the host's directory and is removed" {
+@test "--cdi kind=,path=,pathrm=, --runas inside --chroot: the spec lands in the host's directory and is removed" {
 	runas_base
 	local root=$RUNAS_BASE/root dir=$RUNAS_BASE/cdi f
 	if [[ -n "${VTPMD_SANITIZER:-}" ]]; then
@@ -105,13 +116,13 @@ assert_spec() {
 	chown nobody "$root/state"
 	vtpmd_run -n "$VTPM_NAME" -R "$root" --runas nobody --tpmstate dir=/state \
 		--pid file=/vtpmd.pid --log file=/vtpmd.log,level=2 --flags not-need-init,startup-clear \
-		--cdi "$dir,kind=example.com/virtual-tpm,path=/dev/tpmrm0"
+		--cdi "$dir,kind=example.com/virtual-tpm,path=/dev/tpm1,pathrm=/dev/tpmrm1"
 	[[ -s "$root/vtpmd.pid" ]] && VTPM_PIDS+=("$(cat "$root/vtpmd.pid")")
 	assert_status 0
 	VTPM_PID=$(cat "$root/vtpmd.pid")
 	assert_eq "$(status_field "$VTPM_PID" Uid)" "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)" "daemon uid"
 	f=$(spec_of "$dir" "$VTPM_NAME")
-	assert_spec "$f" "$VTPM_NAME" example.com/virtual-tpm /dev/tpmrm0
+	assert_spec "$f" "$VTPM_NAME" example.com/virtual-tpm /dev/tpm1 /dev/tpmrm1
 	[[ ! -e "$root$dir" ]] || fail "a spec directory appeared inside the chroot"
 	run tpm2 getrandom 8 --hex
 	assert_status 0
@@ -123,8 +134,9 @@ assert_spec() {
 @test "--cdi: SIGKILL of the daemon still removes the spec; a second device's spec stays" {
 	local dir=$BATS_TEST_TMPDIR/cdi f f2 other=${VTPM_NAME}b
 	vtpm_start_ready --cdi "$dir"
+	# (the second without its resource-managed node: a spec of one node)
 	vtpm_start_as "$other" "$BATS_TEST_TMPDIR/state2" "$BATS_TEST_TMPDIR/pid2" \
-		--flags not-need-init,startup-clear --cdi "$dir"
+		--flags not-need-init,startup-clear --cdi "$dir" --resource-manager off
 	local pid2=$VTPM_PID
 	VTPM_PID=$(<"$VTPM_PIDFILE")
 	f=$(spec_of "$dir" "$VTPM_NAME")

@@ -65,7 +65,9 @@ no_container_dirs() {
 		$CT_GETRANDOM
 		$CT_EXTEND_AND_READ
 		/ptmctl /dev/tpm0 sweep
-		$CT_READ_PCR16"
+		$CT_READ_PCR16
+		stat -c '%F %a %t:%T' /dev/tpmrm0
+		tpm2_getrandom -T device:/dev/tpmrm0 --hex 8 && echo"
 	assert_status 0
 	assert_eq "${lines[0]}" "character special file 660 $(printf '%x:1' "$POOL_MAJOR")"
 	assert_match "${lines[1]}" '^[0-9a-f]{16}$' "tpm2_getrandom"
@@ -73,9 +75,13 @@ no_container_dirs() {
 	# root in the container: of the control plane, the four queries only
 	assert_eq "$(printf '%s\n' "${lines[@]:3:20}")" "$SWEEP_CLIENT" "control requests from the container"
 	assert_eq "${lines[23]}" "pcr16: 0x$PCR_AFTER_AA" "PCR 16 after the container's INIT"
-	# Gone with the container: the daemon, the node, the claim, the state.
+	# the resource-managed node beside it, minor + 65536 (as tpmrmN)
+	assert_eq "${lines[24]}" "character special file 660 $(printf '%x:10001' "$POOL_MAJOR")"
+	assert_match "${lines[25]}" '^[0-9a-f]{16}$' "tpm2_getrandom on /dev/tpmrm0"
+	# Gone with the container: the daemon, the nodes, the claim, the state.
 	assert_no_vtpmd
 	[[ ! -e /dev/vtpm-slot1 ]] || fail "/dev/vtpm-slot1 outlived the container"
+	[[ ! -e /dev/vtpmrm-slot1 ]] || fail "/dev/vtpmrm-slot1 outlived the container"
 	assert_eq "$(dir_list "$POOL_RUN")" "hook.log lock" "the run directory"
 	[[ "$(hook_log)" == *"create slot1 container "*": /dev/vtpm-slot1 ($POOL_MAJOR:1) started"* ]] ||
 		fail "hook log: $(hook_log)"

@@ -104,3 +104,16 @@ start_and_settle() { # vtpm_start_as ARGS...
 	[[ "$output" == *"Permission denied"* ]] || fail "tpm2_getrandom as nobody: $output"
 	vtpm_stop
 }
+
+@test "a vtpmrmN node is tss:tss 0660, as tpm-udev treats the kernel's tpmrmN; a member of tss uses it" {
+	local name="vtpm$((700 + BATS_SUITE_TEST_NUMBER))"
+	local rm="/dev/vtpmrm$((700 + BATS_SUITE_TEST_NUMBER))"
+	start_and_settle "$name" "$VTPM_STATE" "$VTPM_PIDFILE" --flags not-need-init,startup-clear
+	assert_eq "$(stat -c '%U:%G %a' "$rm")" "tss:tss 660" "owner and mode of $rm"
+	assert_eq "$(stat -c '%U:%G %a' "/dev/$name")" "root:tss 660" "owner and mode of /dev/$name"
+	run --separate-stderr setpriv --reuid=tss --regid=tss --init-groups env HOME=/tmp \
+		timeout 120 tpm2_getrandom -T "device:$rm" --hex 8
+	assert_status 0
+	assert_match "$output" '^[0-9a-f]{16}$' "tpm2_getrandom as tss on $rm"
+	vtpm_stop "$VTPM_PID" "$name"
+}

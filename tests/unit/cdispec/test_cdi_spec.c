@@ -235,6 +235,25 @@ static struct json_object *node_of(struct json_object *root, size_t n)
 	return json_object_array_get_idx(nodes, 0);
 }
 
+/* Node N is a character device PATH from HOST at MAJOR:MINOR, mode MODE,
+ * cgroup access rw. */
+static void assert_node(struct json_object *n, const char *path, const char *host,
+			int64_t major, int64_t minor, int64_t mode)
+{
+	int64_t v;
+
+	assert_string_equal(str_member(n, "path"), path);
+	assert_string_equal(str_member(n, "hostPath"), host);
+	assert_string_equal(str_member(n, "type"), "c");
+	assert_string_equal(str_member(n, "permissions"), "rw");
+	assert_true(int_member(n, "major", &v));
+	assert_int_equal(v, major);
+	assert_true(int_member(n, "minor", &v));
+	assert_int_equal(v, minor);
+	assert_true(int_member(n, "fileMode", &v));
+	assert_int_equal(v, mode);
+}
+
 /* --- the spec ---------------------------------------------------------------- */
 
 static void test_one_device(void **state)
@@ -243,10 +262,9 @@ static void test_one_device(void **state)
 		.name = "vtpm0", .path = "/dev/tpm0", .host_path = "/dev/vtpm0",
 		.major = 240, .minor = 7, .file_mode = 0660,
 	};
-	struct json_object *root, *node, *devs, *edits;
+	struct json_object *root, *devs, *edits;
 	char *text, err[256];
 	size_t len;
-	int64_t v;
 
 	(void)state;
 	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)), 0);
@@ -257,17 +275,7 @@ static void test_one_device(void **state)
 	json_object_object_get_ex(root, "devices", &devs);
 	assert_int_equal(json_object_array_length(devs), 1);
 	assert_string_equal(str_member(json_object_array_get_idx(devs, 0), "name"), "vtpm0");
-	node = node_of(root, 0);
-	assert_string_equal(str_member(node, "path"), "/dev/tpm0");
-	assert_string_equal(str_member(node, "hostPath"), "/dev/vtpm0");
-	assert_string_equal(str_member(node, "type"), "c");
-	assert_string_equal(str_member(node, "permissions"), "rw");
-	assert_true(int_member(node, "major", &v));
-	assert_int_equal(v, 240);
-	assert_true(int_member(node, "minor", &v));
-	assert_int_equal(v, 7);
-	assert_true(int_member(node, "fileMode", &v));
-	assert_int_equal(v, 0660);
+	assert_node(node_of(root, 0), "/dev/tpm0", "/dev/vtpm0", 240, 7, 0660);
 	/* No hooks asked for, none written. */
 	json_object_object_get_ex(json_object_array_get_idx(devs, 0), "containerEdits", &edits);
 	assert_false(json_object_object_get_ex(edits, "hooks", NULL));
@@ -294,6 +302,56 @@ static void test_minor_zero_and_no_mode(void **state)
 	assert_false(json_object_object_get_ex(node_of(root, 0), "fileMode", NULL));
 	json_object_put(root);
 	free(text);
+}
+
+/* The resource-managed node beside the device: a second node of the same
+ * device, with the same mode; refused where it is no second node. */
+static void test_rm_node(void **state)
+{
+	struct cdi_device dev = {
+		.name = "vtpm0", .path = "/dev/tpm0", .host_path = "/dev/vtpm0",
+		.major = 240, .minor = 7, .file_mode = 0660,
+		.rm_path = "/dev/tpmrm0", .rm_host_path = "/dev/vtpmrm0",
+		.rm_major = 240, .rm_minor = 7 + CDI_RM_MINOR_OFFSET,
+	};
+	struct json_object *root, *devs, *edits, *nodes;
+	char *text, err[256];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)), 0);
+	root = parse_valid_spec(text);
+	json_object_object_get_ex(root, "devices", &devs);
+	json_object_object_get_ex(json_object_array_get_idx(devs, 0), "containerEdits", &edits);
+	assert_true(json_object_object_get_ex(edits, "deviceNodes", &nodes));
+	assert_int_equal(json_object_array_length(nodes), 2);
+	assert_node(json_object_array_get_idx(nodes, 0), "/dev/tpm0", "/dev/vtpm0", 240, 7, 0660);
+	assert_node(json_object_array_get_idx(nodes, 1), "/dev/tpmrm0", "/dev/vtpmrm0", 240,
+		    65543, 0660);
+	json_object_put(root);
+	free(text);
+
+	dev.rm_path = "dev/tpmrm0";
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not an absolute path"));
+	dev.rm_path = "/dev/tpm0";
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "its two nodes are one"));
+	dev.rm_path = "/dev/tpmrm0";
+	dev.rm_minor = 7;
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	dev.rm_minor = 1;
+	dev.rm_major = 0;
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "is not a character device number"));
+	dev.rm_major = 240;
+	dev.rm_host_path = "vtpmrm0";
+	assert_int_equal(cdi_spec_format("vtpmd.io/tpm", &dev, 1, &text, &len, err, sizeof(err)),
+			 -EINVAL);
 }
 
 /* Hook arguments are arbitrary strings: quotes, backslashes, control bytes
@@ -530,6 +588,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_device),
 		cmocka_unit_test(test_minor_zero_and_no_mode),
+		cmocka_unit_test(test_rm_node),
 		cmocka_unit_test(test_hooks_and_escaping),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_duplicate_and_empty),

@@ -162,6 +162,7 @@ static void test_opts_pool(void **state)
 	assert_string_equal(o.kind, "vtpmd.io/tpm");
 	assert_string_equal(o.prefix, "slot");
 	assert_string_equal(o.path, "/dev/tpm0");
+	assert_string_equal(o.pathrm, "/dev/tpmrm0");
 	assert_string_equal(o.dir, "/var/run/cdi");
 	assert_string_equal(o.run_dir, "/run/vtpm-cdi");
 	assert_false(o.persistent);
@@ -170,9 +171,10 @@ static void test_opts_pool(void **state)
 
 	assert_int_equal(PARSE(&o, "pool", "--slots", "2", "--major", "511", "--first-minor", "65534",
 			       "--prefix", "t", "--kind", "example.com/tpm2", "--path", "/dev/tpmrm0",
-			       "--persistent", "--setup", "/usr/bin/vtpm-setup", "--setup-arg", "--createek",
+			       "--pathrm", "/dev/tpmrm1", "--persistent", "--setup", "/usr/bin/vtpm-setup", "--setup-arg", "--createek",
 			       "--setup-arg", "--create-ek-cert", "--", "--key", "file=/k"), 0);
 	assert_int_equal(o.first_minor, 65534);
+	assert_string_equal(o.pathrm, "/dev/tpmrm1");
 	assert_int_equal(o.nsetup_args, 2);
 	assert_string_equal(o.setup_args[1], "--create-ek-cert");
 	assert_int_equal(o.nvtpmd_args, 2);
@@ -202,6 +204,10 @@ static void test_opts_refused(void **state)
 		  ARGV("pool", "--slots", "1", "--major", "1", "--kind", "tpm"), "--kind" },
 		{ ARGC("pool", "--slots", "1", "--major", "1", "--path", "tpm0"),
 		  ARGV("pool", "--slots", "1", "--major", "1", "--path", "tpm0"), "--path" },
+		{ ARGC("pool", "--slots", "1", "--major", "1", "--pathrm", "tpmrm0"),
+		  ARGV("pool", "--slots", "1", "--major", "1", "--pathrm", "tpmrm0"), "--pathrm" },
+		{ ARGC("pool", "--slots", "1", "--major", "1", "--path", "/dev/tpmrm0"),
+		  ARGV("pool", "--slots", "1", "--major", "1", "--path", "/dev/tpmrm0"), "the same node" },
 		{ ARGC("pool", "--slots", "1", "--major", "1", "--dir", "cdi"),
 		  ARGV("pool", "--slots", "1", "--major", "1", "--dir", "cdi"), "not an absolute path" },
 		{ ARGC("pool", "--slots", "1", "--major", "1", "--run-dir", "/a,b"),

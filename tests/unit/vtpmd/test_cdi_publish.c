@@ -185,6 +185,53 @@ static void test_publish_then_orderly_exit(void **state)
 	cdi_unpublish(&p);                      /* a second time: nothing */
 }
 
+/* With the resource-managed node (here /dev/zero, 1:5): the device's
+ * second node, at the container's /dev/tpmrm0. */
+static void test_publish_rm_node(void **state)
+{
+	struct cdi_publish_args args = null_args;
+	struct json_object *root, *devs, *e, *nodes, *n, *v;
+	struct cdi_publisher p;
+	char err[256];
+
+	(void)state;
+	skip_unless_root();
+	args.rm_devname = "zero";
+	args.rm_container_path = "/dev/tpmrm0";
+	cdi_publisher_init(&p);
+	assert_int_equal(cdi_publisher_open(&p, dir, "null", err, sizeof(err)), 0);
+	assert_int_equal(cdi_publish(&p, &args, err, sizeof(err)), 0);
+	assert_spec_names_null();
+	root = json_object_from_file(spec_path);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "devices", &devs));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(devs, 0),
+					      "containerEdits", &e));
+	assert_true(json_object_object_get_ex(e, "deviceNodes", &nodes));
+	assert_int_equal(json_object_array_length(nodes), 2);
+	n = json_object_array_get_idx(nodes, 1);
+	assert_true(json_object_object_get_ex(n, "path", &v));
+	assert_string_equal(json_object_get_string(v), "/dev/tpmrm0");
+	assert_true(json_object_object_get_ex(n, "hostPath", &v));
+	assert_string_equal(json_object_get_string(v), "/dev/zero");
+	assert_true(json_object_object_get_ex(n, "major", &v));
+	assert_int_equal(json_object_get_int(v), 1);
+	assert_true(json_object_object_get_ex(n, "minor", &v));
+	assert_int_equal(json_object_get_int(v), 5);
+	json_object_put(root);
+	cdi_unpublish(&p);
+	assert_false(exists(spec_path));
+
+	/* no such node: nothing published */
+	args.rm_devname = "vtpmrm-test-missing";
+	cdi_publisher_init(&p);
+	assert_int_equal(cdi_publisher_open(&p, dir, "null", err, sizeof(err)), 0);
+	assert_int_equal(cdi_publish(&p, &args, err, sizeof(err)), -EIO);
+	assert_non_null(strstr(err, "/dev/vtpmrm-test-missing"));
+	assert_false(exists(spec_path));
+	cdi_unpublish(&p);
+}
+
 /* SIGTERM to the whole group (a service manager stopping it) does not end
  * the janitor before the owner. */
 static void test_janitor_ignores_sigterm(void **state)
@@ -318,6 +365,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_publish_then_orderly_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_rm_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_janitor_ignores_sigterm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_checks, setup, teardown),

@@ -64,10 +64,12 @@ static void test_spellings(void **state)
 	assert_null(c.cdi_path);
 	config_free(&c);
 
-	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "dir=rel/dir,kind=example.com/tpm,path=/dev/tpmrm0"));
+	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi",
+		     "dir=rel/dir,kind=example.com/tpm,path=/dev/tpm1,pathrm=/dev/tpmrm1"));
 	assert_string_equal(c.cdi_dir, "rel/dir");
 	assert_string_equal(c.cdi_kind, "example.com/tpm");
-	assert_string_equal(c.cdi_path, "/dev/tpmrm0");
+	assert_string_equal(c.cdi_path, "/dev/tpm1");
+	assert_string_equal(c.cdi_pathrm, "/dev/tpmrm1");
 	config_free(&c);
 
 	ok(&c, PARSE(&c, "-n", "vtpm0", "--cdi", "/etc/cdi,path=/dev/tpm1"));
