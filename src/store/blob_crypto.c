@@ -24,7 +24,8 @@
 #include <openssl/rand.h>
 
 #include "mem/secret.h"
-#include "store/blob_internal.h"
+#include "store/blob_crypto.h"
+#include "store/blob_tlv.h"
 
 /* HMAC-SHA256 keyed with KEY over DATA || IV (IV may be absent). */
 static bool mac_compute(const struct state_key *key,

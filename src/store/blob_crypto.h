@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* blob_internal.h - shared by blob.c (the format) and blob_crypto.c (its
- * encrypted layers) only. */
-#ifndef VTPMD_BLOB_INTERNAL_H
-#define VTPMD_BLOB_INTERNAL_H
+/*
+ * blob_crypto.h - the encrypted layers of a state blob, for blob.c only:
+ * AES-CBC under the state key, HMAC-SHA256 over ciphertext || IV
+ * (encrypt-then-MAC, compared in constant time), and the legacy version-1
+ * layer (digest inside the ciphertext, checked in constant time). Calls
+ * blob_tlv.c only.
+ *
+ * Functions return TPM_SUCCESS or a TPM_RESULT; what they put into an
+ * output byte string is the caller's to free with bytes_free(), on failure
+ * too.
+ */
+#ifndef VTPMD_BLOB_CRYPTO_H
+#define VTPMD_BLOB_CRYPTO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "store/blob.h"
+#include "store/blob_tlv.h"
 
-#define TLV_HEADER_SIZE   6
 #define AES_BLOCK         16
 #define MAC_SIZE          32    /* HMAC-SHA256 */
 
@@ -30,25 +39,6 @@ struct blob_layer {
 	uint16_t flag_encrypted;
 	uint16_t flag_256bit;
 };
-
-/* A malloc'ed byte string; wiped when freed, since it may hold state. */
-struct bytes {
-	uint8_t *data;
-	size_t len;
-};
-
-void bytes_free(struct bytes *b);
-
-/* Append one TLV record to B. */
-TPM_RESULT tlv_append(struct bytes *b, uint16_t tag, const uint8_t *val,
-		      size_t len);
-/*
- * Walk every record in BUF (all must fit exactly, no trailing bytes) and
- * find the one with TAG: *VAL, *VLEN point into BUF, or *VAL is NULL if there
- * is none. Two records with TAG are ambiguous and rejected.
- */
-TPM_RESULT tlv_find(const uint8_t *buf, size_t len, uint16_t tag,
-		    const uint8_t **val, size_t *vlen);
 
 /*
  * The three records of an encrypted layer holding PLAIN, appended to OUT:
