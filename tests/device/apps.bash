@@ -115,3 +115,9 @@ tabrmd_stop() {
 	wait "$TABRMD_PID" 2>/dev/null || true
 	unset DBUS_SESSION_BUS_ADDRESS
 }
+
+# The resource-managed node vtpmd makes beside the test's /dev/vtpmN (the
+# first "tpm" of the name becomes "tpmrm").
+apps_rm_node() {
+	echo "${VTPM_DEV/tpm/tpmrm}"
+}

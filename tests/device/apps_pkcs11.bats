@@ -8,20 +8,21 @@
 # tpm2_ptool runs tpm2-tools in steps that hand objects to each other in
 # context files; on a raw node they all stay loaded, and its addtoken finds
 # the TPM full (TPM_RC_OBJECT_MEMORY), as on the kernel's /dev/tpm0. So the
-# test runs through tpm2-abrmd in front of /dev/vtpmN (TPM2TOOLS_TCTI for
-# tpm2_ptool, TPM2_PKCS11_TCTI for the module).
+# test runs on vtpmd's resource-managed node /dev/vtpmrmN, as one would on
+# the kernel's /dev/tpmrm0 (TPM2TOOLS_TCTI for tpm2_ptool, TPM2_PKCS11_TCTI
+# for the module).
 load lib
 load apps
 
-@test "tpm2-pkcs11: tpm2_ptool makes a token and an EC key on /dev/vtpmN (through tpm2-abrmd); pkcs11-tool signs; plain OpenSSL verifies" {
+@test "tpm2-pkcs11: tpm2_ptool makes a token and an EC key on /dev/vtpmN (through the resource-managed node /dev/vtpmrmN); pkcs11-tool signs; plain OpenSSL verifies" {
 	apps_need tpm2_ptool pkcs11-tool
 	local module t=$BATS_TEST_TMPDIR
 	module=$(echo /usr/lib/*/pkcs11/libtpm2_pkcs11.so)
 	[[ -e $module ]] || skip "libtpm2_pkcs11.so is not installed (package libtpm2-pkcs11-1)"
 	vtpm_start_ready
-	tabrmd_start "$VTPM_DEV"
 	mkdir "$t/store"
-	export TPM2_PKCS11_STORE=$t/store TPM2TOOLS_TCTI=$TABRMD_TCTI TPM2_PKCS11_TCTI=$TABRMD_TCTI
+	export TPM2_PKCS11_STORE=$t/store TPM2TOOLS_TCTI=device:$(apps_rm_node) \
+		TPM2_PKCS11_TCTI=device:$(apps_rm_node)
 
 	run tpm2_ptool init
 	assert_status 0
@@ -43,8 +44,7 @@ load apps
 		--output-file "$t/signer.der"
 	assert_status 0
 	unset TPM2TOOLS_TCTI TPM2_PKCS11_TCTI
-	tabrmd_stop
-	assert_nothing_loaded "tpm2_ptool and pkcs11-tool through tpm2-abrmd"
+	assert_nothing_loaded "tpm2_ptool and pkcs11-tool through the resource-managed node"
 
 	run openssl pkey -pubin -inform DER -in "$t/signer.der" -out "$t/signer.pem"
 	assert_status 0

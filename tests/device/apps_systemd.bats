@@ -70,7 +70,7 @@ teardown() {
 # refuses with EBUSY, as the kernel's /dev/tpm0 does: enrolling needs a
 # resource manager, here tpm2-abrmd in front of the node. Unlocking opens
 # it once, and uses the raw node alone.
-@test "systemd-cryptenroll binds a LUKS2 volume to PCR 7 (through tpm2-abrmd); systemd-cryptsetup unlocks it with /dev/vtpmN alone, and refuses once PCR 7 changes" {
+@test "systemd-cryptenroll binds a LUKS2 volume to PCR 7 (on the resource-managed node /dev/vtpmrmN); systemd-cryptsetup unlocks it with /dev/vtpmN alone, and refuses once PCR 7 changes" {
 	apps_need systemd-cryptenroll cryptsetup dmsetup
 	[[ -x $CRYPTSETUP_HELPER ]] || skip "$CRYPTSETUP_HELPER is not installed (package systemd)"
 	[[ -c /dev/mapper/control ]] || modprobe dm_crypt 2>/dev/null ||
@@ -88,12 +88,10 @@ teardown() {
 		--pbkdf-force-iterations 1000 --key-file "$t/pass" "$t/luks.img"
 	assert_status 0
 
-	tabrmd_start "$VTPM_DEV"
 	PASSWORD=$(<"$t/pass") run --separate-stderr systemd-cryptenroll \
-		--tpm2-device="$TABRMD_TCTI" --tpm2-pcrs=7 "$t/luks.img"
+		--tpm2-device="$(apps_rm_node)" --tpm2-pcrs=7 "$t/luks.img"
 	assert_status 0
-	tabrmd_stop
-	assert_nothing_loaded "systemd-cryptenroll through tpm2-abrmd"
+	assert_nothing_loaded "systemd-cryptenroll through the resource-managed node"
 	run cryptsetup luksDump "$t/luks.img"
 	assert_status 0
 	[[ $output == *systemd-tpm2* ]] || fail "no systemd-tpm2 token in the LUKS2 header: $output"

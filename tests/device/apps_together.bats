@@ -54,20 +54,13 @@ teardown_file() {
 	ct_teardown_file
 }
 
-# The resource-managed node vtpmd makes beside the test's /dev/vtpmN (the
-# first "tpm" of the name becomes "tpmrm").
-rm_node() {
-	echo "${VTPM_DEV/tpm/tpmrm}"
-}
-
 # bats test_tags=slow
 @test "one podman container runs systemd-creds decrypt, OpenSSL-provider signing and clevis decrypt loops at once on /dev/tpmrm0 (vtpmd's resource-managed node): all succeed, nothing is left loaded" {
 	apps_need systemd-creds clevis openssl
 	vtpm_start_ready
 	local rm w=$BATS_TEST_TMPDIR/work
-	rm=$(rm_node)
-	[[ -c $rm ]] ||
-		skip "vtpmd made no resource-managed node $rm beside $VTPM_DEV (this build has none)"
+	rm=$(apps_rm_node)
+	[[ -c $rm ]] || fail "vtpmd made no resource-managed node $rm beside $VTPM_DEV"
 	apps_extend 7 sha256
 	mkdir -p "$w"
 	chmod 0755 "$w"

@@ -288,13 +288,13 @@ check_ek() { # HANDLE INDEX NAME [ALG]
 		fail "vtpm-setup left a temporary directory"
 }
 
-# The unit's command KEY (ExecStartPre or ExecStart) for instance NAME with
-# state in DIR, as systemd would run it: "+" dropped, this build's
-# binaries, $VTPM_SETUP_ARGS / $VTPMD_ARGS from CONF or the unit's default.
-# Sets UNIT_CMD.
-unit_cmd() { # KEY NAME DIR CONF
+# The unit's command KEY (ExecStartPre or ExecStart; the Nth of them, default
+# the first) for instance NAME with state in DIR, as systemd would run it:
+# "+" dropped, this build's binaries, $VTPM_SETUP_ARGS / $VTPMD_ARGS from
+# CONF or the unit's default. Sets UNIT_CMD.
+unit_cmd() { # KEY NAME DIR CONF [N]
 	local line var value
-	line=$(sed -n "s/^$1=//p" "$UNIT" | head -n 1)
+	line=$(sed -n "s/^$1=//p" "$UNIT" | sed -n "${5:-1}p")
 	line=${line#+}
 	line=${line//\/usr\/local\/bin\/vtpm-setup/$VTPM_SETUP}
 	line=${line//\/usr\/local\/bin\/vtpmd/$VTPMD}
@@ -323,7 +323,9 @@ unit_start() { # NAME DIR CONF
 
 @test "identity: the systemd unit's ExecStartPre manufactures on the first start and not on the second" {
 	local t=$BATS_TEST_TMPDIR conf=$BATS_TEST_TMPDIR/$VTPM_NAME.conf state sum inode serial
-	state=$t/lib/$VTPM_NAME
+	ensure_vtpmd_user               # the unit's vtpmd serves as vtpmd
+	runas_base                      # /var/lib/vtpmd is 0755 root: a directory like it
+	state=$RUNAS_BASE/$VTPM_NAME
 	mkdir -p "$state"               # StateDirectory= makes it, empty
 	# the unit's defaults plus a CA of this test (/var/lib/vtpmd/ca on a host)
 	printf 'VTPM_SETUP_ARGS="%s --ca-dir %s"\n' \
@@ -334,6 +336,11 @@ unit_start() { # NAME DIR CONF
 	run --separate-stderr timeout 300 "${UNIT_CMD[@]}"
 	assert_status 0
 	[[ -s "$state/tpm2-00.permall" ]] || fail "no state after the first ExecStartPre"
+	# the second hands the state to the user vtpmd serves as
+	unit_cmd ExecStartPre "$VTPM_NAME" "$state" "$conf" 2
+	assert_eq "${UNIT_CMD[*]:0:1}" /bin/chown "the second ExecStartPre"
+	run "${UNIT_CMD[@]}"
+	assert_status 0
 	unit_start "$VTPM_NAME" "$state" "$conf"
 	run tpm2 getekcertificate -o "$t/first.der"
 	assert_status 0

@@ -88,7 +88,8 @@ static int swap(const char *tmp, const char *victim, uid_t uid, gid_t gid)
 	char aside[PATH_MAX + 2];
 	int err = 0;
 
-	snprintf(aside, sizeof(aside), "%s~", tmp);
+	if (snprintf(aside, sizeof(aside), "%s~", tmp) >= (int)sizeof(aside))
+		return ENAMETOOLONG;
 	setfsgid(gid);
 	setfsuid(uid);
 	if (rename(tmp, aside) < 0 || symlink(victim, tmp) < 0)
