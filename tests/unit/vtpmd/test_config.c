@@ -11,30 +11,17 @@
 #include "vtpmd/config.h"
 #include "config_args.h"
 
-static char errbuf[256];
-
-static int parse_args(struct vtpmd_config *cfg, const char *const *args)
-{
-	return config_parse_args(cfg, args, errbuf, sizeof(errbuf));
-}
-
 #define PARSE(cfg, ...) \
-	parse_args((cfg), (const char *const[]){ "vtpmd", __VA_ARGS__, NULL })
+	config_parse_args((cfg), (const char *const[]){ "vtpmd", __VA_ARGS__, NULL }, \
+			  errbuf, sizeof(errbuf))
 
 /* Parses fine; the caller looks at cfg, then config_free()s it. */
-#define OK(cfg, ...) do { \
-	int rc_ = PARSE(cfg, __VA_ARGS__); \
-	if (rc_ != 0) \
-		fail_msg("unexpected error: %s", errbuf); \
-} while (0)
+#define OK(cfg, ...) config_ok(PARSE(cfg, __VA_ARGS__))
 
 /* Fails with one line naming the problem; nothing is left allocated. */
 #define ERR(needle, ...) do { \
 	struct vtpmd_config c_; \
-	assert_int_equal(PARSE(&c_, __VA_ARGS__), -1); \
-	if (!strstr(errbuf, (needle))) \
-		fail_msg("'%s' not in '%s'", (needle), errbuf); \
-	assert_null(strchr(errbuf, '\n')); \
+	config_refused(PARSE(&c_, __VA_ARGS__), (needle)); \
 	assert_null(c_.name); \
 	assert_null(c_.state_dir); \
 	assert_null(c_.log_file); \
