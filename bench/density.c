@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* density.c - cfg.density devices started at once: how long until all
- * answer, and what they weigh together (see bench.h). */
+ * answer, and what they weigh together (see bench.h). They are numbered on
+ * one major (-M DENSITY_MAJOR -m i), as many devices on one host should be:
+ * a CUSE node without numbers takes a dynamic major of its own, and the
+ * kernel has about 150 of those, so 128 vtpmd with their resource-managed
+ * nodes (two each) would not fit. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -12,12 +16,15 @@
 #include "bench.h"
 #include "report.h"
 
+#define DENSITY_MAJOR "240"     /* the first of the kernel's "local use" majors */
+
 int measure_density(void)
 {
 	unsigned n = cfg.density, i, left;
 	pid_t *child = calloc(n, sizeof(*child)), *pid = calloc(n, sizeof(*pid));
 	double *answered = calloc(n, sizeof(*answered));
-	char name[32], dir[512], pidfile[512], logfile[512];
+	char name[32], dir[512], pidfile[512], logfile[512], minor[16];
+	char *extra[20];
 	long rss = 0, pss = 0, anon = 0, rss_max = 0;
 	uint64_t t0;
 	int ret = 0;
@@ -39,8 +46,15 @@ int measure_density(void)
 		snprintf(dir, sizeof(dir), "%s/density/%u", cfg.work, i);
 		snprintf(pidfile, sizeof(pidfile), "%s/density/%u.pid", cfg.work, i);
 		snprintf(logfile, sizeof(logfile), "%s/density/%u.log", cfg.work, i);
+		snprintf(minor, sizeof(minor), "%u", i);
+		for (int j = 0; j < cfg.nextra; j++)
+			extra[j] = cfg.extra[j];
+		extra[cfg.nextra] = "-M";
+		extra[cfg.nextra + 1] = DENSITY_MAJOR;
+		extra[cfg.nextra + 2] = "-m";
+		extra[cfg.nextra + 3] = minor;
 		child[i] = spawn_vtpmd(cfg.vtpmd, name, dir, pidfile, logfile, true,
-				       cfg.extra, cfg.nextra);
+				       extra, cfg.nextra + 4);
 		if (child[i] < 0)
 			ret = -1;
 	}
@@ -117,7 +131,8 @@ int measure_density(void)
 	report_row("%u | %.2f | %.2f | %.1f | %.1f | %.1f | %ld (%ld) | %ld", n, res.density_s,
 		   median(answered, n), rss / 1024.0, pss / 1024.0, anon / 1024.0,
 		   res.density_rss_avg, rss_max, res.density_pss_avg);
-	report_note("Fresh state directories (each TPM is manufactured), `vtpm0`..`vtpm%u`, "
+	report_note("Fresh state directories (each TPM is manufactured), `vtpm0`..`vtpm%u` "
+		    "numbered " DENSITY_MAJOR ":0.. (their `vtpmrmN` " DENSITY_MAJOR ":65536..), "
 		    "all started before the first is waited for. Target: all answering "
 		    "within %.0f s, ≤ %d KiB each: %s.", n - 1, TARGET_DENSITY_S,
 		    TARGET_RSS_KIB, res.density_ok ? "met" : "**missed**");

@@ -49,10 +49,10 @@ pid_t spawn_vtpmd(const char *vtpmd, const char *name, const char *dir,
 		  char *const extra[], int nextra)
 {
 	char state[512], pid[512], log[512];
-	char *argv[32];
+	char *argv[40];
 	int i = 0, j;
 
-	if (nextra < 0 || nextra > 16)
+	if (nextra < 0 || nextra > 20)
 		return -E2BIG;
 	/* a URI (file://PATH) is a backend-uri, anything else a directory */
 	snprintf(state, sizeof(state), "%s=%s", strstr(dir, "://") ? "backend-uri" : "dir",
