@@ -566,9 +566,11 @@ static void report_rm(void)
 		report_note("The kernel's resource manager was not measured: %s.", rr.why);
 	report_note("Interleaved rounds (%d), who goes first in turn; the same libtpms "
 		    "(0.9) behind all three paths; the key an ECC P-256 primary. vtpmd's RM "
-		    "node loads the key's saved context for each command and flushes it "
-		    "after (the kernel's does the same, and saves it again); the plain node "
-		    "keeps it loaded. The kernel's peer is Debian's swtpm in chardev mode "
+		    "node keeps the key loaded from one command of its open file to the "
+		    "next (src/rm/rm_cache.c: it is flushed before any other file, the "
+		    "plain node or a control request uses the TPM); the kernel's loads "
+		    "the saved context for each command and saves and flushes it after; "
+		    "the plain node keeps it loaded. The kernel's peer is Debian's swtpm in chardev mode "
 		    "behind tpm_vtpm_proxy, in the same VM.", ROUNDS);
 
 	report_heading("The nodes' loops, beside swtpm's CUSE mode");

@@ -29,6 +29,7 @@ int rm_new(struct rm **out, struct tpm *t, const struct rm_options *opt)
 		free(rm);
 		return -ENOMEM;
 	}
+	rm_cache_attach(rm);
 	*out = rm;
 	return 0;
 }
@@ -41,6 +42,7 @@ bool rm_sync(struct rm *rm)
 		return false;
 	if (rm->ncc && tpm_epoch(rm->tpm) == rm->epoch)
 		return true;
+	rm_cache_forget(rm);    /* a power cycle took them */
 	if (rm_tpm_learn(rm) || rm_tpm_reset_count(rm, &count)) {
 		free(rm->cc_attrs);
 		rm->cc_attrs = NULL;
@@ -58,12 +60,14 @@ void rm_free(struct rm *rm)
 {
 	if (!rm)
 		return;
-	tpm_lock(rm->tpm);
+	tpm_lock_lodger(rm->tpm);
+	rm_cache_evict(rm, NULL);
 	if (rm_sync(rm))
 		for (unsigned i = 0; i < rm->nabandoned; i++)
 			rm_tpm_flush(rm, rm->abandoned[i].handle);
 	rm_forget_all(rm);
 	tpm_unlock(rm->tpm);
+	rm_cache_detach(rm);
 	free(rm->cc_attrs);
 	free(rm->abandoned);
 	secret_free(rm->out, rm->out_cap);
@@ -80,7 +84,7 @@ int rm_open(struct rm *rm, struct rm_space **out)
 	s->rm = rm;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	tpm_lock(rm->tpm);
+	tpm_lock_lodger(rm->tpm);
 	s->next = rm->spaces;
 	rm->spaces = s;
 	rm->nspaces++;
@@ -107,7 +111,8 @@ void rm_release(struct rm_space *s)
 	drop_response(s);
 	pthread_mutex_unlock(&s->lock);
 
-	tpm_lock(rm->tpm);
+	tpm_lock_lodger(rm->tpm);
+	rm_cache_evict(rm, s);
 	if (rm_sync(rm))
 		rm_session_release(s);
 	for (unsigned i = 0; i < s->nslots; i++)
@@ -139,7 +144,7 @@ static ssize_t run(struct rm_space *s, const uint8_t *buf, size_t len)
 	s->busy = true;
 	pthread_mutex_unlock(&s->lock);
 
-	tpm_lock(rm->tpm);
+	tpm_lock_lodger(rm->tpm);
 	ret = rm_cmd_run(s, buf, (uint32_t)len);
 	if (ret == 0) {
 		resp = malloc(rm->out_len);

@@ -5,8 +5,9 @@
  *
  * Each open file is a space: the transient objects and sessions its client
  * made. Its client names objects by virtual handles (0x80FFFFFF downwards)
- * that only it can use; between its commands every object is saved and
- * flushed and every session saved, so the TPM's few slots serve everyone.
+ * that only it can use; between its commands every session is saved, and
+ * its objects (saved when made) are flushed before anyone else uses the
+ * TPM, so the TPM's few slots serve everyone.
  * The command path of an open file follows the kernel's /dev/tpmrmN rules
  * (kernel-tpm-chardev.md): E2BIG, EINVAL, EBUSY while a response is unread,
  * reads continue at an offset.

@@ -10,14 +10,16 @@
  *   run       the command
  *   map       a new object gets a virtual handle, a new session joins the
  *             space; a flushed or client-saved one leaves it
- *   put back  objects are flushed (a sequence object saved first: its
- *             state changes), sessions saved
+ *   put back  objects stay loaded for the space's next command (a
+ *             sequence object saved again first: its state changes);
+ *             sessions are saved
  *
  * Only what the command names is loaded: a space may hold more objects
  * and sessions than the TPM has slots. An object's saved context stays
- * valid when it is loaded (until the TPM is reset), so an unchanged one is
- * only flushed, not saved again. A session's only valid context is its
- * latest: it is saved after every command.
+ * valid when it is loaded (until the TPM is reset), so one kept loaded
+ * (rm_cache.c) is only flushed when it must make room, never saved again.
+ * A session's only valid context is its latest: it is saved after every
+ * command.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -174,7 +176,16 @@ static uint32_t check_names(struct rm_space *s, const struct run *r)
 	return TPM2_RC_SUCCESS;
 }
 
-/* Load object slot SLOT (once per command) into the handle area at I. */
+static bool is_used_slot(const struct run *r, unsigned slot)
+{
+	for (unsigned i = 0; i < r->nslots; i++)
+		if (r->slots[i] == slot)
+			return true;
+	return false;
+}
+
+/* Load object slot SLOT, unless it is loaded already, into the handle
+ * area at I. */
 static uint32_t load_object(struct rm_space *s, struct run *r, unsigned i, unsigned slot)
 {
 	struct rm_object *o = &s->objects[slot];
@@ -191,8 +202,9 @@ static uint32_t load_object(struct rm_space *s, struct run *r, unsigned i, unsig
 			free_object(s, slot);
 			return RC_EINVAL;
 		}
-		r->slots[r->nslots++] = slot;
 	}
+	if (!is_used_slot(r, slot))
+		r->slots[r->nslots++] = slot;
 	/* FlushContext's handle is its parameter, at the same place */
 	put_be32(s->rm->cmd + 10 + 4 * i, o->phandle);
 	return TPM2_RC_SUCCESS;
@@ -243,7 +255,7 @@ static uint32_t load(struct rm_space *s, struct run *r)
 }
 
 /* A new transient object PHANDLE (loaded, the command's response handle):
- * saved into a slot, flushed; its virtual handle into *VH. */
+ * saved into a slot and kept loaded; its virtual handle into *VH. */
 static uint32_t add_object(struct rm_space *s, uint32_t phandle, uint32_t *vh)
 {
 	struct rm *rm = s->rm;
@@ -256,11 +268,13 @@ static uint32_t add_object(struct rm_space *s, uint32_t phandle, uint32_t *vh)
 		return RM_RC(TPM2_RC_OBJECT_MEMORY);
 	}
 	rc = rm_tpm_context_save(rm, phandle, &s->objects[slot].ctx, &seq);
-	rm_tpm_flush(rm, phandle);
 	if (rc != TPM2_RC_SUCCESS) {
+		rm_tpm_flush(rm, phandle);
 		log_error("resource manager: cannot save a new object (0x%x)", rc);
 		return rc;
 	}
+	s->objects[slot].phandle = phandle;
+	rm_cache_keep(s, (unsigned)slot);
 	s->nobjects++;
 	*vh = RM_VHANDLE_TOP - (uint32_t)slot;
 	return TPM2_RC_SUCCESS;
@@ -334,7 +348,8 @@ static uint32_t map(struct rm_space *s, struct run *r)
 	return TPM2_RC_SUCCESS;
 }
 
-/* Flush the objects the command had loaded; save its sessions. */
+/* Keep the objects the command used loaded (or free them if it flushed
+ * them); save its sessions. */
 static void put_back(struct rm_space *s, struct run *r, bool ran_ok)
 {
 	struct rm *rm = s->rm;
@@ -357,8 +372,7 @@ static void put_back(struct rm_space *s, struct run *r, bool ran_ok)
 			free_object(s, r->slots[i]);
 			continue;
 		}
-		rm_tpm_flush(rm, o->phandle);
-		o->phandle = 0;
+		rm_cache_keep(s, r->slots[i]);
 	}
 	for (unsigned i = 0; i < r->nsessions; i++) {
 		struct rm_session *x = rm_session_find(s, r->sessions[i]);
@@ -470,6 +484,7 @@ static int attempt(struct rm_space *s, const uint8_t *cmd, uint32_t len, bool *g
 		return answer_handles(s, &r, property, count);
 
 	memcpy(rm->cmd, cmd, len);
+	rm_cache_trim(s, r.c.handles, r.c.nhandles);
 	if ((rc = load(s, &r))) {
 		put_back(s, &r, false);
 		return respond(rm, rc);

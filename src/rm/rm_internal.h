@@ -31,7 +31,8 @@ struct rm_blob {
 
 struct rm_object {
 	struct rm_blob ctx;     /* NULL data: the slot is free */
-	uint32_t phandle;       /* while loaded for a command, else 0 */
+	uint32_t phandle;       /* while loaded (for a command, or kept
+				 * loaded after it: see rm_cache.c), else 0 */
 };
 
 struct rm_session {
@@ -74,6 +75,7 @@ struct rm {
 	uint64_t counter;               /* newest session save seen */
 	struct rm_space *spaces;
 	unsigned nspaces;
+	struct rm_space *resident;      /* whose objects stay loaded, or NULL */
 	unsigned nsessions;             /* of all spaces, and abandoned */
 	struct rm_session *abandoned;   /* oldest first */
 	unsigned nabandoned;
@@ -131,6 +133,29 @@ bool rm_gap_recover(struct rm *rm);
 /* Forget every space's objects and sessions, and the abandoned ones (a
  * TPM Reset voided them; their handles may be someone else's now). */
 void rm_forget_all(struct rm *rm);
+
+/* --- rm_cache.c: objects kept loaded between commands (TPM lock held) ---- */
+
+/*
+ * After a command the objects it used stay loaded for the space's next
+ * one (their saved contexts stay valid), instead of being flushed at once:
+ * a command on a loaded key then costs the TPM no context load. They are
+ * flushed when another space's command comes (rm_cache_trim), when the
+ * space names other objects, when it closes, and before anyone else (the
+ * raw node, a control request, vtpmd itself) takes the TPM lock (the TPM's
+ * lodger, tpm.h): no one else ever finds them loaded.
+ */
+void rm_cache_attach(struct rm *rm);
+void rm_cache_detach(struct rm *rm);
+/* Object SLOT of S stays loaded after this command. */
+void rm_cache_keep(struct rm_space *s, unsigned slot);
+/* Before a command of S naming the transient handles KEEP[0..N): flush
+ * every object kept loaded but these. */
+void rm_cache_trim(struct rm_space *s, const uint32_t *keep, unsigned n);
+/* Flush every object kept loaded (of S only, if S is not NULL). */
+void rm_cache_evict(struct rm *rm, struct rm_space *s);
+/* Forget what is loaded without flushing (the TPM lost it). */
+void rm_cache_forget(struct rm *rm);
 
 /* --- rm.c ----------------------------------------------------------------- */
 

@@ -302,6 +302,7 @@ bool rm_gap_recover(struct rm *rm)
 
 void rm_forget_all(struct rm *rm)
 {
+	rm_cache_forget(rm);
 	for (struct rm_space *s = rm->spaces; s; s = s->next) {
 		for (unsigned i = 0; i < s->nslots; i++)
 			rm_blob_free(&s->objects[i].ctx);

@@ -67,11 +67,36 @@ void tpm_close(struct tpm *t)
 void tpm_lock(struct tpm *t)
 {
 	pthread_mutex_lock(&t->lock);
+	if (t->lock_depth++ == 0 && t->lodged) {
+		t->lodged = false;
+		t->evict(t->evict_ctx);
+	}
+}
+
+void tpm_lock_lodger(struct tpm *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->lock_depth++;
 }
 
 void tpm_unlock(struct tpm *t)
 {
+	t->lock_depth--;
 	pthread_mutex_unlock(&t->lock);
+}
+
+void tpm_set_lodger(struct tpm *t, tpm_evict_fn *evict, void *ctx)
+{
+	tpm_lock_lodger(t);
+	t->evict = evict;
+	t->evict_ctx = ctx;
+	t->lodged = false;
+	tpm_unlock(t);
+}
+
+void tpm_lodged(struct tpm *t)
+{
+	t->lodged = t->evict != NULL;
 }
 
 uint64_t tpm_epoch(const struct tpm *t)

@@ -89,6 +89,10 @@ struct tpm {
 	uint8_t locality;          /* used for the next command */
 	uint32_t last_ordinal;     /* last command a client sent while running */
 	bool have_last_ordinal;
+	unsigned lock_depth;       /* the TPM lock's holds (under it) */
+	void (*evict)(void *);     /* the lodger, see tpm_set_lodger() */
+	void *evict_ctx;
+	bool lodged;               /* the lodger left something loaded */
 };
 
 /*
@@ -104,6 +108,21 @@ void tpm_close(struct tpm *t);
 /* The TPM lock (see the top of this file). */
 void tpm_lock(struct tpm *t);
 void tpm_unlock(struct tpm *t);
+
+/*
+ * The lodger: one user of the TPM (the resource manager) may leave
+ * transient objects loaded between its holds of the lock, for its next
+ * command. It registers EVICT(CTX) (NULL: none), which puts them away;
+ * after it said so with tpm_lodged() (lock held), the next tpm_lock() of
+ * anyone else runs EVICT, with the lock held, before its caller sees the
+ * TPM: nobody else ever finds the lodger's objects loaded. The lodger takes
+ * the lock with tpm_lock_lodger(), which does not evict. EVICT may use the
+ * TPM (tpm_execute) but must not register or lodge.
+ */
+typedef void tpm_evict_fn(void *ctx);
+void tpm_set_lodger(struct tpm *t, tpm_evict_fn *evict, void *ctx);
+void tpm_lock_lodger(struct tpm *t);
+void tpm_lodged(struct tpm *t);
 /* Changes at every power-on: contexts saved in an earlier epoch are void.
  * Lock held. */
 uint64_t tpm_epoch(const struct tpm *t);

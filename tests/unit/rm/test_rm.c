@@ -706,6 +706,90 @@ static void test_sequence_object(void **state)
 	rm_release(a);
 }
 
+/* ---- objects kept loaded between a space's commands ---- */
+
+static unsigned loads_seen, flushes_seen;
+
+static void count_loads(void *ctx, const uint8_t *c, size_t clen, const uint8_t *r, size_t rlen)
+{
+	(void)ctx;
+	(void)r;
+	(void)rlen;
+	if (clen >= 10 && get_be32(c + 6) == TPM2_CC_ContextLoad)
+		loads_seen++;
+	if (clen >= 10 && get_be32(c + 6) == TPM2_CC_FlushContext)
+		flushes_seen++;
+}
+
+static void counts_are(unsigned loads, unsigned flushes)
+{
+	assert_int_equal(loads_seen, loads);
+	assert_int_equal(flushes_seen, flushes);
+	loads_seen = flushes_seen = 0;
+}
+
+/*
+ * A space's commands on one key cost the TPM no context load: the key
+ * stays loaded from one to the next. Another space's command, a command
+ * naming other objects, the raw node, a power cycle and the space's close
+ * each put it away first: nobody else ever finds it loaded.
+ */
+static void test_kept_loaded(void **state)
+{
+	struct rm_space *a, *b;
+	uint32_t ka, kb, h[5];
+
+	(void)state;
+	assert_int_equal(rm_open(RM, &a), 0);
+	assert_int_equal(rm_open(RM, &b), 0);
+	ka = primary(a, 1);
+	tpm_set_recorder(&T, count_loads, NULL);
+	loads_seen = flushes_seen = 0;
+	for (unsigned i = 0; i < 10; i++) {
+		assert_int_equal(xfer(a, t2_read_public(cmd, ka)), 0);
+		assert_int_equal(xfer(a, t2_sign(cmd, ka, 1, 0)), 0);
+	}
+	counts_are(0, 0);
+	/* another space: A's key goes first; B's own stays for B */
+	kb = primary(b, 2);
+	counts_are(0, 1);
+	assert_int_equal(xfer(b, t2_sign(cmd, kb, 2, 0)), 0);
+	counts_are(0, 0);
+	assert_int_equal(xfer(a, t2_sign(cmd, ka, 1, 0)), 0);
+	counts_are(1, 1);
+	/* the raw node finds the TPM empty, and A loads its key again */
+	assert_int_equal(tpm_transients(), 0);
+	counts_are(0, 1);
+	assert_int_equal(xfer(a, t2_read_public(cmd, ka)), 0);
+	counts_are(1, 0);
+	/* more objects than slots, used in turn: only the named stay */
+	for (unsigned i = 0; i < 5; i++)
+		h[i] = primary(a, (uint8_t)(10 + i));
+	for (unsigned round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 5; i++)
+			assert_int_equal(xfer(a, t2_sign(cmd, h[i], (uint8_t)(10 + i), 0)), 0);
+	assert_int_equal(xfer(a, t2_read_public(cmd, ka)), 0);
+	loads_seen = flushes_seen = 0;
+	/* a power cycle: put away before, loaded again after */
+	tpm_lock(&T);
+	counts_are(0, 1);
+	tpm_stop(&T);
+	assert_int_equal(tpm_start(&T), 0);
+	assert_int_equal(tpm_send_startup(&T, STARTUP_CLEAR), 0);
+	tpm_unlock(&T);
+	refused(a, t2_read_public(cmd, ka));    /* a reset voids contexts */
+	ka = primary(a, 1);
+	assert_int_equal(xfer(a, t2_read_public(cmd, ka)), 0);
+	/* its close flushes what it kept */
+	loads_seen = flushes_seen = 0;
+	rm_release(a);
+	counts_are(0, 1);
+	tpm_set_recorder(&T, NULL, NULL);
+	assert_int_equal(tpm_transients(), 0);
+	rm_release(b);
+	assert_int_equal(tpm_transients(), 0);
+}
+
 /* ---- the TPM's life ---- */
 
 /* Powered off and on (INIT) and reset (Startup(CLEAR)): every saved
@@ -1010,6 +1094,7 @@ int main(void)
 		TEST(test_context_gap_recover),
 		TEST(test_context_gap_client_saved),
 		TEST(test_sequence_object),
+		TEST(test_kept_loaded),
 		TEST(test_power_cycle),
 		TEST(test_power_cycle_resume),
 		TEST(test_before_startup),
