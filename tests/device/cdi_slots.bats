@@ -81,6 +81,7 @@ extend16() {
 	timeout 120 tpm2_pcrextend -T "device:$SLOT_DEV" "16:sha256=$DIGEST_AA"
 }
 
+# bats test_tags=plain
 @test "slots: held while the container's init runs, even after its vtpmd was killed (its vtpmd: user vtpmd, no capabilities, Landlock, F_SETOWN kills it)" {
 	local pid
 	start_init

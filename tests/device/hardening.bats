@@ -196,6 +196,7 @@ make_chroot() { # DIR
 	assert_status 0
 }
 
+# bats test_tags=plain
 @test "hardening: the running daemon's filter kills it for a call outside the list (execve)" {
 	vtpm_start_ready
 	# an allowed call through the same injection leaves it serving
@@ -215,6 +216,7 @@ make_chroot() { # DIR
 	wait_until 10 test ! -e "$VTPM_DEV" || fail "$VTPM_DEV outlived its daemon"
 }
 
+# bats test_tags=plain
 @test "hardening: --seccomp action=log lets the call through; action=none installs no filter" {
 	vtpm_start_ready --seccomp action=log
 	assert_locked_down "$VTPM_PID" 0 0 "$(root_groups)" 2
@@ -254,6 +256,7 @@ assert_confined() {
 	pid_alive "$pid" || fail "vtpmd died"
 }
 
+# bats test_tags=plain
 @test "hardening: Landlock confines the serving daemon to its state directory, as root and as --runas" {
 	vtpm_start_ready
 	grep -q "Landlock (ABI [0-9]*): the file system is confined to $VTPM_STATE" "$VTPM_LOG" ||
@@ -290,6 +293,7 @@ assert_confined() {
 		fail "log: $(cat "$BATS_TEST_TMPDIR/nobody.log")"
 }
 
+# bats test_tags=plain
 @test "hardening: fcntl(F_SETOWN) is outside the allow-list: the filter kills the daemon" {
 	vtpm_start_ready
 	if [[ -n "${VTPMD_SANITIZER:-}" ]]; then

@@ -119,6 +119,7 @@ unit_bounding_set() {
 		"${EXEC_START[@]}" --log "file=$VTPM_LOG,level=2"
 }
 
+# bats test_tags=plain
 @test "the unit's instance: manufactured, handed to the user vtpmd, served without uid 0, capabilities or the rest of the file system, F_SETOWN kills it; its node answers TPM commands, NAME-ctl the rest" {
 	local pid s state
 	ensure_vtpmd_user
