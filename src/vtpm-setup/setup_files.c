@@ -215,22 +215,51 @@ void files_stage_abort(struct staged_file *f)
 	f->staged = false;
 }
 
-int files_remove_dir(const char *dir)
+int files_each_entry(int dirfd, files_entry_fn fn, void *ctx)
 {
-	DIR *d = opendir(dir);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
 	struct dirent *e;
-	int err = 0;
+	DIR *d;
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d)) != NULL) {
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
-			err = -errno;
+		ret = fn(dirfd, e->d_name, ctx);
 	}
+	if (ret == 0 && errno)
+		ret = -errno;
 	closedir(d);
-	if (rmdir(dir) < 0 && !err)
-		err = -errno;
-	return err;
+	return ret;
+}
+
+static int unlink_entry(int dirfd, const char *name, void *ctx)
+{
+	(void)ctx;
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int files_empty_dir(int dirfd)
+{
+	return files_each_entry(dirfd, unlink_entry, NULL);
+}
+
+int files_remove_dir_at(int at, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return -ESTALE;
+	return unlinkat(at, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* All of PATH (or of FD, which is then closed, when PATH is NULL) into a
@@ -55,8 +56,17 @@ int files_stage(struct staged_file *f, const char *path, const void *data,
 int files_stage_commit(struct staged_file *f);
 void files_stage_abort(struct staged_file *f);
 
-/* Remove DIR and what vtpm-setup may have put in it (regular files and
- * nothing deeper): a private temporary directory of its own making. */
-int files_remove_dir(const char *dir);
+/* --- directories, by descriptor ------------------------------------------ */
+
+/* FN(DIRFD, NAME, CTX) for each entry of DIRFD but "." and ".."; stops at
+ * the first non-zero return, which it returns (or -errno of the listing). */
+typedef int (*files_entry_fn)(int dirfd, const char *name, void *ctx);
+int files_each_entry(int dirfd, files_entry_fn fn, void *ctx);
+/* Unlink every entry of DIRFD: a temporary directory of vtpm-setup's own
+ * making, which holds files and nothing deeper. 0 or -errno. */
+int files_empty_dir(int dirfd);
+/* rmdir AT/NAME if it is still the directory ST (-ESTALE if something
+ * else took its name; 0 if it is gone already). */
+int files_remove_dir_at(int at, const char *name, const struct stat *st);
 
 #endif

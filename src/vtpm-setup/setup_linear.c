@@ -60,6 +60,10 @@ static int make_temp(struct linear_placement *p, char *err, size_t errlen)
 		ret = -ENAMETOOLONG;
 	if (ret == 0 && !mkdtemp(p->tmp))      /* mode 0700 */
 		ret = -errno;
+	if (ret == 0 && lstat(p->tmp, &p->tmp_st) < 0) {
+		ret = -errno;
+		(void)rmdir(p->tmp);
+	}
 	if (ret < 0) {
 		p->tmp[0] = '\0';
 		snprintf(err, errlen, "cannot make a temporary directory in %s: %s",
@@ -150,10 +154,26 @@ static bool holds_nothing(const char *path)
 	return true;
 }
 
+/* The temporary directory, emptied and removed if it is still the one
+ * make_temp() made (by its descriptor: nothing another user swapped in
+ * is touched). */
+static void remove_temp(struct linear_placement *p)
+{
+	int fd = open(p->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_dev == p->tmp_st.st_dev &&
+	    st.st_ino == p->tmp_st.st_ino && files_empty_dir(fd) == 0)
+		(void)files_remove_dir_at(AT_FDCWD, p->tmp, &p->tmp_st);
+	close(fd);
+}
+
 void linear_place_end(struct linear_placement *p)
 {
 	if (p->tmp_made)
-		(void)files_remove_dir(p->tmp);
+		remove_temp(p);
 	p->tmp_made = false;
 	/* the file opening made, when nothing was placed; removed while
 	 * still locked, so that no other setup has begun to fill it */

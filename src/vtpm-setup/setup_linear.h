@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "store/store.h"
 
@@ -40,6 +41,7 @@ enum linear_place_step {
 struct linear_placement {
 	char path[PATH_MAX];
 	char tmp[PATH_MAX];     /* where the TPM is made */
+	struct stat tmp_st;     /* that directory, as made */
 	bool existed;           /* PATH was there before */
 	bool has_state;         /* PATH holds a permanent state */
 	bool has_volatile;      /* ... and a saved volatile or save state */

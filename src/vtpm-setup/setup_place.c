@@ -69,60 +69,6 @@ static bool is_tmp_name(const char *name, const char *prefix)
 	return strncmp(name, prefix, n) == 0 && strlen(name) == n + FILES_TMP_RANDOM;
 }
 
-typedef int (*entry_fn)(int dirfd, const char *name, void *ctx);
-
-/* FN for each entry of DIRFD but "." and ".."; stops at the first non-zero. */
-static int each_entry(int dirfd, entry_fn fn, void *ctx)
-{
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
-	struct dirent *e;
-	DIR *d;
-
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		ret = fn(dirfd, e->d_name, ctx);
-	}
-	if (ret == 0 && errno)
-		ret = -errno;
-	closedir(d);
-	return ret;
-}
-
-static int unlink_entry(int dirfd, const char *name, void *ctx)
-{
-	(void)ctx;
-	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-/* Everything a temporary directory holds: files, nothing deeper. */
-static int empty_dir(int dirfd)
-{
-	return each_entry(dirfd, unlink_entry, NULL);
-}
-
-/* rmdir AT/NAME if it is still the directory ST. */
-static int remove_dir_at(int at, const char *name, const struct stat *st)
-{
-	struct stat now;
-
-	if (fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!same_file(&now, st))
-		return -ESTALE;
-	return unlinkat(at, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
 /* --- the file-by-file commit, and putting the old files back ------------- */
 
 struct move_ctx {
@@ -194,10 +140,10 @@ static int restore_entry(int tmpfd, const char *name, void *ctx)
 static int put_back(int dirfd, int tmpfd)
 {
 	struct move_ctx drop = { .from = tmpfd }, back = { .to = dirfd };
-	int ret = each_entry(dirfd, drop_new_entry, &drop);
+	int ret = files_each_entry(dirfd, drop_new_entry, &drop);
 
 	if (ret == 0)
-		ret = each_entry(tmpfd, restore_entry, &back);
+		ret = files_each_entry(tmpfd, restore_entry, &back);
 	if (ret == 0 && fsync(dirfd) < 0 && errno != EINVAL)
 		ret = -errno;
 	return ret;
@@ -227,9 +173,9 @@ static int remove_stale(struct placement *p, int at, const char *name)
 	    faccessat(fd, COMMIT_NAME, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		ret = put_back(p->dir_fd, fd);
 	if (ret == 0)
-		ret = empty_dir(fd);
+		ret = files_empty_dir(fd);
 	if (ret == 0)
-		ret = remove_dir_at(at, name, &st);
+		ret = files_remove_dir_at(at, name, &st);
 	close(fd);
 	return ret;
 }
@@ -260,13 +206,13 @@ static void remove_stale_all(struct placement *p)
 	char parent[PATH_MAX];
 	struct stale_ctx s = { .p = p, .prefix = TMP_TAG, .where = p->dir };
 
-	(void)each_entry(p->dir_fd, stale_entry, &s);
+	(void)files_each_entry(p->dir_fd, stale_entry, &s);
 	if (!p->name[0] || !p->parent_readable)
 		return;
 	snprintf(s.prefix, sizeof(s.prefix), ".%s" TMP_TAG, p->name);
 	snprintf(parent, sizeof(parent), "%s", p->dir);
 	s.where = dirname(parent);
-	(void)each_entry(p->parent_fd, stale_entry, &s);
+	(void)files_each_entry(p->parent_fd, stale_entry, &s);
 }
 
 /* --- opening and looking at DIR ---------------------------------------------- */
@@ -460,7 +406,7 @@ int place_inspect(struct placement *p, const char *dir, char *err, size_t errlen
 	if (ret == 0)
 		ret = open_and_lock(p, parent, err, errlen);
 	if (ret == 0) {
-		ret = each_entry(p->dir_fd, scan_entry, p);
+		ret = files_each_entry(p->dir_fd, scan_entry, p);
 		if (ret < 0)
 			log_errline(err, errlen, ret, "cannot read %s: %s", p->dir,
 				    strerror(-ret));
@@ -649,7 +595,7 @@ static int copy_attrs(struct placement *p)
 	if (ret < 0 || geteuid() != 0 ||
 	    (p->tmp_st.st_uid == o.uid && p->tmp_st.st_gid == o.gid))
 		return ret;
-	ret = each_entry(p->tmp_fd, chown_entry, &o);
+	ret = files_each_entry(p->tmp_fd, chown_entry, &o);
 	if (ret == 0 && p->mode == PLACE_MODE_SWAP && fchown(p->tmp_fd, o.uid, o.gid) < 0)
 		ret = -errno;
 	return ret;
@@ -723,15 +669,15 @@ static int commit_files(struct placement *p, const char **what)
 	*what = "cannot keep the old state aside in";
 	ret = step(p, PLACE_KEEP_OLD);
 	if (ret == 0)
-		ret = each_entry(p->dir_fd, keep_old_entry, &keep);
+		ret = files_each_entry(p->dir_fd, keep_old_entry, &keep);
 	if (ret == 0)
 		ret = files_write_atomic(p->tmp_fd, MARKER, "", 0, 0600);
 	if (ret < 0)
 		return ret;     /* DIR untouched: the links go with the directory */
 	*what = "cannot move the new state into place";
-	ret = each_entry(p->dir_fd, drop_extra_entry, &drop);
+	ret = files_each_entry(p->dir_fd, drop_extra_entry, &drop);
 	if (ret == 0)
-		ret = each_entry(p->tmp_fd, move_in_entry, &in);
+		ret = files_each_entry(p->tmp_fd, move_in_entry, &in);
 	if (ret == 0)
 		ret = step(p, PLACE_SWAP);
 	if (ret == 0 && renameat(p->tmp_fd, COMMIT_NAME, p->dir_fd, COMMIT_NAME) < 0)
@@ -809,11 +755,11 @@ static int remove_old_state(struct placement *p)
 	if (ret < 0)
 		return ret;
 	if (p->mode == PLACE_MODE_SWAP) {
-		ret = empty_dir(p->dir_fd);
-		return ret < 0 ? ret : remove_dir_at(p->parent_fd, p->tmp_name, &p->dir_st);
+		ret = files_empty_dir(p->dir_fd);
+		return ret < 0 ? ret : files_remove_dir_at(p->parent_fd, p->tmp_name, &p->dir_st);
 	}
-	ret = empty_dir(p->tmp_fd);
-	return ret < 0 ? ret : remove_dir_at(tmp_at(p), p->tmp_name, &p->tmp_st);
+	ret = files_empty_dir(p->tmp_fd);
+	return ret < 0 ? ret : files_remove_dir_at(tmp_at(p), p->tmp_name, &p->tmp_st);
 }
 
 /* Where the temporary directory is, for a message. */
@@ -837,13 +783,13 @@ static void remove_what_we_made(struct placement *p)
 			 tmp_path(p, tmp, sizeof(tmp)));
 		return;
 	}
-	if (p->tmp_fd >= 0 && empty_dir(p->tmp_fd) == 0)
-		(void)remove_dir_at(tmp_at(p), p->tmp_name, &p->tmp_st);
+	if (p->tmp_fd >= 0 && files_empty_dir(p->tmp_fd) == 0)
+		(void)files_remove_dir_at(tmp_at(p), p->tmp_name, &p->tmp_st);
 	if (p->lock_made && p->dir_fd >= 0)
 		(void)unlinkat(p->dir_fd, LOCK_NAME, 0);
 	p->lock_made = false;
 	if (p->dir_made && p->parent_fd >= 0)
-		(void)remove_dir_at(p->parent_fd, p->name, &p->dir_st);
+		(void)files_remove_dir_at(p->parent_fd, p->name, &p->dir_st);
 	p->dir_made = false;
 }
 

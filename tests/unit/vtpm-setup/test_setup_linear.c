@@ -309,6 +309,34 @@ static void test_replaces_all_slots_at_once(void **state)
 	assert_true(tmp_empty());
 }
 
+/* The temporary directory's name taken by another directory before the
+ * end (another user of TMPDIR): the end removes only its own, and leaves
+ * what now has the name, and what is in it, alone. */
+static void test_swapped_temp_left_alone(void **state)
+{
+	struct linear_placement p = { .inject = NULL };
+	char err[512], moved[PATH_MAX + 8], file[PATH_MAX + 32];
+
+	(void)state;
+	assert_int_equal(linear_place_inspect(&p, lpath, err, sizeof(err)), 0);
+	assert_int_equal(linear_place_begin(&p, false, err, sizeof(err)), 0);
+	write_blob(p.tmp, "tpm2-00.permall", "made here");
+	snprintf(moved, sizeof(moved), "%s.own", p.tmp);
+	assert_int_equal(rename(p.tmp, moved), 0);
+	assert_int_equal(mkdir(p.tmp, 0700), 0);
+	path_in(file, sizeof(file), p.tmp, "someone-else");
+	write_file_at(file, "x", 1, 0600);
+	linear_place_end(&p);
+	assert_int_equal(access(file, F_OK), 0);
+	/* clean up by hand: both directories */
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(p.tmp), 0);
+	path_in(file, sizeof(file), moved, "tpm2-00.permall");
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(moved), 0);
+	assert_true(tmp_empty());
+}
+
 static void test_locked_file_refused(void **state)
 {
 	struct linear_placement p = { .inject = NULL };
@@ -354,6 +382,7 @@ int main(void)
 		T(test_failures_missing_file),
 		T(test_sync_of_the_switch_fails),
 		T(test_replaces_all_slots_at_once),
+		T(test_swapped_temp_left_alone),
 		T(test_locked_file_refused),
 		T(test_bad_target_refused),
 	};
