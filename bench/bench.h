@@ -36,8 +36,9 @@
 struct cfg {
 	const char *vtpmd, *floor, *work;
 	const char *swtpm_cuse;  /* --swtpm-cuse: upstream swtpm with CUSE, or NULL */
-	/* --vtpmd-mt, --vtpmd-st: vtpmd built with other loops (bench.mk) */
-	const char *vtpmd_mt, *vtpmd_st;
+	/* --vtpmd-mt, --vtpmd-st, --vtpmd-rm10, --vtpmd-rm2: vtpmd built with
+	 * other loops (bench.mk) */
+	const char *vtpmd_mt, *vtpmd_st, *vtpmd_rm10, *vtpmd_rm2;
 	bool quick;
 	bool versus_only;         /* --versus: only the side by side with swtpm */
 	bool rm_only;             /* --rm: only the resource-managed node's phase */

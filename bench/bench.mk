@@ -25,10 +25,13 @@ $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
 
 # vtpmd with other loops on its nodes, measured beside the one shipped
 # (rm_bench.c): the plain node on libfuse's multithreaded loop with its
-# default of up to 10 workers, and both nodes on its single-threaded loop
+# default of up to 10 workers, both nodes on its single-threaded loop, and
+# the resource-managed node with libfuse's default or at most 2 workers
 # (src/vtpmd/nodes.c).
 $(BUILD)/bench/nodes-mt.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=0
 $(BUILD)/bench/nodes-st.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=1 -DVTPMD_RM_NODE_THREADS=1
+$(BUILD)/bench/nodes-rm10.o: VARIANT := -DVTPMD_RM_NODE_THREADS=0
+$(BUILD)/bench/nodes-rm2.o: VARIANT := -DVTPMD_RM_NODE_THREADS=2
 $(BUILD)/bench/nodes-%.o: src/vtpmd/nodes.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(VARIANT) $(ALL_CFLAGS) -c -o $@ $<
@@ -36,7 +39,8 @@ $(BUILD)/bench/vtpmd-%: $(BUILD)/src/vtpmd/main.o $(BUILD)/bench/nodes-%.o $(BUI
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CAPNG_LIBS)
 
 bench-build: tests $(BUILD)/bench/vtpmbench $(BUILD)/bench/cuse_floor \
-	     $(BUILD)/bench/vtpmd-mt $(BUILD)/bench/vtpmd-st
+	     $(BUILD)/bench/vtpmd-mt $(BUILD)/bench/vtpmd-st \
+	     $(BUILD)/bench/vtpmd-rm10 $(BUILD)/bench/vtpmd-rm2
 
 bench: bench-build $(BUILD)/vtpm-setup
 	bench/run $(BUILD)

@@ -8,7 +8,9 @@
  *     kernel's /dev/tpmrmN (tpm_vtpm_proxy and Debian's swtpm in chardev
  *     mode), in interleaved rounds;
  *   - 64 clients at once on the resource-managed node: throughput, p50 and
- *     p99 (and the kernel's beside it);
+ *     p99, with the loops it may run (libfuse's default of up to 10
+ *     workers, at most 2, its single-threaded loop), each twice, in turns
+ *     (and the kernel's beside them);
  *   - what an idle open file costs vtpmd (VmRSS of 256 of them);
  *   - the loops the plain node may run (libfuse's multithreaded loop with
  *     at most 2 workers, as shipped, or its default of up to 10, or its
@@ -69,6 +71,16 @@ struct crowd {
 	double ops_s, p50_us, p99_us;
 };
 
+/* The resource-managed node's loops under a crowd (vtpmd builds of
+ * bench.mk), each measured CROWD_PASSES times, in turns. */
+enum crowd_loop { C_DEFAULT, C_TWO, C_ST, C_COUNT };
+static const char *const crowd_names[C_COUNT] = {
+	"vtpmd /dev/vtpmrmN, multithreaded loop, libfuse's default (up to 10 workers)",
+	"vtpmd /dev/vtpmrmN, multithreaded loop, at most 2 workers",
+	"vtpmd /dev/vtpmrmN, single-threaded loop (as shipped)",
+};
+#define CROWD_PASSES 2
+
 /* The loops compared (vtpmd builds of bench.mk) and swtpm CUSE. */
 enum loop { L_SHIPPED, L_MT, L_ST, L_SWTPM, L_COUNT };
 static const char *const loop_names[L_COUNT] = {
@@ -82,7 +94,7 @@ static struct {
 	char why[160];                  /* why the kernel's was not measured */
 	struct summary lat[ROP_COUNT][R_PATHS];
 	double vs_kernel[ROP_COUNT], vs_raw[ROP_COUNT];
-	struct crowd crowd_mt, crowd_st, crowd_kernel;
+	struct crowd crowds[C_COUNT][CROWD_PASSES], crowd_kernel;
 	double idle_kib;
 	long rss_before, rss_after;
 	/* loops */
@@ -434,6 +446,34 @@ static pid_t start_variant(const char *vtpmd, const char *name, const char *dir)
 	return read_pidfile(pidfile);
 }
 
+/* 64 clients on the resource-managed node of each loop's daemon, started
+ * fresh for each pass; the passes go round the loops in turn, the second
+ * in the other order. Loops without a build are not measured. */
+static int crowds(void)
+{
+	const char *bins[C_COUNT] = { cfg.vtpmd_rm10, cfg.vtpmd_rm2, cfg.vtpmd_st };
+	char dir[512];
+
+	for (int pass = 0; pass < CROWD_PASSES; pass++)
+		for (int i = 0; i < C_COUNT; i++) {
+			int c = pass % 2 ? C_COUNT - 1 - i : i;
+			pid_t pid;
+			int ret;
+
+			if (!bins[c])
+				continue;
+			snprintf(dir, sizeof(dir), "%s/rm-crowd-%d-%d", cfg.work, c, pass);
+			pid = start_variant(bins[c], RMB_NAME, dir);
+			if (pid < 0)
+				return -1;
+			ret = crowd("/dev/" RMB_RM, &rr.crowds[c][pass]);
+			stop_pid(pid, RMB_NAME, STOP_TIMEOUT_MS);
+			if (ret < 0)
+				return -1;
+		}
+	return 0;
+}
+
 static int measure_loops(void)
 {
 	static const char *const names[L_COUNT] = { "vtpmlp0", "vtpmlp1", "vtpmlp2", "swtpmlp" };
@@ -554,8 +594,13 @@ static void report_rm(void)
 				report_latency_row(rop_names[op], rpath_names[k], &rr.lat[op][k]);
 	report_table("64 clients at once, each " STR(CROWD_OPS) " commands (ReadPublic and "
 		     "Sign by turns) | commands | ops/s | p50 µs | p99 µs");
-	crowd_row("vtpmd /dev/vtpmrmN, multithreaded loop (default)", &rr.crowd_mt);
-	crowd_row("vtpmd /dev/vtpmrmN, single-threaded loop", &rr.crowd_st);
+	for (int c = 0; c < C_COUNT; c++)
+		for (int pass = 0; pass < CROWD_PASSES; pass++) {
+			char what[160];
+
+			snprintf(what, sizeof(what), "%s, pass %d", crowd_names[c], pass + 1);
+			crowd_row(what, &rr.crowds[c][pass]);
+		}
 	crowd_row("kernel /dev/tpmrmN", &rr.crowd_kernel);
 	report_table("memory | value | target | verdict");
 	report_row("VmRSS growth per idle open file of /dev/vtpmrmN (%d open) | %.2f KiB "
@@ -571,7 +616,11 @@ static void report_rm(void)
 		    "plain node or a control request uses the TPM); the kernel's loads "
 		    "the saved context for each command and saves and flushes it after; "
 		    "the plain node keeps it loaded. The kernel's peer is Debian's swtpm in chardev mode "
-		    "behind tpm_vtpm_proxy, in the same VM.", ROUNDS);
+		    "behind tpm_vtpm_proxy, in the same VM. 64 clients: each client makes its "
+		    "key, then all start at once; each loop's daemon (bench.mk's vtpmd-rm10, "
+		    "vtpmd-rm2, vtpmd-st) is started fresh for each of %d passes, the passes "
+		    "going round the loops in turn, the second in the other order; the "
+		    "kernel's once.", ROUNDS, CROWD_PASSES);
 
 	report_heading("The nodes' loops, beside swtpm's CUSE mode");
 	if (!rr.loops) {
@@ -602,7 +651,7 @@ int measure_rm(pid_t main_pid)
 	char kdev[64], dir[512];
 	int fd[R_PATHS] = { -1, -1, -1 };
 	uint32_t key[R_PATHS];
-	pid_t pid, st = -1;
+	pid_t pid;
 	int ret = -1;
 
 	(void)main_pid;
@@ -625,19 +674,14 @@ int measure_rm(pid_t main_pid)
 			close(fd[k]);
 		fd[k] = -1;
 	}
-	if (idle_files(pid, "/dev/" RMB_RM) < 0 || crowd("/dev/" RMB_RM, &rr.crowd_mt) < 0)
+	if (idle_files(pid, "/dev/" RMB_RM) < 0)
 		goto out;
 	if (rr.kernel && crowd(kdev, &rr.crowd_kernel) < 0)
 		goto out;
 	stop_pid(pid, RMB_NAME, STOP_TIMEOUT_MS);
 	pid = -1;
-	if (cfg.vtpmd_st) {
-		/* the same node with libfuse's single-threaded loop */
-		path_in_work(dir, sizeof(dir), "rm-state-st");
-		st = start_variant(cfg.vtpmd_st, RMB_NAME, dir);
-		if (st < 0 || crowd("/dev/" RMB_RM, &rr.crowd_st) < 0)
-			goto out;
-	}
+	if (crowds() < 0)
+		goto out;
 	ret = measure_loops();
 out:
 	for (int k = 0; k < R_PATHS; k++)
@@ -645,8 +689,6 @@ out:
 			close(fd[k]);
 	if (pid > 0)
 		stop_pid(pid, RMB_NAME, STOP_TIMEOUT_MS);
-	if (st > 0)
-		stop_pid(st, RMB_NAME, STOP_TIMEOUT_MS);
 	kernel_stop();
 	if (ret == 0)
 		report_rm();

@@ -8,6 +8,7 @@
  * usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick]
  *                  [--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH]
  *                  [--vtpmd-mt PATH] [--vtpmd-st PATH]
+ *                  [--vtpmd-rm10 PATH] [--vtpmd-rm2 PATH]
  * Needs root and /dev/cuse (bench/run starts a VM where there is none).
  *
  * Latencies are measured in interleaved rounds (floor, libtpms, vtpmd,
@@ -247,7 +248,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vtpmbench --vtpmd PATH --floor PATH --work DIR [--quick] "
 			"[--density N] [--vtpmd-arg ARG]... [--swtpm-cuse PATH] [--versus] [--rm] "
-			"[--vtpmd-mt PATH] [--vtpmd-st PATH]\n");
+			"[--vtpmd-mt PATH] [--vtpmd-st PATH] [--vtpmd-rm10 PATH] [--vtpmd-rm2 PATH]\n");
 	exit(2);
 }
 
@@ -279,6 +280,10 @@ int main(int argc, char **argv)
 			cfg.vtpmd_mt = argv[++i];
 		else if (strcmp(argv[i], "--vtpmd-st") == 0)
 			cfg.vtpmd_st = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-rm10") == 0)
+			cfg.vtpmd_rm10 = argv[++i];
+		else if (strcmp(argv[i], "--vtpmd-rm2") == 0)
+			cfg.vtpmd_rm2 = argv[++i];
 		else if (strcmp(argv[i], "--density") == 0)
 			cfg.density = (unsigned)strtoul(argv[++i], NULL, 10);
 		else
