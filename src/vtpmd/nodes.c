@@ -14,17 +14,20 @@
  * two workers answer CANCEL and the control requests while a command runs,
  * and measured beside swtpm's CUSE mode they were as fast as or faster
  * than libfuse's default (fewer workers taking turns) and than a single
- * thread, which cannot cancel. The resource-managed node serves many
- * open files: its default loop served 64 clients at 1.8x the throughput
- * of a single thread, with a p99 a quarter of it. make bench builds vtpmd
- * with the other choices and measures them side by side (bench/rm_bench.c,
- * bench/NOTES.md).
+ * thread, which cannot cancel. The resource-managed node serves many open
+ * files, but every command runs under the one TPM lock: in four quiet runs
+ * its single-threaded loop served 64 clients at 1.1-1.4x the throughput of
+ * libfuse's default (at most 2 workers did no better than the default),
+ * and it has no ioctl to answer during a command; it also spares the
+ * workers' stacks and buffers. (One run under host load 10-20 had the
+ * default ahead, 1.8x.) make bench builds vtpmd with the other choices and
+ * measures them side by side (bench/rm_bench.c, bench/NOTES.md).
  */
 #ifndef VTPMD_TPM_NODE_THREADS
 #define VTPMD_TPM_NODE_THREADS 2
 #endif
 #ifndef VTPMD_RM_NODE_THREADS
-#define VTPMD_RM_NODE_THREADS 0
+#define VTPMD_RM_NODE_THREADS 1
 #endif
 
 static int door_open(void *ctx, void **file)
