@@ -20,9 +20,8 @@ void rm_cache_detach(struct rm *rm)
 	tpm_set_lodger(rm->tpm, NULL, NULL);
 }
 
-void rm_cache_keep(struct rm_space *s, unsigned slot)
+void rm_cache_keep(struct rm_space *s)
 {
-	(void)slot;     /* its phandle stays set: that is the mark */
 	s->rm->resident = s;
 	tpm_lodged(s->rm->tpm);
 }

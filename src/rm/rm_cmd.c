@@ -274,7 +274,7 @@ static uint32_t add_object(struct rm_space *s, uint32_t phandle, uint32_t *vh)
 		return rc;
 	}
 	s->objects[slot].phandle = phandle;
-	rm_cache_keep(s, (unsigned)slot);
+	rm_cache_keep(s);
 	s->nobjects++;
 	*vh = RM_VHANDLE_TOP - (uint32_t)slot;
 	return TPM2_RC_SUCCESS;
@@ -372,7 +372,7 @@ static void put_back(struct rm_space *s, struct run *r, bool ran_ok)
 			free_object(s, r->slots[i]);
 			continue;
 		}
-		rm_cache_keep(s, r->slots[i]);
+		rm_cache_keep(s);
 	}
 	for (unsigned i = 0; i < r->nsessions; i++) {
 		struct rm_session *x = rm_session_find(s, r->sessions[i]);

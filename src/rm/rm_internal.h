@@ -147,8 +147,8 @@ void rm_forget_all(struct rm *rm);
  */
 void rm_cache_attach(struct rm *rm);
 void rm_cache_detach(struct rm *rm);
-/* Object SLOT of S stays loaded after this command. */
-void rm_cache_keep(struct rm_space *s, unsigned slot);
+/* S keeps the objects this command left loaded (their phandle set). */
+void rm_cache_keep(struct rm_space *s);
 /* Before a command of S naming the transient handles KEEP[0..N): flush
  * every object kept loaded but these. */
 void rm_cache_trim(struct rm_space *s, const uint32_t *keep, unsigned n);
