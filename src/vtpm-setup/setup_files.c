@@ -185,7 +185,7 @@ int files_stage_commit(struct staged_file *f)
 	/* the name must still be the file written */
 	if (fstat(f->fd, &mine) < 0 || fstatat(f->dirfd, f->tmp, &now, AT_SYMLINK_NOFOLLOW) < 0)
 		err = -errno;
-	else if (mine.st_dev != now.st_dev || mine.st_ino != now.st_ino)
+	else if (!files_same(&mine, &now))
 		err = -ESTALE;
 	if (err) {
 		files_stage_abort(f);
@@ -206,7 +206,7 @@ void files_stage_abort(struct staged_file *f)
 		return;
 	if (f->fd >= 0 && f->tmp[0] && fstat(f->fd, &mine) == 0 &&
 	    fstatat(f->dirfd, f->tmp, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    mine.st_dev == now.st_dev && mine.st_ino == now.st_ino)
+	    files_same(&mine, &now))
 		(void)unlinkat(f->dirfd, f->tmp, 0);
 	if (f->fd >= 0)
 		close(f->fd);
@@ -259,7 +259,7 @@ int files_remove_dir_at(int at, const char *name, const struct stat *st)
 
 	if (fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+	if (!files_same(&now, st))
 		return -ESTALE;
 	return unlinkat(at, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }

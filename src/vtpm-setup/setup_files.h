@@ -58,6 +58,12 @@ void files_stage_abort(struct staged_file *f);
 
 /* --- directories, by descriptor ------------------------------------------ */
 
+/* A and B describe the same file (device and inode). */
+static inline bool files_same(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 /* FN(DIRFD, NAME, CTX) for each entry of DIRFD but "." and ".."; stops at
  * the first non-zero return, which it returns (or -errno of the listing). */
 typedef int (*files_entry_fn)(int dirfd, const char *name, void *ctx);

@@ -164,8 +164,7 @@ static void remove_temp(struct linear_placement *p)
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && st.st_dev == p->tmp_st.st_dev &&
-	    st.st_ino == p->tmp_st.st_ino && files_empty_dir(fd) == 0)
+	if (fstat(fd, &st) == 0 && files_same(&st, &p->tmp_st) && files_empty_dir(fd) == 0)
 		(void)files_remove_dir_at(AT_FDCWD, p->tmp, &p->tmp_st);
 	close(fd);
 }

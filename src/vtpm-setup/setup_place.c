@@ -42,11 +42,6 @@ static int sys_fail(char *err, size_t errlen, const char *what, const char *path
 	return log_errline(err, errlen, -e, "%s%s: %s", what, path, strerror(e));
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
 /* The files a TPM state consists of, swtpm's and vtpmd's: what a new state
  * replaces. The lock file and the store's temporaries are not in it. */
 static bool is_state_file(const char *name)
@@ -318,7 +313,7 @@ static int lock_dir_fd(struct placement *p, char *err, size_t errlen)
 		return 0;
 	if (fstatat(p->parent_fd, p->name, &now, p->via_symlink ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 1 : sys_fail(err, errlen, "", p->dir);
-	return same_file(&now, &p->dir_st) ? 0 : 1;
+	return files_same(&now, &p->dir_st) ? 0 : 1;
 }
 
 static int open_and_lock(struct placement *p, const char *parent, char *err, size_t errlen)
@@ -612,7 +607,7 @@ static bool name_is(int at, const char *name, const struct stat *st)
 {
 	struct stat now;
 
-	return fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&now, st);
+	return fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && files_same(&now, st);
 }
 
 /* Both names must still be the two directories this run holds. */
