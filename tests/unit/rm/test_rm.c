@@ -603,17 +603,20 @@ static void test_continuation_bounded(void **state)
  * (TPM_RC_CONTEXT_GAP) until A's is loaded. B never sees that, and A's
  * session still works afterwards.
  */
-/* How often the TPM answered TPM_RC_CONTEXT_GAP (the recorder sees every
- * exchange, the resource manager's own too). */
-static unsigned gaps_seen;
+/* What the recorder saw (every exchange, the resource manager's own too):
+ * TPM_RC_CONTEXT_GAP answers, ContextLoads and FlushContexts. */
+static unsigned gaps_seen, loads_seen, flushes_seen;
 
-static void count_gaps(void *ctx, const uint8_t *c, size_t clen, const uint8_t *r, size_t rlen)
+static void count_exchanges(void *ctx, const uint8_t *c, size_t clen, const uint8_t *r,
+			    size_t rlen)
 {
 	(void)ctx;
-	(void)c;
-	(void)clen;
 	if (rlen >= 10 && get_be32(r + 6) == TPM2_RC_CONTEXT_GAP)
 		gaps_seen++;
+	if (clen >= 10 && get_be32(c + 6) == TPM2_CC_ContextLoad)
+		loads_seen++;
+	if (clen >= 10 && get_be32(c + 6) == TPM2_CC_FlushContext)
+		flushes_seen++;
 }
 
 static void gap_run(unsigned extra, bool a_saves_itself)
@@ -622,7 +625,7 @@ static void gap_run(unsigned extra, bool a_saves_itself)
 	uint32_t sa, sb, gap;
 
 	gaps_seen = 0;
-	tpm_set_recorder(&T, count_gaps, NULL);
+	tpm_set_recorder(&T, count_exchanges, NULL);
 
 	assert_int_equal(rm_open(RM, &a), 0);
 	assert_int_equal(rm_open(RM, &b), 0);
@@ -708,19 +711,6 @@ static void test_sequence_object(void **state)
 
 /* ---- objects kept loaded between a space's commands ---- */
 
-static unsigned loads_seen, flushes_seen;
-
-static void count_loads(void *ctx, const uint8_t *c, size_t clen, const uint8_t *r, size_t rlen)
-{
-	(void)ctx;
-	(void)r;
-	(void)rlen;
-	if (clen >= 10 && get_be32(c + 6) == TPM2_CC_ContextLoad)
-		loads_seen++;
-	if (clen >= 10 && get_be32(c + 6) == TPM2_CC_FlushContext)
-		flushes_seen++;
-}
-
 static void counts_are(unsigned loads, unsigned flushes)
 {
 	assert_int_equal(loads_seen, loads);
@@ -743,7 +733,7 @@ static void test_kept_loaded(void **state)
 	assert_int_equal(rm_open(RM, &a), 0);
 	assert_int_equal(rm_open(RM, &b), 0);
 	ka = primary(a, 1);
-	tpm_set_recorder(&T, count_loads, NULL);
+	tpm_set_recorder(&T, count_exchanges, NULL);
 	loads_seen = flushes_seen = 0;
 	for (unsigned i = 0; i < 10; i++) {
 		assert_int_equal(xfer(a, t2_read_public(cmd, ka)), 0);
