@@ -29,6 +29,7 @@ static void reset_file(struct vtpm_file *f)
 {
 	f->resp_pending = false;
 	f->resp_off = 0;
+	f->run_error = 0;
 	vtpm_blob_reset(f);
 }
 
@@ -112,6 +113,9 @@ int vtpm_open(struct vtpm *v, enum vtpm_door door)
 	if (f->open) {
 		ret = -EBUSY;
 	} else {
+		/* The last file's command, closed while it ran, ends first. */
+		while (f->busy)
+			pthread_cond_wait(&v->idle, &v->lock);
 		f->open = true;
 		reset_file(f);
 	}
@@ -132,14 +136,14 @@ void vtpm_release(struct vtpm *v, enum vtpm_door door)
 	pthread_mutex_unlock(&v->lock);
 }
 
-/* Device lock held on entry and on return; dropped while the TPM runs. */
-static ssize_t run_command(struct vtpm *v, struct vtpm_file *f,
-			   const uint8_t *buf, size_t len)
+/* Device lock held on entry and on return; dropped while the TPM runs.
+ * The door is busy on entry (accepted). */
+static int run_command(struct vtpm *v, struct vtpm_file *f,
+		       const uint8_t *buf, size_t len)
 {
 	struct vtpm_buf resp;
 	int ret;
 
-	f->busy = true;
 	resp = f->resp;
 	pthread_mutex_unlock(&v->lock);
 
@@ -152,10 +156,11 @@ static ssize_t run_command(struct vtpm *v, struct vtpm_file *f,
 	f->resp_pending = ret == 0 && !f->drop_response;
 	f->drop_response = false;
 	pthread_cond_broadcast(&v->idle);
-	return ret == 0 ? (ssize_t)len : ret;
+	return ret;
 }
 
-ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len)
+ssize_t vtpm_write_accept(struct vtpm *v, enum vtpm_door door, const uint8_t *buf,
+			  size_t len)
 {
 	struct vtpm_file *f = &v->door[door];
 	ssize_t ret;
@@ -177,8 +182,39 @@ ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size
 	} else {
 		/* the unread rest of a partly read response is dropped */
 		f->resp_pending = false;
-		ret = run_command(v, f, buf, len);
+		f->run_error = 0;
+		f->busy = true;
+		f->run_due = true;
+		ret = (ssize_t)len;
 	}
+	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
+
+void vtpm_write_run(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len)
+{
+	struct vtpm_file *f = &v->door[door];
+
+	pthread_mutex_lock(&v->lock);
+	if (f->run_due) {
+		f->run_due = false;
+		f->run_error = run_command(v, f, buf, len);
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len)
+{
+	struct vtpm_file *f = &v->door[door];
+	ssize_t ret = vtpm_write_accept(v, door, buf, len);
+
+	if (ret < 0)
+		return ret;
+	vtpm_write_run(v, door, buf, len);
+	pthread_mutex_lock(&v->lock);
+	if (f->run_error < 0)
+		ret = f->run_error;
+	f->run_error = 0;
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
@@ -189,9 +225,12 @@ ssize_t vtpm_read(struct vtpm *v, enum vtpm_door door, uint8_t *buf, size_t len)
 	ssize_t ret = 0;
 
 	pthread_mutex_lock(&v->lock);
-	while (f->busy)
-		pthread_cond_wait(&v->idle, &v->lock);
-	if (f->transfer == TRANSFER_GET_BLOB) {
+	if (f->busy) {
+		ret = -EINPROGRESS;
+	} else if (f->run_error < 0) {
+		ret = f->run_error;
+		f->run_error = 0;
+	} else if (f->transfer == TRANSFER_GET_BLOB) {
 		ret = vtpm_blob_read(f, buf, len);
 	} else if (f->transfer == TRANSFER_SET_BLOB) {
 		vtpm_blob_reset(f);
@@ -228,10 +267,6 @@ unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door)
 
 bool vtpm_exit_requested(struct vtpm *v)
 {
-	bool ret;
-
-	pthread_mutex_lock(&v->lock);
-	ret = v->exit_requested;
-	pthread_mutex_unlock(&v->lock);
-	return ret;
+	/* Asked after every control request: a flag, not the device lock. */
+	return atomic_load(&v->exit_requested);
 }

@@ -30,6 +30,7 @@
 #define VTPMD_DEVICE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,8 +96,10 @@ struct vtpm_options {
 struct vtpm_file {
 	struct vtpm_policy policy;
 	bool open;
-	bool busy;                   /* its command is inside libtpms */
+	bool busy;                   /* its command is accepted or inside libtpms */
+	bool run_due;                /* accepted, vtpm_write_run() not yet called */
 	bool drop_response;          /* closed while busy */
+	int run_error;               /* -errno of a run, for the next read */
 
 	struct vtpm_buf resp;        /* pending response */
 	uint32_t resp_off;           /* how much of it was read */
@@ -127,7 +130,7 @@ struct vtpm {
 	enum startup_type startup;
 
 	struct vtpm_file door[VTPM_DOORS];
-	bool exit_requested;         /* PTM_SHUTDOWN was answered */
+	atomic_bool exit_requested;  /* PTM_SHUTDOWN was answered */
 	uint64_t refusals_logged;    /* bit _IOC_NR: a refusal of it was logged */
 };
 
@@ -151,9 +154,27 @@ void vtpm_set_policy(struct vtpm *v, enum vtpm_door door, const struct vtpm_poli
 /* The TPM behind the doors, for the resource manager. */
 struct tpm *vtpm_tpm(struct vtpm *v);
 
-int vtpm_open(struct vtpm *v, enum vtpm_door door);       /* 0 or -EBUSY */
+/* 0 or -EBUSY (the door is open). A command the last file left running
+ * is waited for: the new file starts with nothing pending. */
+int vtpm_open(struct vtpm *v, enum vtpm_door door);
 void vtpm_release(struct vtpm *v, enum vtpm_door door);
+/*
+ * The command path, /dev/tpm0's: a write is a whole command, the next read
+ * takes its response. vtpm_write() runs the command before it returns.
+ *
+ * A transport that answers the writer before the TPM runs (so that the
+ * command runs while the writer comes back for its response) splits it:
+ * vtpm_write_accept() checks and takes the bytes, the door is busy from
+ * then on; vtpm_write_run(), called next with the same bytes, runs the
+ * command if one was accepted. Meanwhile a read returns -EINPROGRESS (ask
+ * again once the run returned), poll reports nothing, another write gets
+ * -EBUSY. An error of the run itself (-EIO: the state cannot be reached)
+ * goes to the next read.
+ */
 ssize_t vtpm_write(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len);
+ssize_t vtpm_write_accept(struct vtpm *v, enum vtpm_door door, const uint8_t *buf,
+			  size_t len);
+void vtpm_write_run(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len);
 ssize_t vtpm_read(struct vtpm *v, enum vtpm_door door, uint8_t *buf, size_t len);
 /* Poll events (POLLIN etc.) as the kernel's /dev/tpm0 would report them. */
 unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door);

@@ -76,7 +76,7 @@ static void ctrl_stop(struct vtpm *v, ptm_res *res)
 static void ctrl_shutdown(struct vtpm *v, ptm_res *res)
 {
 	ctrl_stop(v, res);
-	v->exit_requested = true;
+	atomic_store(&v->exit_requested, true);
 }
 
 static void ctrl_get_established(struct vtpm *v, struct ptm_est *a)

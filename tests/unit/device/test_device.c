@@ -203,6 +203,32 @@ static void test_release_drops_response(void **state)
 	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 0);
 }
 
+/* The split write: between accept and run the door is busy to every
+ * other call; the run brings the response. */
+static void test_accept_then_run(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t resp[64];
+
+	assert_int_equal(vtpm_write_accept(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), 12);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), -EINPROGRESS);
+	assert_int_equal(vtpm_poll(&f->v, VTPM_DOOR_NODE), 0);
+	assert_int_equal(vtpm_write_accept(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), -EBUSY);
+	vtpm_write_run(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12);
+	assert_true(vtpm_poll(&f->v, VTPM_DOOR_NODE) & POLLIN);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 20);
+	assert_int_equal(get_be32(resp + 6), 0);
+	/* a run with nothing accepted does nothing */
+	vtpm_write_run(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 0);
+	/* closed between accept and run: the run ends, nobody reads it */
+	assert_int_equal(vtpm_write_accept(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12), 12);
+	vtpm_release(&f->v, VTPM_DOOR_NODE);
+	vtpm_write_run(&f->v, VTPM_DOOR_NODE, cmd_getrandom8, 12);
+	assert_int_equal(vtpm_open(&f->v, VTPM_DOOR_NODE), 0);
+	assert_int_equal(vtpm_read(&f->v, VTPM_DOOR_NODE, resp, sizeof(resp)), 0);
+}
+
 static void test_not_running(void **state)
 {
 	struct fixture *f = *state;
@@ -430,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_getrandom_and_partial_reads, setup_running, teardown),
 		cmocka_unit_test_setup_teardown(test_write_rules, setup_running, teardown),
 		cmocka_unit_test_setup_teardown(test_single_open, setup_running, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_then_run, setup_running, teardown),
 		cmocka_unit_test_setup_teardown(test_release_drops_response, setup_running, teardown),
 		cmocka_unit_test_setup_teardown(test_not_running, setup_stopped, teardown),
 		cmocka_unit_test_setup_teardown(test_ioctl_errors, setup_running, teardown),
