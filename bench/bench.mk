@@ -28,8 +28,8 @@ $(BUILD)/bench/cuse_floor: $(BUILD)/bench/cuse_floor.o
 # default of up to 10 workers, both nodes on its single-threaded loop, and
 # the resource-managed node with libfuse's default or at most 2 workers
 # (src/vtpmd/nodes.c).
-$(BUILD)/bench/nodes-mt.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=0
-$(BUILD)/bench/nodes-st.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=1 -DVTPMD_RM_NODE_THREADS=1
+$(BUILD)/bench/nodes-mt.o: VARIANT := -DVTPMD_TPM_NODE_THREADS=2
+$(BUILD)/bench/nodes-st.o: VARIANT := -DVTPMD_TPM_NODE_STANDBY=false -DVTPMD_RM_NODE_THREADS=1
 $(BUILD)/bench/nodes-rm10.o: VARIANT := -DVTPMD_RM_NODE_THREADS=0
 $(BUILD)/bench/nodes-rm2.o: VARIANT := -DVTPMD_RM_NODE_THREADS=2
 $(BUILD)/bench/nodes-%.o: src/vtpmd/nodes.c

@@ -36,6 +36,7 @@
 
 #include "../tests/unit/tpm2_cmds.h"
 #include "bench.h"
+#include "cuse/cuse_dev.h"
 #include "devctl.h"
 #include "report.h"
 #include "swtpm_cuse.h"
@@ -84,9 +85,9 @@ static const char *const crowd_names[C_COUNT] = {
 /* The loops compared (vtpmd builds of bench.mk) and swtpm CUSE. */
 enum loop { L_SHIPPED, L_MT, L_ST, L_SWTPM, L_COUNT };
 static const char *const loop_names[L_COUNT] = {
-	"vtpmd as shipped: multithreaded loop, at most 2 workers",
-	"vtpmd, multithreaded loop, libfuse's default (up to 10 workers)",
-	"vtpmd, single-threaded loop", "swtpm 0.9.1 CUSE (libfuse 2, single-threaded)",
+	"vtpmd as shipped: one reader, a standby reader once a command has run 2 ms",
+	"vtpmd, multithreaded loop, at most 2 workers (shipped before)",
+	"vtpmd, single-threaded loop, no standby", "swtpm 0.9.1 CUSE (libfuse 2, single-threaded)",
 };
 
 static struct {
@@ -638,12 +639,15 @@ static void report_rm(void)
 	for (int k = 0; k < L_COUNT; k++)
 		report_latency_row("PTM_GET_TPMESTABLISHED", loop_names[k], &rr.loop_lat[1][k]);
 	report_note("The plain node of four daemons running at once, in %d interleaved "
-		    "rounds: vtpmd as shipped (libfuse's multithreaded loop, at most 2 "
-		    "workers), vtpmd built with libfuse's default of up to 10 workers and "
-		    "with its single-threaded loop (bench.mk's vtpmd-mt and vtpmd-st), and "
-		    "swtpm 0.9.1 in CUSE mode. CANCEL: an RSA-2048 CreatePrimary on the "
-		    "node, PTM_CANCEL_TPM_CMD from a second thread 20 ms later; a "
-		    "single-threaded loop takes the ioctl only after the command.", ROUNDS);
+		    "rounds: vtpmd as shipped (one reader; the writer has its answer before "
+		    "the command runs; a standby reader takes requests once a command has "
+		    "run %d ms: src/cuse/cuse_dev.h), vtpmd built with libfuse's "
+		    "multithreaded loop of at most 2 workers and with a single reader and "
+		    "no standby (bench.mk's vtpmd-mt and vtpmd-st), and swtpm 0.9.1 in "
+		    "CUSE mode. CANCEL: an RSA-2048 CreatePrimary on the node, "
+		    "PTM_CANCEL_TPM_CMD from a second thread 20 ms later; a single reader "
+		    "takes the ioctl only after the command.", ROUNDS,
+		    CUSE_STANDBY_AFTER_US / 1000);
 }
 
 int measure_rm(pid_t main_pid)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cuse_dev.c - libfuse3 CUSE callbacks -> a node's callbacks; the server
- * that runs several nodes, a loop thread each. */
+/* cuse_dev.c - libfuse3 CUSE callbacks -> a node's callbacks; a node's
+ * loop (one reader and its standby, or libfuse's); the server that runs
+ * several nodes, a loop thread each. */
 /* This file uses libfuse's 3.12 loop API (struct fuse_loop_config); the
  * rest of the tree builds against the 3.1 API. */
 #undef FUSE_USE_VERSION
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,12 +41,31 @@ struct cuse_node {
 				    * connection) */
 	pthread_t thread;       /* its loop, under a server */
 	bool thread_started;
+	/* The standby reader (opt->standby): */
+	pthread_t standby;
+	bool standby_started;
+	sem_t standby_up;       /* posted once it made its timer, or failed */
+	int standby_err;        /* ... -errno of the failure */
+	timer_t standby_timer;  /* wakes it once a run has gone on a while */
+	atomic_int runs;        /* run()s under way */
+	struct fuse_buf standby_buf;
 };
 
-/* One open file of a node. */
+/* A read that came while its file's command runs: the kernel's request
+ * stays unanswered (the reader waits in the kernel) until the run ends. */
+struct parked_read {
+	fuse_req_t req;
+	size_t size;
+	struct parked_read *next;
+};
+
+/* One open file of a node. The fields below FILE are the node's poll_lock's. */
 struct cuse_file {
 	void *file;                     /* the node's handle */
 	struct fuse_pollhandle *ph;     /* the last one the kernel gave us */
+	unsigned writes;                /* writes of it under way (taken, run) */
+	bool released;                  /* ... and the kernel released it meanwhile */
+	struct parked_read *parked;     /* reads waiting for them to end */
 	struct cuse_file *prev, *next;
 };
 
@@ -58,20 +79,32 @@ static void file_link(struct cuse_node *n, struct cuse_file *cf)
 	pthread_mutex_unlock(&n->poll_lock);
 }
 
-/* Unlink and free CF, and its poll handle. */
-static void file_free(struct cuse_node *n, struct cuse_file *cf)
+/* Take CF off the node's list (poll_lock held): no request finds it. */
+static void file_unlink_locked(struct cuse_node *n, struct cuse_file *cf)
 {
-	pthread_mutex_lock(&n->poll_lock);
 	if (cf->prev)
 		cf->prev->next = cf->next;
 	else
 		n->files = cf->next;
 	if (cf->next)
 		cf->next->prev = cf->prev;
-	pthread_mutex_unlock(&n->poll_lock);
+	cf->prev = cf->next = NULL;
+}
+
+static void file_destroy(struct cuse_file *cf)
+{
 	if (cf->ph)
 		fuse_pollhandle_destroy(cf->ph);
 	free(cf);
+}
+
+/* Unlink and free CF, and its poll handle. */
+static void file_free(struct cuse_node *n, struct cuse_file *cf)
+{
+	pthread_mutex_lock(&n->poll_lock);
+	file_unlink_locked(n, cf);
+	pthread_mutex_unlock(&n->poll_lock);
+	file_destroy(cf);
 }
 
 static struct cuse_node *node_of(fuse_req_t req)
@@ -156,8 +189,88 @@ static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 	}
 	n->opt->ops->release(n->opt->ctx, cf->file);
 	wake_poller(n, cf);
-	file_free(n, cf);
+	/* A write of it may still be running in another thread: that thread
+	 * frees it when the run ends. */
+	pthread_mutex_lock(&n->poll_lock);
+	file_unlink_locked(n, cf);
+	cf->released = cf->writes > 0;
+	pthread_mutex_unlock(&n->poll_lock);
+	if (!cf->released)
+		file_destroy(cf);
 	fuse_reply_err(req, 0);
+}
+
+/* A run begins or ends: with a standby reader, the timer that brings it to
+ * /dev/cuse while a run takes longer than CUSE_STANDBY_AFTER_US. */
+static void standby_arm(struct cuse_node *n)
+{
+	static const struct itimerspec after = {
+		.it_value = { .tv_nsec = CUSE_STANDBY_AFTER_US * 1000 },
+	};
+
+	if (!n->standby_started)
+		return;
+	atomic_fetch_add(&n->runs, 1);
+	timer_settime(n->standby_timer, 0, &after, NULL);
+}
+
+static void standby_disarm(struct cuse_node *n)
+{
+	static const struct itimerspec off;
+
+	if (n->standby_started && atomic_fetch_sub(&n->runs, 1) == 1)
+		timer_settime(n->standby_timer, 0, &off, NULL);
+}
+
+/* Keep READ until CF's running write ends: true if kept (or answered,
+ * out of memory), false if the run has ended meanwhile. */
+static bool park_read(struct cuse_node *n, struct cuse_file *cf, fuse_req_t req,
+		      size_t size)
+{
+	struct parked_read *p, **end;
+
+	pthread_mutex_lock(&n->poll_lock);
+	if (cf->writes == 0) {
+		pthread_mutex_unlock(&n->poll_lock);
+		return false;
+	}
+	p = malloc(sizeof(*p));
+	if (p) {
+		*p = (struct parked_read){ .req = req, .size = size };
+		for (end = &cf->parked; *end; end = &(*end)->next)
+			;
+		*end = p;
+	}
+	pthread_mutex_unlock(&n->poll_lock);
+	if (!p)
+		fuse_reply_err(req, ENOMEM);
+	return true;
+}
+
+/* Answer a read of CF now, or park it while CF's write runs. */
+static void answer_read(struct cuse_node *n, struct cuse_file *cf, fuse_req_t req,
+			size_t size)
+{
+	uint8_t buf[CUSE_IO_MAX];
+	ssize_t got;
+
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	/* -EINPROGRESS: the response is not there yet. Asked again only when
+	 * the run ended between the node's answer and the park; a node that
+	 * says so without a run under way gets its reader an EIO. */
+	for (int tries = 0; tries < 3; tries++) {
+		got = n->opt->ops->read(n->opt->ctx, cf->file, buf, size);
+		if (got != -EINPROGRESS)
+			break;
+		if (park_read(n, cf, req, size))
+			return;
+		got = -EIO;
+	}
+	if (got < 0)
+		fuse_reply_err(req, (int)-got);
+	else
+		fuse_reply_buf(req, (const char *)buf, (size_t)got);
 }
 
 static void on_read(fuse_req_t req, size_t size, off_t off,
@@ -165,21 +278,44 @@ static void on_read(fuse_req_t req, size_t size, off_t off,
 {
 	struct cuse_node *n = node_of(req);
 	struct cuse_file *cf = file_of(n, fi);
-	uint8_t buf[CUSE_IO_MAX];
-	ssize_t got;
 
 	(void)off;
 	if (!cf) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if (size > sizeof(buf))
-		size = sizeof(buf);
-	got = n->opt->ops->read(n->opt->ctx, cf->file, buf, size);
-	if (got < 0)
-		fuse_reply_err(req, (int)-got);
-	else
-		fuse_reply_buf(req, (const char *)buf, (size_t)got);
+	answer_read(n, cf, req, size);
+}
+
+/* A write of CF ended (run, or refused). The last one under way answers
+ * the reads that waited, tells a poller, frees CF if the kernel released
+ * it meanwhile. */
+static void end_run(struct cuse_node *n, struct cuse_file *cf)
+{
+	struct parked_read *p;
+	bool released;
+
+	pthread_mutex_lock(&n->poll_lock);
+	if (--cf->writes > 0) {
+		pthread_mutex_unlock(&n->poll_lock);
+		return;
+	}
+	p = cf->parked;
+	cf->parked = NULL;
+	released = cf->released;
+	pthread_mutex_unlock(&n->poll_lock);
+	while (p) {
+		struct parked_read *next = p->next;
+
+		answer_read(n, cf, p->req, p->size);
+		free(p);
+		p = next;
+	}
+	if (released) {
+		file_destroy(cf);
+		return;
+	}
+	wake_poller(n, cf);
 }
 
 static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
@@ -187,6 +323,7 @@ static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 {
 	struct cuse_node *n = node_of(req);
 	struct cuse_file *cf = file_of(n, fi);
+	const struct cuse_node_ops *ops = n->opt->ops;
 	ssize_t got;
 
 	(void)off;
@@ -194,15 +331,35 @@ static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	got = n->opt->ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
-	if (got < 0) {
-		fuse_reply_err(req, (int)-got);
+	if (!ops->run) {
+		got = ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+		if (got < 0) {
+			fuse_reply_err(req, (int)-got);
+			return;
+		}
+		/* Before the reply: once the writer has its answer it may
+		 * close, and the release (another worker) frees CF. */
+		wake_poller(n, cf);
+		fuse_reply_write(req, (size_t)got);
 		return;
 	}
-	/* Before the reply: once the writer has its answer it may close, and
-	 * the release (another worker) frees CF. */
-	wake_poller(n, cf);
-	fuse_reply_write(req, (size_t)got);
+	/* Under way from before the node takes the bytes: a read that finds
+	 * them taken also finds the write under way. */
+	pthread_mutex_lock(&n->poll_lock);
+	cf->writes++;
+	pthread_mutex_unlock(&n->poll_lock);
+	got = ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+	if (got < 0) {
+		fuse_reply_err(req, (int)-got);
+	} else {
+		/* The writer has its answer and comes back for the response
+		 * (BUF, libfuse's, stays ours until this callback returns). */
+		fuse_reply_write(req, (size_t)got);
+		standby_arm(n);
+		ops->run(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+		standby_disarm(n);
+	}
+	end_run(n, cf);
 }
 
 static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
@@ -243,10 +400,14 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 	struct cuse_file *cf = file_of(n, fi);
 	const struct cuse_node_ops *ops = n->opt->ops;
 	unsigned int cmd = (unsigned int)cmd_signed;
-	size_t size = _IOC_SIZE(cmd), max = ops->ioctl_max, out_len = 0;
+	size_t size = _IOC_SIZE(cmd), out_len = 0;
 	size_t want_in = (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0;
 	size_t want_out = (_IOC_DIR(cmd) & _IOC_READ) ? size : 0;
-	void *buf;
+	/* Room for any request (cuse_node_attach() checked ioctl_max), zeroed
+	 * as far as this one's struct goes: all its handler reads or writes.
+	 * On the stack: a malloc and free of it were a third of the
+	 * instructions of a control request. */
+	_Alignas(16) uint8_t buf[CUSE_IOCTL_MAX];
 	int ret;
 
 	(void)arg;
@@ -258,17 +419,9 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
-	if ((flags & FUSE_IOCTL_UNRESTRICTED) || size > max ||
+	if ((flags & FUSE_IOCTL_UNRESTRICTED) || size > ops->ioctl_max ||
 	    in_bufsz != want_in || out_bufsz != want_out) {
 		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	/* Room for any request, zeroed as far as this one's struct goes: all
-	 * that its handler reads or writes. (Zeroing all of it was two thirds
-	 * of the instructions of a control request.) */
-	buf = malloc(max);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	memset(buf, 0, size);
@@ -279,7 +432,6 @@ static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
 		fuse_reply_err(req, -ret);
 	else
 		fuse_reply_ioctl(req, 0, buf, out_len < out_bufsz ? out_len : out_bufsz);
-	free(buf);
 	if (ops->exit_requested && ops->exit_requested(n->opt->ctx))
 		request_exit(n);
 }
@@ -305,19 +457,25 @@ static bool connection_dead(struct cuse_node *n)
 	return p.revents & (POLLERR | POLLHUP | POLLNVAL);
 }
 
-int cuse_node_process_one(struct cuse_node *n)
+/* One request into BUF (the calling thread's), handled. */
+static int process_one(struct cuse_node *n, struct fuse_buf *buf)
 {
 	int res;
 
 	do {
 		if (fuse_session_exited(n->se))
 			return 0;
-		res = fuse_session_receive_buf(n->se, &n->buf);
+		res = fuse_session_receive_buf(n->se, buf);
 	} while (res == -EINTR);
 	if (res <= 0)
 		return res == -ENODEV ? 0 : res;
-	fuse_session_process_buf(n->se, &n->buf);
+	fuse_session_process_buf(n->se, buf);
 	return 1;
+}
+
+int cuse_node_process_one(struct cuse_node *n)
+{
+	return process_one(n, &n->buf);
 }
 
 /* The kernel's first request is CUSE_INIT; our reply makes it create the
@@ -341,6 +499,104 @@ int cuse_node_init(struct cuse_node *n)
 	return 0;
 }
 
+/*
+ * The standby reader: it sleeps in sigwaitinfo() until the node's timer
+ * says a run has gone on for CUSE_STANDBY_AFTER_US (the timer's signal,
+ * SIGUSR2, is blocked in this thread and sent to it alone), then serves
+ * requests while runs are under way: CANCEL, the queries, the reader's
+ * read and poll (kept until the run ends). The request it waits for when
+ * the run ends goes to it too (one at most); then it sleeps again. At the
+ * end SIGUSR2 gets it out of sigwaitinfo(), SIGUSR1 out of a read.
+ */
+static void *standby_main(void *arg)
+{
+	struct cuse_node *n = arg;
+	struct sigevent ev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR2,
+	};
+	sigset_t timer;
+
+	sigemptyset(&timer);
+	sigaddset(&timer, SIGUSR2);
+	ev._sigev_un._tid = gettid();   /* glibc 2.36 has no name for it */
+	n->standby_err = timer_create(CLOCK_MONOTONIC, &ev, &n->standby_timer) < 0 ? -errno : 0;
+	sem_post(&n->standby_up);
+	if (n->standby_err < 0)
+		return NULL;
+	while (!fuse_session_exited(n->se)) {
+		if (sigwaitinfo(&timer, NULL) < 0)
+			continue;
+		while (atomic_load(&n->runs) > 0 && process_one(n, &n->standby_buf) > 0)
+			;
+	}
+	return NULL;
+}
+
+static void standby_join(struct cuse_node *n);
+
+/* Start the standby reader and its timer: 0 or -errno. */
+static int standby_start(struct cuse_node *n)
+{
+	sigset_t timer;
+	int ret;
+
+	sigemptyset(&timer);
+	sigaddset(&timer, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &timer, NULL);       /* and in the thread */
+	sem_init(&n->standby_up, 0, 0);
+	ret = -pthread_create(&n->standby, NULL, standby_main, n);
+	if (ret == 0) {
+		while (sem_wait(&n->standby_up) < 0)
+			;
+		ret = n->standby_err;
+		if (ret < 0)
+			pthread_join(n->standby, NULL);
+	}
+	sem_destroy(&n->standby_up);
+	if (ret < 0)
+		return ret;
+	n->standby_started = true;
+	return 0;
+}
+
+/* The session has exited: get the standby out of its wait and join it
+ * (a wake-up may land just before it blocks again: repeat it). */
+static void standby_join(struct cuse_node *n)
+{
+	for (;;) {
+		struct timespec until;
+
+		pthread_kill(n->standby, SIGUSR2);      /* out of sigwaitinfo() */
+		pthread_kill(n->standby, SIGUSR1);      /* out of a read */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 20 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(n->standby, NULL, &until) == 0)
+			return;
+	}
+}
+
+/* One reader, and a standby that reads only while a run goes on long. */
+static int loop_with_standby(struct cuse_node *n)
+{
+	int ret, res;
+
+	ret = standby_start(n);
+	if (ret < 0)
+		return ret;
+	while ((res = process_one(n, &n->buf)) > 0)
+		;
+	fuse_session_exit(n->se);
+	standby_join(n);
+	n->standby_started = false;
+	timer_delete(n->standby_timer);
+	return res;
+}
+
 /* libfuse 3.14's 3.1 entry point leaks the loop configuration it makes;
  * the 3.12 one takes ours. Defaults: no clone_fd, at most 10 workers,
  * idle ones kept. */
@@ -349,6 +605,8 @@ int cuse_node_loop(struct cuse_node *n)
 	struct fuse_loop_config *cfg;
 	int ret;
 
+	if (n->opt->threads == 1 && n->opt->standby && n->server)
+		return loop_with_standby(n);
 	if (n->opt->threads == 1)
 		return fuse_session_loop(n->se);
 	cfg = fuse_loop_cfg_create();
@@ -369,6 +627,7 @@ bool cuse_node_exited(struct cuse_node *n)
 static void node_free(struct cuse_node *n)
 {
 	free(n->buf.mem);
+	free(n->standby_buf.mem);
 	pthread_mutex_destroy(&n->poll_lock);
 	free(n);
 }
@@ -432,7 +691,7 @@ struct cuse_node *cuse_node_attach(const struct cuse_node_options *opt, int fd)
 	struct cuse_node *n;
 
 	if (snprintf(devname, sizeof(devname), "DEVNAME=%s", opt->name) >=
-	    (int)sizeof(devname))
+	    (int)sizeof(devname) || opt->ops->ioctl_max > CUSE_IOCTL_MAX)
 		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -474,8 +733,10 @@ void cuse_node_detach(struct cuse_node *n)
 /*
  * Signals: the thread that runs the server takes SIGTERM, SIGINT and SIGHUP
  * with sigwaitinfo(); SIGUSR1 is the server's own wake-up: sent to that
- * thread when a node ends or asks to, and to a node's loop thread to get it
- * out of a blocking read once its session is marked exited.
+ * thread when a node ends or asks to, and to a node's loop thread (and its
+ * standby reader) to get it out of a blocking read once its session is
+ * marked exited. SIGUSR2 is a standby reader's timer, blocked in it and
+ * sent to it alone.
  */
 struct cuse_server {
 	struct cuse_node *node[SERVER_MAX_NODES];

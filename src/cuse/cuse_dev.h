@@ -28,6 +28,8 @@
 
 /* The largest read a node sees (the kernel's TPM buffer). */
 #define CUSE_IO_MAX 4096
+/* The most a node's ioctl_max may be (a node asking more is refused). */
+#define CUSE_IOCTL_MAX 8192
 
 /* What a node does with the kernel's requests; FILE is what open() put in
  * *FILE for this open file. Every callback may run in any of the node's
@@ -37,6 +39,16 @@ struct cuse_node_ops {
 	void (*release)(void *ctx, void *file);
 	ssize_t (*read)(void *ctx, void *file, uint8_t *buf, size_t len);
 	ssize_t (*write)(void *ctx, void *file, const uint8_t *buf, size_t len);
+	/*
+	 * NULL, or the second half of a write: the writer gets write()'s
+	 * answer first, then run() gets the same bytes in the same thread, so
+	 * that the node works while the writer comes back for the response.
+	 * Until run() returns, the file's read() may return -EINPROGRESS: the
+	 * reader then waits (its request unanswered) and its read() is asked
+	 * again once the run returned. Not called when write() refused. The
+	 * file's release() may come (from another thread) while it runs.
+	 */
+	void (*run)(void *ctx, void *file, const uint8_t *buf, size_t len);
 	unsigned (*poll)(void *ctx, void *file);         /* POLLIN etc. now */
 	/*
 	 * A control request: ARG holds _IOC_SIZE(CMD) bytes in (zeroed where
@@ -58,7 +70,19 @@ struct cuse_node_options {
 	/* 1: libfuse's single-threaded loop; 0: its multithreaded loop with
 	 * its default number of workers; N > 1: at most N workers. */
 	unsigned threads;
+	/*
+	 * With threads 1: a second thread, the standby, that reads requests
+	 * only while a run() has gone on for CUSE_STANDBY_AFTER_US, so that
+	 * the node answers (a CANCEL, a query) during a long run while its
+	 * short runs cost no hand-off between threads. Under a server only
+	 * (its SIGUSR1 wakes the standby at the end); the timer's signal is
+	 * SIGUSR2, sent to the standby alone.
+	 */
+	bool standby;
 };
+
+/* How long a run goes on before the standby reader takes requests. */
+#define CUSE_STANDBY_AFTER_US 2000
 
 /*
  * Open /dev/cuse: the one privileged step of the transport, done first so

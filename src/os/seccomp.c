@@ -28,6 +28,9 @@ static const char *const allowed[] = {
 	 * loops (SIGUSR1), pthread_cancel ends the workers, the handlers go
 	 * at exit */
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait",
+	/* the plain node's standby reader: the timer that wakes it while a
+	 * command runs long (cuse_dev.h) */
+	"timer_create", "timer_settime", "timer_delete",
 	/* /dev/cuse: one read per request, one writev per reply; log lines */
 	"read", "write", "writev",
 	/* the state directory (relative to its fd), the pid file: Landlock

@@ -10,21 +10,28 @@
 /*
  * The loop of each node (cuse_node_options.threads): 0 is libfuse's
  * multithreaded loop with its default of up to 10 workers, N > 1 at most N
- * workers, 1 its single-threaded loop. The plain node has one open file:
- * two workers answer CANCEL and the control requests while a command runs,
- * and measured beside swtpm's CUSE mode they were as fast as or faster
- * than libfuse's default (fewer workers taking turns) and than a single
- * thread, which cannot cancel. The resource-managed node serves many open
- * files, but every command runs under the one TPM lock: in four quiet runs
- * its single-threaded loop served 64 clients at 1.1-1.4x the throughput of
- * libfuse's default (at most 2 workers did no better than the default),
- * and it has no ioctl to answer during a command; it also spares the
- * workers' stacks and buffers. (One run under host load 10-20 had the
- * default ahead, 1.8x.) make bench builds vtpmd with the other choices and
- * measures them side by side (bench/rm_bench.c, bench/NOTES.md).
+ * workers, 1 a single reader. The plain node has one open file: one reader
+ * answers its write, then runs the command while the client comes back
+ * for the response, and a standby reader takes CANCEL and the queries once
+ * a command has run a while (cuse_dev.h). Measured beside swtpm's CUSE
+ * mode, its commands were 5-15% faster than with libfuse's multithreaded
+ * loop of two workers (shipped before), whose hand-offs between workers
+ * cost what a single thread saves, and as fast as a single reader without
+ * the standby, which cannot cancel. The resource-managed node serves many
+ * open files, but every command runs under the one TPM lock: in four quiet
+ * runs its single-threaded loop served 64 clients at 1.1-1.4x the
+ * throughput of libfuse's default (at most 2 workers did no better than
+ * the default), and it has no ioctl to answer during a command; it also
+ * spares the workers' stacks and buffers. (One run under host load 10-20
+ * had the default ahead, 1.8x.) make bench builds vtpmd with the other
+ * choices and measures them side by side (bench/rm_bench.c,
+ * bench/NOTES.md).
  */
 #ifndef VTPMD_TPM_NODE_THREADS
-#define VTPMD_TPM_NODE_THREADS 2
+#define VTPMD_TPM_NODE_THREADS 1
+#endif
+#ifndef VTPMD_TPM_NODE_STANDBY
+#define VTPMD_TPM_NODE_STANDBY true
 #endif
 #ifndef VTPMD_RM_NODE_THREADS
 #define VTPMD_RM_NODE_THREADS 1
@@ -59,7 +66,15 @@ static ssize_t door_write(void *ctx, void *file, const uint8_t *buf, size_t len)
 	struct vtpmd_door *d = ctx;
 
 	(void)file;
-	return vtpm_write(d->vtpm, d->door, buf, len);
+	return vtpm_write_accept(d->vtpm, d->door, buf, len);
+}
+
+static void door_run(void *ctx, void *file, const uint8_t *buf, size_t len)
+{
+	struct vtpmd_door *d = ctx;
+
+	(void)file;
+	vtpm_write_run(d->vtpm, d->door, buf, len);
 }
 
 static unsigned door_poll(void *ctx, void *file)
@@ -91,6 +106,7 @@ static struct cuse_node_ops door_ops = {
 	.release = door_release,
 	.read = door_read,
 	.write = door_write,
+	.run = door_run,
 	.poll = door_poll,
 	.ioctl = door_ioctl,
 	.exit_requested = door_exit_requested,
@@ -158,6 +174,7 @@ void nodes_init(struct vtpmd_nodes *n, const char *name, unsigned major,
 		.ops = nodes_door_ops(),
 		.ctx = &n->door[VTPMD_NODE_TPM],
 		.threads = VTPMD_TPM_NODE_THREADS,
+		.standby = VTPMD_TPM_NODE_STANDBY,
 	};
 	if (!control)
 		return;

@@ -465,6 +465,17 @@ always_allowed_answered() {
 	assert_match "${lines[1]}" '^resp 800100000014000000000008'
 }
 
+@test "queries are answered while a command runs and its reader waits in read()" {
+	vtpm_start_ready
+	# The reader blocks in read() right after its write: the node has
+	# answered the write and runs the command; the standby reader keeps
+	# the read unanswered and answers GET_CAPABILITY meanwhile.
+	run ptmctl query-during-rsa-primary
+	assert_status 0
+	assert_eq "${lines[0]}" "command-rc 0x0" "the CreatePrimary's response, read whole"
+	assert_match "${lines[1]}" '^answered-while-running [1-9][0-9]*$'
+}
+
 @test "ptmctl: CANCEL stops a running RSA-2048 CreatePrimary (TPM_RC_CANCELED)" {
 	vtpm_start_ready
 	run ptmctl cancel-rsa-primary

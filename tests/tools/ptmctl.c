@@ -58,6 +58,11 @@ static void usage(FILE *out)
 		"                             ends; prints 'command-rc 0xRC', 'cancels N',\n"
 		"                             'cancel-result 0xRC', then 'after-rc 0xRC' of a\n"
 		"                             GetRandom on the same file\n"
+		"  query-during-rsa-primary -> runs an RSA-2048 CreatePrimary from a second\n"
+		"                             thread that then blocks in read() (no poll); asks\n"
+		"                             GET_CAPABILITY every ms until the read returns;\n"
+		"                             prints 'command-rc 0xRC' and\n"
+		"                             'answered-while-running N'\n"
 		"TYPE is 1 permanent, 2 volatile, 3 savestate. A failed ioctl prints 'errno NAME'.\n"
 		"Exit status: 0 the request was answered (the result code is in the output),\n"
 		"1 an ioctl, read, write or file operation failed, 2 usage error.\n");
@@ -332,6 +337,75 @@ static int cancel_rsa_primary(int fd)
 	return 0;
 }
 
+/* --- query-during-rsa-primary ------------------------------------------ */
+
+struct reader {
+	int fd;
+	atomic_bool written, done;
+	int err;
+	uint8_t resp[4096];
+	ssize_t resp_len;
+};
+
+/* The command, then a plain blocking read: no poll first. */
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	if (write(r->fd, rsa_primary_cmd, sizeof(rsa_primary_cmd)) < 0) {
+		r->err = errno;
+	} else {
+		atomic_store(&r->written, true);
+		r->resp_len = read(r->fd, r->resp, sizeof(r->resp));
+		if (r->resp_len < 0)
+			r->err = errno;
+	}
+	atomic_store(&r->written, true);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+static int query_during_rsa_primary(int fd)
+{
+	static struct reader r;
+	pthread_t thread;
+	unsigned answered = 0;
+	long waited = 0;
+
+	r.fd = fd;
+	if (pthread_create(&thread, NULL, reader_main, &r) != 0) {
+		fprintf(stderr, "ptmctl: pthread_create failed\n");
+		return 1;
+	}
+	while (!atomic_load(&r.written))
+		sleep_ms(1);
+	/* Ask the capabilities every millisecond while the reader waits. */
+	while (!atomic_load(&r.done) && waited < CANCEL_TIMEOUT_MS) {
+		ptm_cap cap = 0;
+
+		if (ioctl(fd, PTM_GET_CAPABILITY, &cap) < 0) {
+			printf("errno %s\n", errname(errno));
+			return 1;
+		}
+		if (!atomic_load(&r.done) && cap != 0)
+			answered++;
+		sleep_ms(1);
+		waited++;
+	}
+	if (!atomic_load(&r.done)) {
+		printf("command-rc timeout\n");
+		return 1;
+	}
+	pthread_join(thread, NULL);
+	if (r.err) {
+		printf("command-rc %s\n", errname(r.err));
+		return 1;
+	}
+	printf("command-rc 0x%" PRIx32 "\n", resp_rc(r.resp, r.resp_len));
+	printf("answered-while-running %u\n", answered);
+	return 0;
+}
+
 /* --- sweep ---------------------------------------------------------------- */
 
 /* One line for one request: its result code at OFFSET of the answer, or the
@@ -563,6 +637,8 @@ int main(int argc, char **argv)
 		printf("ioctl ok\n");
 	} else if (!strcmp(cmd, "cancel-rsa-primary")) {
 		return cancel_rsa_primary(fd);
+	} else if (!strcmp(cmd, "query-during-rsa-primary")) {
+		return query_during_rsa_primary(fd);
 	} else {
 		fprintf(stderr, "ptmctl: unknown request '%s'\n", cmd);
 		usage(stderr);

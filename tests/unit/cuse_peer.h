@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ struct cuse_peer {
 	uint64_t fh;            /* from the last OPEN reply */
 	unsigned notifications; /* poll wakeups seen */
 	uint64_t last_kh;       /* poll handle of the last wakeup */
+	uint64_t skipped;       /* the last reply cuse_peer_reply() passed over */
 };
 
 /* 0, or -errno. *DAEMON_FD is the end to hand to cuse_dev_attach(). */
@@ -37,8 +39,13 @@ static inline int cuse_peer_open(struct cuse_peer *p, int *daemon_fd)
 	int sv[2];
 
 	memset(p, 0, sizeof(*p));
+	struct timeval patience = { .tv_sec = 10 };
+
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	/* A reply that never comes fails the caller (-EAGAIN) instead of
+	 * hanging it. */
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
 	p->fd = sv[0];
 	*daemon_fd = sv[1];
 	return 0;
@@ -107,8 +114,10 @@ static inline ssize_t cuse_peer_reply(struct cuse_peer *p, uint64_t unique,
 			}
 			continue;
 		}
-		if (oh.unique != unique)
-			continue;       /* an older request's late reply */
+		if (oh.unique != unique) {
+			p->skipped = oh.unique;  /* another request's reply */
+			continue;
+		}
 		*error = oh.error;
 		if (plen > outlen)
 			plen = outlen;

@@ -4,7 +4,10 @@
  * real device model (real libtpms, temporary state directory) through two
  * nodes, each over a socketpair whose other end plays the kernel's
  * /dev/cuse (cuse_peer.h). The run is vtpmd's: CUSE_INIT of every node,
- * on_ready, then a loop thread per node (the multithreaded loop).
+ * on_ready, then a loop thread per node: the node door's as vtpmd's plain
+ * node (one reader and the standby), the control door's libfuse's
+ * multithreaded loop. The node door's runs go through a gate a test may
+ * hold shut, to see what is answered while a command runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +50,46 @@ struct fixture {
 	int served;             /* cuse_server_run()'s result */
 	int ready_calls;
 	int threads_at_ready;
+	struct cuse_node_ops gated_ops; /* the door's, run() through the gate */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	bool gate_shut;                 /* runs wait until it opens */
+	int runs_waiting;
 };
+
+/* The fixture whose node door runs through the gate (one at a time). */
+static struct fixture *gated;
+
+static void gated_run(void *ctx, void *file, const uint8_t *buf, size_t len)
+{
+	struct fixture *f = gated;
+
+	pthread_mutex_lock(&f->gate_lock);
+	f->runs_waiting++;
+	pthread_cond_broadcast(&f->gate_cond);
+	while (f->gate_shut)
+		pthread_cond_wait(&f->gate_cond, &f->gate_lock);
+	f->runs_waiting--;
+	pthread_mutex_unlock(&f->gate_lock);
+	nodes_door_ops()->run(ctx, file, buf, len);
+}
+
+static void gate_set(struct fixture *f, bool shut)
+{
+	pthread_mutex_lock(&f->gate_lock);
+	f->gate_shut = shut;
+	pthread_cond_broadcast(&f->gate_cond);
+	pthread_mutex_unlock(&f->gate_lock);
+}
+
+/* Wait until a run is held at the shut gate. */
+static void gate_wait_held(struct fixture *f)
+{
+	pthread_mutex_lock(&f->gate_lock);
+	while (f->runs_waiting == 0)
+		pthread_cond_wait(&f->gate_cond, &f->gate_lock);
+	pthread_mutex_unlock(&f->gate_lock);
+}
 
 static int count_threads(void)
 {
@@ -93,11 +135,17 @@ static int setup(void **state)
 	assert_int_equal(vtpm_start(&f->v), 0);
 	f->srv = cuse_server_new();
 	assert_non_null(f->srv);
+	pthread_mutex_init(&f->gate_lock, NULL);
+	pthread_cond_init(&f->gate_cond, NULL);
+	f->gated_ops = *nodes_door_ops();
+	f->gated_ops.run = gated_run;
+	gated = f;
 	for (int i = 0; i < 2; i++) {
 		f->door[i] = (struct vtpmd_door){ &f->v, i ? VTPM_DOOR_CONTROL : VTPM_DOOR_NODE };
 		f->opt[i] = (struct cuse_node_options){
 			.name = i ? "vtpmunit-ctl" : "vtpmunit",
-			.ops = nodes_door_ops(), .ctx = &f->door[i],
+			.ops = i ? nodes_door_ops() : &f->gated_ops, .ctx = &f->door[i],
+			.threads = i ? 0 : 1, .standby = i == 0,
 		};
 		assert_int_equal(cuse_peer_open(i ? &f->ctl : &f->peer, &fd), 0);
 		assert_int_equal(cuse_server_add(f->srv, &f->opt[i], fd), 0);
@@ -112,13 +160,17 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
-	/* Closing our end is the kernel dropping the device: the run ends. */
+	/* A run a failed test left at the gate goes on; closing our end is
+	 * the kernel dropping the device: the run ends. */
+	gate_set(f, false);
 	cuse_peer_close(&f->peer);
 	if (!f->joined)
 		pthread_join(f->server, NULL);
 	cuse_peer_close(&f->ctl);
 	cuse_server_free(f->srv);
 	vtpm_fini(&f->v);
+	pthread_cond_destroy(&f->gate_cond);
+	pthread_mutex_destroy(&f->gate_lock);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
@@ -193,7 +245,7 @@ static void test_command_round_trip_and_poll_wakeup(void **state)
 	assert_int_equal(err, 0);
 	assert_int_equal(wo.size, sizeof(cmd_getrandom8));
 	(void)n;
-	/* The wakeup follows the write's reply, from the worker that ran it. */
+	/* The wakeup follows the write's reply, from the thread that ran it. */
 	assert_true(cuse_peer_wait_wakeups(&f->peer, 1, 5000));
 	assert_int_equal(f->peer.last_kh, 77);
 	cuse_peer_reply(&f->peer, cuse_peer_send_poll(&f->peer, 78, false), &err, &po, sizeof(po));
@@ -385,6 +437,99 @@ static void test_unknown_file_handle(void **state)
 	assert_int_equal(err, 0);
 }
 
+/*
+ * A command that runs long: the writer has its answer before the TPM runs;
+ * its read, a poll and a query come meanwhile. The standby reader takes
+ * them: the read waits unanswered, the poll says nothing to read yet, the
+ * query is answered. When the command ends, the read gets the response and
+ * the poller its wakeup.
+ */
+static void test_requests_while_a_command_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_write_out wo;
+	struct fuse_poll_out po;
+	uint8_t out[4096];
+	uint64_t rd, pl;
+	ptm_cap cap = 0;
+	int32_t err = 1;
+	ssize_t n;
+
+	init_and_open(f);
+	gate_set(f, true);
+	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+						       sizeof(cmd_getrandom8)),
+			&err, &wo, sizeof(wo));
+	assert_int_equal(err, 0);
+	assert_int_equal(wo.size, sizeof(cmd_getrandom8));
+	gate_wait_held(f);                      /* answered, and not run yet */
+
+	rd = cuse_peer_send_read(&f->peer, 4096);
+	pl = cuse_peer_send_poll(&f->peer, 90, true);
+	cuse_peer_reply(&f->peer, pl, &err, &po, sizeof(po));
+	assert_int_equal(err, 0);
+	assert_int_equal(po.revents & POLLIN, 0);
+	n = cuse_peer_reply(&f->peer, cuse_peer_send_ioctl(&f->peer, PTM_GET_CAPABILITY,
+							   NULL, 0, sizeof(cap)),
+			    &err, out, sizeof(out));
+	assert_int_equal(err, 0);
+	assert_int_equal(n, sizeof(struct fuse_ioctl_out) + sizeof(cap));
+	assert_int_equal(f->peer.skipped, 0);   /* no answer to the read yet */
+	assert_int_equal(f->peer.notifications, 0);
+
+	gate_set(f, false);
+	n = cuse_peer_reply(&f->peer, rd, &err, out, sizeof(out));
+	assert_int_equal(err, 0);
+	assert_int_equal(n, 20);
+	assert_int_equal(out[9], 0);            /* TPM_RC_SUCCESS */
+	assert_true(f->peer.notifications == 1 || cuse_peer_wait_wakeups(&f->peer, 1, 5000));
+	assert_int_equal(f->peer.last_kh, 90);
+}
+
+/* The file is closed while its command runs (the client killed): the
+ * release is answered at once, the run ends without it, the next opener
+ * waits for that run and then has the TPM to itself. */
+static void test_release_while_a_command_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_write_out wo;
+	struct fuse_open_out oo;
+	uint8_t out[4096];
+	uint64_t op;
+	int32_t err = 1;
+	ssize_t n;
+
+	init_and_open(f);
+	gate_set(f, true);
+	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+						       sizeof(cmd_getrandom8)),
+			&err, &wo, sizeof(wo));
+	assert_int_equal(err, 0);
+	gate_wait_held(f);
+	err = 1;
+	assert_int_equal(cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err,
+					 NULL, 0), 0);
+	assert_int_equal(err, 0);
+
+	op = cuse_peer_send_open(&f->peer);
+	gate_set(f, false);
+	cuse_peer_reply(&f->peer, op, &err, &oo, sizeof(oo));
+	assert_int_equal(err, 0);
+	f->peer.fh = oo.fh;
+	/* nothing of the old command is left to read; a new one runs */
+	n = cuse_peer_reply(&f->peer, cuse_peer_send_read(&f->peer, 4096), &err, out,
+			    sizeof(out));
+	assert_int_equal(err, 0);
+	assert_int_equal(n, 0);
+	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+						       sizeof(cmd_getrandom8)),
+			&err, &wo, sizeof(wo));
+	assert_int_equal(err, 0);
+	n = cuse_peer_reply(&f->peer, cuse_peer_send_read(&f->peer, 4096), &err, out,
+			    sizeof(out));
+	assert_int_equal(n, 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +542,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_doors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_file_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requests_while_a_command_runs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_release_while_a_command_runs, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
