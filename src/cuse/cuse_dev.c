@@ -288,34 +288,32 @@ static void on_read(fuse_req_t req, size_t size, off_t off,
 }
 
 /* A write of CF ended (run, or refused). The last one under way answers
- * the reads that waited, tells a poller, frees CF if the kernel released
- * it meanwhile. */
+ * the reads that waited, checked under the lock with its own end, so that
+ * none is left waiting. CF stays ours until then: a release meanwhile
+ * leaves it to be freed here. */
 static void end_run(struct cuse_node *n, struct cuse_file *cf)
 {
 	struct parked_read *p;
 	bool released;
 
-	pthread_mutex_lock(&n->poll_lock);
-	if (--cf->writes > 0) {
-		pthread_mutex_unlock(&n->poll_lock);
-		return;
-	}
-	p = cf->parked;
-	cf->parked = NULL;
-	released = cf->released;
-	pthread_mutex_unlock(&n->poll_lock);
-	while (p) {
-		struct parked_read *next = p->next;
-
-		answer_read(n, cf, p->req, p->size);
-		free(p);
-		p = next;
-	}
-	if (released) {
-		file_destroy(cf);
-		return;
-	}
 	wake_poller(n, cf);
+	pthread_mutex_lock(&n->poll_lock);
+	while (cf->writes == 1 && (p = cf->parked)) {
+		cf->parked = NULL;
+		pthread_mutex_unlock(&n->poll_lock);
+		while (p) {
+			struct parked_read *next = p->next;
+
+			answer_read(n, cf, p->req, p->size);
+			free(p);
+			p = next;
+		}
+		pthread_mutex_lock(&n->poll_lock);
+	}
+	released = --cf->writes == 0 && cf->released;
+	pthread_mutex_unlock(&n->poll_lock);
+	if (released)
+		file_destroy(cf);
 }
 
 static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,

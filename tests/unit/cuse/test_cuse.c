@@ -530,6 +530,41 @@ static void test_release_while_a_command_runs(void **state)
 	assert_int_equal(n, 20);
 }
 
+/* The client closes as soon as its waiting read has the response (as any
+ * one-shot client does): the release comes while the thread that ran the
+ * command is still ending it. Repeated, under ASan, for a use after free. */
+static void test_close_right_after_a_waiting_read(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_write_out wo;
+	struct fuse_open_out oo;
+	uint8_t out[4096];
+	int32_t err = 1;
+
+	init_nodes(f);
+	for (int i = 0; i < 40; i++) {
+		uint64_t rd;
+
+		cuse_peer_reply(&f->peer, cuse_peer_send_open(&f->peer), &err, &oo, sizeof(oo));
+		assert_int_equal(err, 0);
+		f->peer.fh = oo.fh;
+		gate_set(f, true);
+		cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+							       sizeof(cmd_getrandom8)),
+				&err, &wo, sizeof(wo));
+		assert_int_equal(err, 0);
+		gate_wait_held(f);
+		rd = cuse_peer_send_read(&f->peer, 4096);
+		usleep(5000);                   /* the standby takes the read */
+		gate_set(f, false);
+		assert_int_equal(cuse_peer_reply(&f->peer, rd, &err, out, sizeof(out)), 20);
+		err = 1;
+		assert_int_equal(cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer),
+						 &err, NULL, 0), 0);
+		assert_int_equal(err, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +580,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_requests_while_a_command_runs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_while_a_command_runs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_close_right_after_a_waiting_read, setup,
 						teardown),
 	};
 
