@@ -55,8 +55,10 @@ int measure_density(void)
 		extra[cfg.nextra + 3] = minor;
 		child[i] = spawn_vtpmd(cfg.vtpmd, name, dir, pidfile, logfile, true,
 				       extra, cfg.nextra + 4);
-		if (child[i] < 0)
+		if (child[i] < 0) {
+			progress("device %s: could not start vtpmd", name);
 			ret = -1;
+		}
 	}
 	/* Serve whichever start-up finishes first. */
 	for (left = n; left > 0 && ret == 0;) {
@@ -91,6 +93,10 @@ int measure_density(void)
 		struct mem m;
 
 		if (read_mem(pid[i], &m) < 0) {
+			progress("device vtpm%u: no memory figures for pid %d (the daemon "
+				 "is gone?)", i, (int)pid[i]);
+			snprintf(logfile, sizeof(logfile), "%s/density/%u.log", cfg.work, i);
+			print_log(logfile);
 			ret = -1;
 			break;
 		}
