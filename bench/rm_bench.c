@@ -12,11 +12,11 @@
  *     workers, at most 2, its single-threaded loop), each twice, in turns
  *     (and the kernel's beside them);
  *   - what an idle open file costs vtpmd (VmRSS of 256 of them);
- *   - the loops the plain node may run (libfuse's multithreaded loop with
- *     at most 2 workers, as shipped, or its default of up to 10, or its
- *     single-threaded loop; vtpmd builds made for the bench by bench.mk),
- *     beside swtpm's CUSE mode, and whether CANCEL stops a running
- *     command.
+ *   - the loops the plain node may run (one reader and a standby reader,
+ *     as shipped; libfuse's multithreaded loop with at most 2 workers, as
+ *     shipped before; one reader without the standby; vtpmd builds made
+ *     for the bench by bench.mk), beside swtpm's CUSE mode, and whether
+ *     CANCEL stops a running command.
  *
  * Every comparison is measured in one run, the paths taking turns, on a
  * machine others share: the ratios are what to read.
