@@ -558,24 +558,32 @@ static int standby_start(struct cuse_node *n)
 	return 0;
 }
 
-/* The session has exited: get the standby out of its wait and join it
- * (a wake-up may land just before it blocks again: repeat it). */
-static void standby_join(struct cuse_node *n)
+/* Wake thread T out of a blocking read (SIGUSR1) or, for a standby
+ * reader, out of sigwaitinfo() (SIGUSR2), and join it; again every 20 ms,
+ * since a wake-up may land just before it blocks again. */
+static void wake_and_join(pthread_t t, bool standby)
 {
 	for (;;) {
 		struct timespec until;
 
-		pthread_kill(n->standby, SIGUSR2);      /* out of sigwaitinfo() */
-		pthread_kill(n->standby, SIGUSR1);      /* out of a read */
+		if (standby)
+			pthread_kill(t, SIGUSR2);
+		pthread_kill(t, SIGUSR1);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 20 * 1000 * 1000;
 		if (until.tv_nsec >= 1000000000) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000;
 		}
-		if (pthread_timedjoin_np(n->standby, NULL, &until) == 0)
+		if (pthread_timedjoin_np(t, NULL, &until) == 0)
 			return;
 	}
+}
+
+/* The session has exited: the standby ends. */
+static void standby_join(struct cuse_node *n)
+{
+	wake_and_join(n->standby, true);
 }
 
 /* One reader, and a standby that reads only while a run goes on long. */
@@ -809,19 +817,9 @@ static void stop_nodes(struct cuse_server *s)
 	for (size_t i = 0; i < s->count; i++) {
 		struct cuse_node *n = s->node[i];
 
-		while (n->thread_started) {
-			struct timespec until;
-
-			pthread_kill(n->thread, SIGUSR1);
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 20 * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
-			if (pthread_timedjoin_np(n->thread, NULL, &until) == 0)
-				n->thread_started = false;
-		}
+		if (n->thread_started)
+			wake_and_join(n->thread, false);
+		n->thread_started = false;
 	}
 }
 

@@ -91,6 +91,22 @@ static void gate_wait_held(struct fixture *f)
 	pthread_mutex_unlock(&f->gate_lock);
 }
 
+/* Shut the gate and write GetRandom(8) on the node door: the write is
+ * answered, its run waits at the gate. */
+static void write_held(struct fixture *f)
+{
+	struct fuse_write_out wo;
+	int32_t err = 1;
+
+	gate_set(f, true);
+	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
+						       sizeof(cmd_getrandom8)),
+			&err, &wo, sizeof(wo));
+	assert_int_equal(err, 0);
+	assert_int_equal(wo.size, sizeof(cmd_getrandom8));
+	gate_wait_held(f);
+}
+
 static int count_threads(void)
 {
 	DIR *d = opendir("/proc/self/task");
@@ -447,7 +463,6 @@ static void test_unknown_file_handle(void **state)
 static void test_requests_while_a_command_runs(void **state)
 {
 	struct fixture *f = *state;
-	struct fuse_write_out wo;
 	struct fuse_poll_out po;
 	uint8_t out[4096];
 	uint64_t rd, pl;
@@ -456,13 +471,7 @@ static void test_requests_while_a_command_runs(void **state)
 	ssize_t n;
 
 	init_and_open(f);
-	gate_set(f, true);
-	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
-						       sizeof(cmd_getrandom8)),
-			&err, &wo, sizeof(wo));
-	assert_int_equal(err, 0);
-	assert_int_equal(wo.size, sizeof(cmd_getrandom8));
-	gate_wait_held(f);                      /* answered, and not run yet */
+	write_held(f);                          /* answered, and not run yet */
 
 	rd = cuse_peer_send_read(&f->peer, 4096);
 	pl = cuse_peer_send_poll(&f->peer, 90, true);
@@ -500,12 +509,7 @@ static void test_release_while_a_command_runs(void **state)
 	ssize_t n;
 
 	init_and_open(f);
-	gate_set(f, true);
-	cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
-						       sizeof(cmd_getrandom8)),
-			&err, &wo, sizeof(wo));
-	assert_int_equal(err, 0);
-	gate_wait_held(f);
+	write_held(f);
 	err = 1;
 	assert_int_equal(cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err,
 					 NULL, 0), 0);
@@ -536,7 +540,6 @@ static void test_release_while_a_command_runs(void **state)
 static void test_close_right_after_a_waiting_read(void **state)
 {
 	struct fixture *f = *state;
-	struct fuse_write_out wo;
 	struct fuse_open_out oo;
 	uint8_t out[4096];
 	int32_t err = 1;
@@ -548,12 +551,7 @@ static void test_close_right_after_a_waiting_read(void **state)
 		cuse_peer_reply(&f->peer, cuse_peer_send_open(&f->peer), &err, &oo, sizeof(oo));
 		assert_int_equal(err, 0);
 		f->peer.fh = oo.fh;
-		gate_set(f, true);
-		cuse_peer_reply(&f->peer, cuse_peer_send_write(&f->peer, cmd_getrandom8,
-							       sizeof(cmd_getrandom8)),
-				&err, &wo, sizeof(wo));
-		assert_int_equal(err, 0);
-		gate_wait_held(f);
+		write_held(f);
 		rd = cuse_peer_send_read(&f->peer, 4096);
 		usleep(5000);                   /* the standby takes the read */
 		gate_set(f, false);
