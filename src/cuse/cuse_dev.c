@@ -182,6 +182,7 @@ static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
 	struct cuse_file *cf = file_of(n, fi);
+	bool running;
 
 	if (!cf) {
 		fuse_reply_err(req, EBADF);
@@ -190,12 +191,13 @@ static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 	n->opt->ops->release(n->opt->ctx, cf->file);
 	wake_poller(n, cf);
 	/* A write of it may still be running in another thread: that thread
-	 * frees it when the run ends. */
+	 * frees it when the run ends (and may have by the time the lock is
+	 * dropped: CF is not touched after). */
 	pthread_mutex_lock(&n->poll_lock);
 	file_unlink_locked(n, cf);
-	cf->released = cf->writes > 0;
+	running = cf->released = cf->writes > 0;
 	pthread_mutex_unlock(&n->poll_lock);
-	if (!cf->released)
+	if (!running)
 		file_destroy(cf);
 	fuse_reply_err(req, 0);
 }

@@ -51,6 +51,7 @@ struct fixture {
 	int ready_calls;
 	int threads_at_ready;
 	struct cuse_node_ops gated_ops; /* the door's, run() through the gate */
+	void (*door_run)(void *ctx, void *file, const uint8_t *buf, size_t len);
 	pthread_mutex_t gate_lock;
 	pthread_cond_t gate_cond;
 	bool gate_shut;                 /* runs wait until it opens */
@@ -71,7 +72,7 @@ static void gated_run(void *ctx, void *file, const uint8_t *buf, size_t len)
 		pthread_cond_wait(&f->gate_cond, &f->gate_lock);
 	f->runs_waiting--;
 	pthread_mutex_unlock(&f->gate_lock);
-	nodes_door_ops()->run(ctx, file, buf, len);
+	f->door_run(ctx, file, buf, len);
 }
 
 static void gate_set(struct fixture *f, bool shut)
@@ -154,6 +155,7 @@ static int setup(void **state)
 	pthread_mutex_init(&f->gate_lock, NULL);
 	pthread_cond_init(&f->gate_cond, NULL);
 	f->gated_ops = *nodes_door_ops();
+	f->door_run = f->gated_ops.run;
 	f->gated_ops.run = gated_run;
 	gated = f;
 	for (int i = 0; i < 2; i++) {
