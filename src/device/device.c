@@ -257,8 +257,8 @@ unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door)
 	pthread_mutex_lock(&v->lock);
 	if (f->busy)
 		events = 0;
-	else if (f->resp_pending || f->transfer == TRANSFER_GET_BLOB)
-		events = POLLIN | POLLRDNORM;
+	else if (f->resp_pending || f->run_error < 0 || f->transfer == TRANSFER_GET_BLOB)
+		events = POLLIN | POLLRDNORM;   /* a read returns now */
 	else
 		events = POLLOUT | POLLWRNORM;
 	pthread_mutex_unlock(&v->lock);

@@ -176,7 +176,8 @@ ssize_t vtpm_write_accept(struct vtpm *v, enum vtpm_door door, const uint8_t *bu
 			  size_t len);
 void vtpm_write_run(struct vtpm *v, enum vtpm_door door, const uint8_t *buf, size_t len);
 ssize_t vtpm_read(struct vtpm *v, enum vtpm_door door, uint8_t *buf, size_t len);
-/* Poll events (POLLIN etc.) as the kernel's /dev/tpm0 would report them. */
+/* Poll events (POLLIN etc.) as the kernel's /dev/tpm0 would report them:
+ * readable once a response, or a run's error, is there to read. */
 unsigned vtpm_poll(struct vtpm *v, enum vtpm_door door);
 
 /*
