@@ -533,8 +533,6 @@ static void *standby_main(void *arg)
 	return NULL;
 }
 
-static void standby_join(struct cuse_node *n);
-
 /* Start the standby reader and its timer: 0 or -errno. */
 static int standby_start(struct cuse_node *n)
 {
@@ -582,12 +580,6 @@ static void wake_and_join(pthread_t t, bool standby)
 	}
 }
 
-/* The session has exited: the standby ends. */
-static void standby_join(struct cuse_node *n)
-{
-	wake_and_join(n->standby, true);
-}
-
 /* One reader, and a standby that reads only while a run goes on long. */
 static int loop_with_standby(struct cuse_node *n)
 {
@@ -599,7 +591,7 @@ static int loop_with_standby(struct cuse_node *n)
 	while ((res = process_one(n, &n->buf)) > 0)
 		;
 	fuse_session_exit(n->se);
-	standby_join(n);
+	wake_and_join(n->standby, true);
 	n->standby_started = false;
 	timer_delete(n->standby_timer);
 	return res;
