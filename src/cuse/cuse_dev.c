@@ -26,6 +26,7 @@
 #include <fuse_lowlevel.h>
 
 #include "cuse/cuse_dev.h"
+#include "cuse/cuse_wire.h"
 #include "os/log.h"
 
 struct cuse_node {
@@ -114,12 +115,12 @@ static struct cuse_node *node_of(fuse_req_t req)
 
 /* The open file the kernel names, if it is one of ours: the kernel only
  * names files we opened, but a handle is a number from the other side. */
-static struct cuse_file *file_of(struct cuse_node *n, struct fuse_file_info *fi)
+static struct cuse_file *file_of(struct cuse_node *n, uint64_t fh)
 {
 	struct cuse_file *cf;
 
 	pthread_mutex_lock(&n->poll_lock);
-	for (cf = n->files; cf && (uintptr_t)cf != fi->fh; cf = cf->next)
+	for (cf = n->files; cf && (uintptr_t)cf != fh; cf = cf->next)
 		;
 	pthread_mutex_unlock(&n->poll_lock);
 	return cf;
@@ -181,7 +182,7 @@ static void wake_poller(struct cuse_node *n, struct cuse_file *cf)
 static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi);
+	struct cuse_file *cf = file_of(n, fi->fh);
 	bool running;
 
 	if (!cf) {
@@ -279,7 +280,7 @@ static void on_read(fuse_req_t req, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi);
+	struct cuse_file *cf = file_of(n, fi->fh);
 
 	(void)off;
 	if (!cf) {
@@ -322,7 +323,7 @@ static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi);
+	struct cuse_file *cf = file_of(n, fi->fh);
 	const struct cuse_node_ops *ops = n->opt->ops;
 	ssize_t got;
 
@@ -366,7 +367,7 @@ static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi);
+	struct cuse_file *cf = file_of(n, fi->fh);
 	struct fuse_pollhandle *old = NULL;
 
 	if (!cf) {
@@ -387,53 +388,109 @@ static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
 }
 
 /*
- * Restricted ioctls only: the kernel derives both sizes from the request
- * code, so a well-formed call arrives with exactly _IOC_SIZE bytes in (for
- * _IOC_WRITE) and room for _IOC_SIZE bytes out (for _IOC_READ). Anything
- * else is refused before the node sees it.
+ * A control request of the file with handle FH. Restricted ioctls only:
+ * the kernel derives both sizes from the request code, so a well-formed
+ * call arrives with exactly _IOC_SIZE bytes in (for _IOC_WRITE) and room
+ * for _IOC_SIZE bytes out (for _IOC_READ). Anything else is refused before
+ * the node sees it. Returns the reply's length (its bytes in BUF, room for
+ * CUSE_IOCTL_MAX), or -errno.
  */
-static void on_ioctl(fuse_req_t req, int cmd_signed, void *arg,
+static ssize_t ioctl_call(struct cuse_node *n, uint64_t fh, unsigned int cmd,
+			  unsigned flags, const void *in, size_t in_size,
+			  size_t out_size, uint8_t *buf)
+{
+	struct cuse_file *cf = file_of(n, fh);
+	const struct cuse_node_ops *ops = n->opt->ops;
+	size_t size = _IOC_SIZE(cmd), out_len = 0;
+	size_t want_in = (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0;
+	size_t want_out = (_IOC_DIR(cmd) & _IOC_READ) ? size : 0;
+	int ret;
+
+	if (!cf)
+		return -EBADF;
+	if (!ops->ioctl)
+		return -ENOTTY;
+	if ((flags & FUSE_IOCTL_UNRESTRICTED) || size > ops->ioctl_max ||
+	    in_size != want_in || out_size != want_out)
+		return -EINVAL;
+	/* Zeroed as far as this request's struct goes: all its handler
+	 * reads or writes. */
+	memset(buf, 0, size);
+	if (in_size)
+		memcpy(buf, in, in_size);
+	ret = ops->ioctl(n->opt->ctx, cf->file, cmd, buf, &out_len);
+	if (ret < 0)
+		return ret;
+	return (ssize_t)(out_len < out_size ? out_len : out_size);
+}
+
+/* After a control request's reply: PTM_SHUTDOWN ends the node's server. */
+static void ioctl_after(struct cuse_node *n)
+{
+	const struct cuse_node_ops *ops = n->opt->ops;
+
+	if (ops->exit_requested && ops->exit_requested(n->opt->ctx))
+		request_exit(n);
+}
+
+/* A control request through libfuse (the loops libfuse runs). */
+static void on_ioctl(fuse_req_t req, int cmd, void *arg,
 		     struct fuse_file_info *fi, unsigned flags,
 		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi);
-	const struct cuse_node_ops *ops = n->opt->ops;
-	unsigned int cmd = (unsigned int)cmd_signed;
-	size_t size = _IOC_SIZE(cmd), out_len = 0;
-	size_t want_in = (_IOC_DIR(cmd) & _IOC_WRITE) ? size : 0;
-	size_t want_out = (_IOC_DIR(cmd) & _IOC_READ) ? size : 0;
-	/* Room for any request (cuse_node_attach() checked ioctl_max), zeroed
-	 * as far as this one's struct goes: all its handler reads or writes.
-	 * On the stack: a malloc and free of it were a third of the
+	/* Room for any request (cuse_node_attach() checked ioctl_max). On
+	 * the stack: a malloc and free of it were a third of the
 	 * instructions of a control request. */
 	_Alignas(16) uint8_t buf[CUSE_IOCTL_MAX];
-	int ret;
+	ssize_t got;
 
 	(void)arg;
-	if (!cf) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	if (!ops->ioctl) {
-		fuse_reply_err(req, ENOTTY);
-		return;
-	}
-	if ((flags & FUSE_IOCTL_UNRESTRICTED) || size > ops->ioctl_max ||
-	    in_bufsz != want_in || out_bufsz != want_out) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	memset(buf, 0, size);
-	if (in_bufsz)
-		memcpy(buf, in_buf, in_bufsz);
-	ret = ops->ioctl(n->opt->ctx, cf->file, cmd, buf, &out_len);
-	if (ret < 0)
-		fuse_reply_err(req, -ret);
+	got = ioctl_call(n, fi->fh, (unsigned int)cmd, flags, in_buf, in_bufsz,
+			 out_bufsz, buf);
+	if (got < 0)
+		fuse_reply_err(req, (int)-got);
 	else
-		fuse_reply_ioctl(req, 0, buf, out_len < out_bufsz ? out_len : out_bufsz);
-	if (ops->exit_requested && ops->exit_requested(n->opt->ctx))
-		request_exit(n);
+		fuse_reply_ioctl(req, 0, buf, (size_t)got);
+	ioctl_after(n);
+}
+
+/*
+ * A control request read by this node's own reader, answered here from
+ * the request's bytes (MSG, LEN) in one write: libfuse's request object (an
+ * allocation, a mutex made and destroyed, two list locks) and its reply's
+ * three pieces were two thirds of the instructions of one. An interrupt of
+ * it finds no request in libfuse's list, as one of an answered request:
+ * libfuse answers it EAGAIN with its next request. False if MSG is no
+ * FUSE_IOCTL: libfuse handles it.
+ */
+static bool ioctl_direct(struct cuse_node *n, const void *msg, size_t len)
+{
+	struct cuse_wire_reply r;
+	struct cuse_wire_ioctl io;
+	ssize_t got;
+	int ret;
+
+	switch (cuse_wire_ioctl_parse(msg, len, &io)) {
+	case CUSE_WIRE_OTHER:
+		return false;
+	case CUSE_WIRE_MALFORMED:
+		got = -EINVAL;
+		break;
+	case CUSE_WIRE_IOCTL:
+	default:
+		got = ioctl_call(n, io.fh, io.cmd, io.flags, io.in, io.in_size,
+				 io.out_size, r.data);
+		break;
+	}
+	ret = cuse_wire_ioctl_send(fuse_session_fd(n->se), io.unique,
+				   got < 0 ? (int)-got : 0, &r,
+				   got < 0 ? 0 : (size_t)got);
+	if (ret < 0 && ret != -ENOENT && !fuse_session_exited(n->se))
+		log_error("/dev/%s: a control request's reply did not reach the kernel: %s",
+			  n->opt->name, strerror(-ret));
+	ioctl_after(n);
+	return true;
 }
 
 static const struct cuse_lowlevel_ops cuse_ops = {
@@ -469,7 +526,10 @@ static int process_one(struct cuse_node *n, struct fuse_buf *buf)
 	} while (res == -EINTR);
 	if (res <= 0)
 		return res == -ENODEV ? 0 : res;
-	fuse_session_process_buf(n->se, buf);
+	/* Until our CUSE_INIT reply went out every request is libfuse's. */
+	if (!n->init_replied || (buf->flags & FUSE_BUF_IS_FD) ||
+	    !ioctl_direct(n, buf->mem, (size_t)res))
+		fuse_session_process_buf(n->se, buf);
 	return 1;
 }
 

@@ -447,12 +447,114 @@ static void test_unknown_file_handle(void **state)
 						       sizeof(cmd_getrandom8)),
 			&err, out, sizeof(out));
 	assert_int_equal(err, -EBADF);
+	cuse_peer_reply(&f->peer, cuse_peer_send_ioctl(&f->peer, PTM_GET_TPMESTABLISHED,
+						       NULL, 0, sizeof(struct ptm_est)),
+			&err, out, sizeof(out));
+	assert_int_equal(err, -EBADF);
 	cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err, NULL, 0);
 	assert_int_equal(err, -EBADF);
 	/* the real one still works */
 	f->peer.fh = opened;
 	cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err, NULL, 0);
 	assert_int_equal(err, 0);
+}
+
+/* The whole reply to a FUSE_IOCTL of CMD on P (IN_SIZE bytes of IN, room
+ * for OUT_SIZE): its payload into OUT (room for 256), its error to *ERR. */
+static ssize_t ioctl_reply(struct cuse_peer *p, unsigned int cmd, const void *in,
+			   uint32_t in_size, uint32_t out_size, uint8_t *out, int32_t *err)
+{
+	*err = 1;
+	return cuse_peer_reply(p, cuse_peer_send_ioctl(p, cmd, in, in_size, out_size),
+			       err, out, 256);
+}
+
+/*
+ * The node door's reader answers control requests from their bytes
+ * (cuse_wire.c), the control door's loop through libfuse: the same request
+ * gets the same bytes back from both. A FUSE_IOCTL whose lengths do not add
+ * up is answered EINVAL and the node goes on. An interrupt of a request
+ * answered that way is answered EAGAIN with the next request libfuse reads,
+ * as for any request it had answered itself.
+ */
+static void test_control_requests_on_the_wire(void **state)
+{
+	struct fixture *f = *state;
+	struct ptm_est est = { 0 };
+	uint8_t node_out[256], ctl_out[256], in[8] = { 0 };
+	struct fuse_ioctl_in io = {
+		.cmd = PTM_GET_TPMESTABLISHED, .out_size = sizeof(struct ptm_est),
+	};
+	struct fuse_in_header long_header = {
+		.opcode = FUSE_IOCTL, .unique = 900, .nodeid = 1,
+	};
+	struct fuse_interrupt_in intr;
+	struct iovec iov[2];
+	struct fuse_poll_out po;
+	ssize_t n_node, n_ctl;
+	int32_t err = 1, err_ctl = 1;
+	uint64_t intr_unique, poll_unique;
+
+	init_nodes(f);
+	open_node(&f->peer);
+	open_node(&f->ctl);
+
+	n_node = ioctl_reply(&f->peer, PTM_GET_TPMESTABLISHED, NULL, 0, sizeof(est),
+			     node_out, &err);
+	n_ctl = ioctl_reply(&f->ctl, PTM_GET_TPMESTABLISHED, NULL, 0, sizeof(est),
+			    ctl_out, &err_ctl);
+	assert_int_equal(err, 0);
+	assert_int_equal(err_ctl, 0);
+	assert_int_equal(n_node, sizeof(struct fuse_ioctl_out) + sizeof(est));
+	assert_int_equal(n_ctl, n_node);
+	assert_memory_equal(node_out, ctl_out, (size_t)n_node);
+	memcpy(&est, node_out + sizeof(struct fuse_ioctl_out), sizeof(est));
+	assert_int_equal(est.u.resp.tpm_result, 0);
+	/* a refusal of the size check, from each */
+	n_node = ioctl_reply(&f->peer, PTM_GET_TPMESTABLISHED, in, sizeof(in), sizeof(est),
+			     node_out, &err);
+	n_ctl = ioctl_reply(&f->ctl, PTM_GET_TPMESTABLISHED, in, sizeof(in), sizeof(est),
+			    ctl_out, &err_ctl);
+	assert_int_equal(err, -EINVAL);
+	assert_int_equal(err_ctl, -EINVAL);
+	assert_int_equal(n_node, 0);
+	assert_int_equal(n_ctl, 0);
+
+	/* malformed: in_size says 8 bytes follow, none do */
+	io.fh = f->peer.fh;
+	io.in_size = 8;
+	cuse_peer_reply(&f->peer, cuse_peer_send(&f->peer, FUSE_IOCTL, &io, sizeof(io), NULL, 0),
+			&err, node_out, sizeof(node_out));
+	assert_int_equal(err, -EINVAL);
+	/* malformed: fuse_ioctl_in cut short */
+	io.in_size = 0;
+	cuse_peer_reply(&f->peer, cuse_peer_send(&f->peer, FUSE_IOCTL, &io, 16, NULL, 0),
+			&err, node_out, sizeof(node_out));
+	assert_int_equal(err, -EINVAL);
+	/* malformed: the header claims more than came */
+	long_header.len = sizeof(long_header) + sizeof(io) + 64;
+	iov[0] = (struct iovec){ &long_header, sizeof(long_header) };
+	iov[1] = (struct iovec){ &io, sizeof(io) };
+	assert_int_equal(writev(f->peer.fd, iov, 2), sizeof(long_header) + sizeof(io));
+	cuse_peer_reply(&f->peer, 900, &err, node_out, sizeof(node_out));
+	assert_int_equal(err, -EINVAL);
+
+	/* the node goes on */
+	n_node = ioctl_reply(&f->peer, PTM_GET_TPMESTABLISHED, NULL, 0, sizeof(est),
+			     node_out, &err);
+	assert_int_equal(err, 0);
+	assert_int_equal(n_node, sizeof(struct fuse_ioctl_out) + sizeof(est));
+
+	/* the kernel interrupts the request just answered */
+	intr.unique = f->peer.unique;
+	intr_unique = cuse_peer_send(&f->peer, FUSE_INTERRUPT, &intr, sizeof(intr), NULL, 0);
+	poll_unique = cuse_peer_send_poll(&f->peer, 0, false);
+	assert_int_not_equal(intr_unique, 0);
+	cuse_peer_reply(&f->peer, intr_unique, &err, node_out, sizeof(node_out));
+	assert_int_equal(err, -EAGAIN);
+	cuse_peer_reply(&f->peer, poll_unique, &err, &po, sizeof(po));
+	assert_int_equal(err, 0);
+	assert_int_equal(po.revents & POLLIN, 0);
 }
 
 /*
@@ -577,6 +679,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_doors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_file_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_requests_on_the_wire, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_requests_while_a_command_runs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_while_a_command_runs, setup,
