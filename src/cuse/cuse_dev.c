@@ -408,7 +408,9 @@ static ssize_t ioctl_call(struct cuse_node *n, uint64_t fh, unsigned int cmd,
 
 	if (!cf)
 		return -EBADF;
-	if (!ops->ioctl)
+	/* A directory's ioctl, never on a character device (libfuse's
+	 * answer, as CUSE does not ask for them). */
+	if (!ops->ioctl || (flags & FUSE_IOCTL_DIR))
 		return -ENOTTY;
 	if ((flags & FUSE_IOCTL_UNRESTRICTED) || size > ops->ioctl_max ||
 	    in_size != want_in || out_size != want_out)

@@ -520,6 +520,18 @@ static void test_control_requests_on_the_wire(void **state)
 	assert_int_equal(n_node, 0);
 	assert_int_equal(n_ctl, 0);
 
+	/* a directory's ioctl: not on a character device */
+	io.flags = FUSE_IOCTL_DIR;
+	io.fh = f->peer.fh;
+	cuse_peer_reply(&f->peer, cuse_peer_send(&f->peer, FUSE_IOCTL, &io, sizeof(io), NULL, 0),
+			&err, node_out, sizeof(node_out));
+	io.fh = f->ctl.fh;
+	cuse_peer_reply(&f->ctl, cuse_peer_send(&f->ctl, FUSE_IOCTL, &io, sizeof(io), NULL, 0),
+			&err_ctl, ctl_out, sizeof(ctl_out));
+	assert_int_equal(err, -ENOTTY);
+	assert_int_equal(err_ctl, -ENOTTY);
+	io.flags = 0;
+
 	/* malformed: in_size says 8 bytes follow, none do */
 	io.fh = f->peer.fh;
 	io.in_size = 8;
