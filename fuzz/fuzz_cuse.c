@@ -3,12 +3,12 @@
  * fuzz_cuse.c - the CUSE layer as the kernel drives it: each input is a
  * session. The harness plays /dev/cuse over a socketpair (cuse_peer.h):
  * CUSE_INIT, then requests built from the input, each one read and handled
- * by the real cuse_dev code (through libfuse; a FUSE_IOCTL through
- * cuse_wire.c's parser), replies drained. Requests are well framed, as the
+ * by the real cuse_dev code (through libfuse; FUSE_READ, FUSE_WRITE and
+ * FUSE_IOCTL through cuse_wire.c's parser), replies drained. Requests are well framed, as the
  * kernel frames them (libfuse trusts the kernel's lengths); their fields
  * are the fuzzer's: opcodes, ioctl codes and in/out sizes, read and write
- * sizes, poll flags and handles. Opcode 6 with FUSE_IOCTL gives the parser
- * a body of any length, whatever its in_size says.
+ * sizes, poll flags and handles. Opcode 6 with FUSE_READ, FUSE_WRITE or
+ * FUSE_IOCTL gives the parser a body of any length, whatever it says.
  *
  * Request bytes (low 3 bits pick):
  *   0 OPEN    1 RELEASE    2 READ [size:3]    3 WRITE [len:2] [bytes]

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cuse_dev.c - libfuse3 CUSE callbacks -> a node's callbacks; a node's
- * loop (one reader and its standby, or libfuse's); the server that runs
- * several nodes, a loop thread each. */
+/* cuse_dev.c - the kernel's CUSE requests -> a node's callbacks (through
+ * libfuse3, or, for the reads, writes and ioctls its own readers take,
+ * from the kernel's bytes); a node's loop (one reader and its standby, or
+ * libfuse's); the server that runs several nodes, a loop thread each. */
 /* This file uses libfuse's 3.12 loop API (struct fuse_loop_config); the
  * rest of the tree builds against the 3.1 API. */
 #undef FUSE_USE_VERSION
@@ -52,10 +53,18 @@ struct cuse_node {
 	struct fuse_buf standby_buf;
 };
 
+/* Where a request's answer goes: libfuse's request REQ, or, for one a
+ * reader took from the kernel's bytes itself (cuse_wire.h), /dev/cuse
+ * with the kernel's id of it, UNIQUE. */
+struct answer {
+	fuse_req_t req;
+	uint64_t unique;
+};
+
 /* A read that came while its file's command runs: the kernel's request
  * stays unanswered (the reader waits in the kernel) until the run ends. */
 struct parked_read {
-	fuse_req_t req;
+	struct answer to;
 	size_t size;
 	struct parked_read *next;
 };
@@ -225,9 +234,45 @@ static void standby_disarm(struct cuse_node *n)
 		timer_settime(n->standby_timer, 0, &off, NULL);
 }
 
-/* Keep READ until CF's running write ends: true if kept (or answered,
- * out of memory), false if the run has ended meanwhile. */
-static bool park_read(struct cuse_node *n, struct cuse_file *cf, fuse_req_t req,
+/* A reply straight to the kernel could not be written: said once per
+ * reason that is not the kernel's own (an interrupted caller: ENOENT). */
+static void wire_sent(struct cuse_node *n, int ret)
+{
+	if (ret < 0 && ret != -ENOENT && !fuse_session_exited(n->se))
+		log_error("/dev/%s: a reply did not reach the kernel: %s",
+			  n->opt->name, strerror(-ret));
+}
+
+static void answer_err(struct cuse_node *n, const struct answer *a, int err)
+{
+	if (a->req)
+		fuse_reply_err(a->req, err);
+	else
+		wire_sent(n, cuse_wire_send_err(fuse_session_fd(n->se), a->unique, err));
+}
+
+static void answer_written(struct cuse_node *n, const struct answer *a, size_t size)
+{
+	if (a->req)
+		fuse_reply_write(a->req, size);
+	else
+		wire_sent(n, cuse_wire_send_written(fuse_session_fd(n->se), a->unique,
+						    (uint32_t)size));
+}
+
+/* LEN bytes of R->data. */
+static void answer_data(struct cuse_node *n, const struct answer *a,
+			struct cuse_wire_reply *r, size_t len)
+{
+	if (a->req)
+		fuse_reply_buf(a->req, (const char *)r->data, len);
+	else
+		wire_sent(n, cuse_wire_send_data(fuse_session_fd(n->se), a->unique, r, len));
+}
+
+/* Keep a read (to be answered to A) until CF's running write ends: true if
+ * kept (or answered, out of memory), false if the run has ended meanwhile. */
+static bool park_read(struct cuse_node *n, struct cuse_file *cf, const struct answer *a,
 		      size_t size)
 {
 	struct parked_read *p, **end;
@@ -239,41 +284,41 @@ static bool park_read(struct cuse_node *n, struct cuse_file *cf, fuse_req_t req,
 	}
 	p = malloc(sizeof(*p));
 	if (p) {
-		*p = (struct parked_read){ .req = req, .size = size };
+		*p = (struct parked_read){ .to = *a, .size = size };
 		for (end = &cf->parked; *end; end = &(*end)->next)
 			;
 		*end = p;
 	}
 	pthread_mutex_unlock(&n->poll_lock);
 	if (!p)
-		fuse_reply_err(req, ENOMEM);
+		answer_err(n, a, ENOMEM);
 	return true;
 }
 
 /* Answer a read of CF now, or park it while CF's write runs. */
-static void answer_read(struct cuse_node *n, struct cuse_file *cf, fuse_req_t req,
+static void answer_read(struct cuse_node *n, struct cuse_file *cf, const struct answer *a,
 			size_t size)
 {
-	uint8_t buf[CUSE_IO_MAX];
+	struct cuse_wire_reply r;
 	ssize_t got;
 
-	if (size > sizeof(buf))
-		size = sizeof(buf);
+	if (size > CUSE_IO_MAX)
+		size = CUSE_IO_MAX;
 	/* -EINPROGRESS: the response is not there yet. Asked again only when
 	 * the run ended between the node's answer and the park; a node that
 	 * says so without a run under way gets its reader an EIO. */
 	for (int tries = 0; tries < 3; tries++) {
-		got = n->opt->ops->read(n->opt->ctx, cf->file, buf, size);
+		got = n->opt->ops->read(n->opt->ctx, cf->file, r.data, size);
 		if (got != -EINPROGRESS)
 			break;
-		if (park_read(n, cf, req, size))
+		if (park_read(n, cf, a, size))
 			return;
 		got = -EIO;
 	}
 	if (got < 0)
-		fuse_reply_err(req, (int)-got);
+		answer_err(n, a, (int)-got);
 	else
-		fuse_reply_buf(req, (const char *)buf, (size_t)got);
+		answer_data(n, a, &r, (size_t)got);
 }
 
 static void on_read(fuse_req_t req, size_t size, off_t off,
@@ -287,7 +332,7 @@ static void on_read(fuse_req_t req, size_t size, off_t off,
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	answer_read(n, cf, req, size);
+	answer_read(n, cf, &(struct answer){ .req = req }, size);
 }
 
 /* A write of CF ended (run, or refused). The last one under way answers
@@ -307,7 +352,7 @@ static void end_run(struct cuse_node *n, struct cuse_file *cf)
 		while (p) {
 			struct parked_read *next = p->next;
 
-			answer_read(n, cf, p->req, p->size);
+			answer_read(n, cf, &p->to, p->size);
 			free(p);
 			p = next;
 		}
@@ -319,29 +364,24 @@ static void end_run(struct cuse_node *n, struct cuse_file *cf)
 		file_destroy(cf);
 }
 
-static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
-		     struct fuse_file_info *fi)
+/* SIZE bytes of BUF written to CF, answered to A; with a node's run(),
+ * then run. BUF stays the caller's until this returns. */
+static void take_write(struct cuse_node *n, struct cuse_file *cf, const struct answer *a,
+		       const uint8_t *buf, size_t size)
 {
-	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi->fh);
 	const struct cuse_node_ops *ops = n->opt->ops;
 	ssize_t got;
 
-	(void)off;
-	if (!cf) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
 	if (!ops->run) {
-		got = ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+		got = ops->write(n->opt->ctx, cf->file, buf, size);
 		if (got < 0) {
-			fuse_reply_err(req, (int)-got);
+			answer_err(n, a, (int)-got);
 			return;
 		}
-		/* Before the reply: once the writer has its answer it may
-		 * close, and the release (another worker) frees CF. */
+		/* Before the answer: once the writer has it, it may close,
+		 * and the release (another worker) frees CF. */
 		wake_poller(n, cf);
-		fuse_reply_write(req, (size_t)got);
+		answer_written(n, a, (size_t)got);
 		return;
 	}
 	/* Under way from before the node takes the bytes: a read that finds
@@ -349,18 +389,32 @@ static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 	pthread_mutex_lock(&n->poll_lock);
 	cf->writes++;
 	pthread_mutex_unlock(&n->poll_lock);
-	got = ops->write(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+	got = ops->write(n->opt->ctx, cf->file, buf, size);
 	if (got < 0) {
-		fuse_reply_err(req, (int)-got);
+		answer_err(n, a, (int)-got);
 	} else {
-		/* The writer has its answer and comes back for the response
-		 * (BUF, libfuse's, stays ours until this callback returns). */
-		fuse_reply_write(req, (size_t)got);
+		/* The writer has its answer and comes back for the response. */
+		answer_written(n, a, (size_t)got);
 		standby_arm(n);
-		ops->run(n->opt->ctx, cf->file, (const uint8_t *)buf, size);
+		ops->run(n->opt->ctx, cf->file, buf, size);
 		standby_disarm(n);
 	}
 	end_run(n, cf);
+}
+
+static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct cuse_node *n = node_of(req);
+	struct cuse_file *cf = file_of(n, fi->fh);
+
+	(void)off;
+	if (!cf) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	/* BUF, libfuse's, stays ours until this callback returns. */
+	take_write(n, cf, &(struct answer){ .req = req }, (const uint8_t *)buf, size);
 }
 
 static void on_poll(fuse_req_t req, struct fuse_file_info *fi,
@@ -457,41 +511,59 @@ static void on_ioctl(fuse_req_t req, int cmd, void *arg,
 	ioctl_after(n);
 }
 
-/*
- * A control request read by this node's own reader, answered here from
- * the request's bytes (MSG, LEN) in one write: libfuse's request object (an
- * allocation, a mutex made and destroyed, two list locks) and its reply's
- * three pieces were two thirds of the instructions of one. An interrupt of
- * it finds no request in libfuse's list, as one of an answered request:
- * libfuse answers it EAGAIN with its next request. False if MSG is no
- * FUSE_IOCTL: libfuse handles it.
- */
-static bool ioctl_direct(struct cuse_node *n, const void *msg, size_t len)
+/* W, a control request taken from the kernel's bytes. Its own frame: the
+ * reply's room is on the stack only while it is answered. */
+static __attribute__((noinline)) void answer_ioctl(struct cuse_node *n,
+						   const struct cuse_wire_req *w)
 {
 	struct cuse_wire_reply r;
-	struct cuse_wire_ioctl io;
 	ssize_t got;
-	int ret;
 
-	switch (cuse_wire_ioctl_parse(msg, len, &io)) {
-	case CUSE_WIRE_OTHER:
-		return false;
-	case CUSE_WIRE_MALFORMED:
-		got = -EINVAL;
-		break;
-	case CUSE_WIRE_IOCTL:
-	default:
-		got = ioctl_call(n, io.fh, io.cmd, io.flags, io.in, io.in_size,
-				 io.out_size, r.data);
-		break;
-	}
-	ret = cuse_wire_ioctl_send(fuse_session_fd(n->se), io.unique,
-				   got < 0 ? (int)-got : 0, &r,
-				   got < 0 ? 0 : (size_t)got);
-	if (ret < 0 && ret != -ENOENT && !fuse_session_exited(n->se))
-		log_error("/dev/%s: a control request's reply did not reach the kernel: %s",
-			  n->opt->name, strerror(-ret));
+	got = ioctl_call(n, w->fh, w->cmd, w->flags, w->data, w->in_size, w->out_size,
+			 r.data);
+	if (got < 0)
+		answer_err(n, &(struct answer){ .unique = w->unique }, (int)-got);
+	else
+		wire_sent(n, cuse_wire_send_ioctl(fuse_session_fd(n->se), w->unique, &r,
+						  (size_t)got));
 	ioctl_after(n);
+}
+
+/*
+ * A client's read, write or control request, read by this node's own
+ * reader (or its standby), answered here from the request's bytes (MSG,
+ * LEN), each answer in one write: libfuse's request object (an allocation,
+ * a mutex made and destroyed, two list locks) and its replies in pieces
+ * were two thirds of the instructions of a control request. An interrupt
+ * of such a request finds nothing in libfuse's list, as one of a request
+ * libfuse answered itself: libfuse answers it EAGAIN with its next request,
+ * and the kernel asks again while its caller still waits. False if MSG is
+ * another request: libfuse handles it.
+ */
+static bool answer_direct(struct cuse_node *n, const void *msg, size_t len)
+{
+	struct cuse_wire_req w;
+	enum cuse_wire_kind kind = cuse_wire_parse(msg, len, &w);
+	const struct answer a = { .unique = w.unique };
+	struct cuse_file *cf;
+
+	if (kind == CUSE_WIRE_OTHER)
+		return false;
+	if (kind == CUSE_WIRE_MALFORMED) {
+		answer_err(n, &a, EINVAL);
+		return true;
+	}
+	if (kind == CUSE_WIRE_IOCTL) {
+		answer_ioctl(n, &w);
+		return true;
+	}
+	cf = file_of(n, w.fh);
+	if (!cf)
+		answer_err(n, &a, EBADF);
+	else if (kind == CUSE_WIRE_READ)
+		answer_read(n, cf, &a, w.size);
+	else
+		take_write(n, cf, &a, w.data, w.size);
 	return true;
 }
 
@@ -530,7 +602,7 @@ static int process_one(struct cuse_node *n, struct fuse_buf *buf)
 		return res == -ENODEV ? 0 : res;
 	/* Until our CUSE_INIT reply went out every request is libfuse's. */
 	if (!n->init_replied || (buf->flags & FUSE_BUF_IS_FD) ||
-	    !ioctl_direct(n, buf->mem, (size_t)res))
+	    !answer_direct(n, buf->mem, (size_t)res))
 		fuse_session_process_buf(n->se, buf);
 	return 1;
 }

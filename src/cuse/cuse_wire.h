@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * cuse_wire.h - the kernel's FUSE_IOCTL request and its reply, in the
- * bytes of linux/fuse.h, for the CUSE layer to answer a control request
- * without libfuse's request object. Internal to src/cuse.
+ * cuse_wire.h - the kernel's FUSE_READ, FUSE_WRITE and FUSE_IOCTL requests
+ * and their replies, in the bytes of linux/fuse.h, for the CUSE layer to
+ * answer a client's commands and control requests without libfuse's
+ * request object. Internal to src/cuse.
  *
- * Only the restricted form is read (CUSE's: the sizes come from the
- * request code, the data travels with the request). A message that says
- * FUSE_IOCTL is checked whole, each length against the bytes that came;
- * what does not add up is malformed, never read past.
+ * Only the restricted ioctl form is read (CUSE's: the sizes come from the
+ * request code, the data travels with the request). A message with one of
+ * these opcodes is checked whole, each length against the bytes that
+ * came; what does not add up is malformed, never read past.
  */
 #ifndef VTPMD_CUSE_WIRE_H
 #define VTPMD_CUSE_WIRE_H
@@ -17,32 +18,35 @@
 
 #include "cuse/cuse_dev.h"
 
-/* A FUSE_IOCTL request: fields of fuse_in_header and fuse_ioctl_in; IN
- * points into the message (IN_SIZE bytes), NULL when there are none. */
-struct cuse_wire_ioctl {
+enum cuse_wire_kind {
+	CUSE_WIRE_OTHER,        /* another opcode: libfuse's */
+	CUSE_WIRE_READ,
+	CUSE_WIRE_WRITE,
+	CUSE_WIRE_IOCTL,
+	CUSE_WIRE_MALFORMED,    /* one of the three whose lengths do not add
+				 * up; UNIQUE filled: answer it EINVAL */
+};
+
+/* A request's fields, from fuse_in_header and the opcode's struct. DATA
+ * points into the message: a write's SIZE bytes, an ioctl's IN_SIZE bytes
+ * (NULL when there are none). */
+struct cuse_wire_req {
 	uint64_t unique;
 	uint64_t fh;
+	uint32_t size;          /* READ: bytes asked for; WRITE: bytes given */
+	const void *data;
+	/* FUSE_IOCTL only: */
 	uint32_t flags;
 	uint32_t cmd;
-	const void *in;
 	uint32_t in_size;
 	uint32_t out_size;
 };
 
-enum cuse_wire_kind {
-	CUSE_WIRE_OTHER,        /* not a FUSE_IOCTL: libfuse's */
-	CUSE_WIRE_IOCTL,        /* *IO filled */
-	CUSE_WIRE_MALFORMED,    /* a FUSE_IOCTL whose lengths do not add up;
-				 * IO->unique filled: answer it EINVAL */
-};
-
 /* Read the LEN bytes of MSG, one request as the kernel sent it. */
-enum cuse_wire_kind cuse_wire_ioctl_parse(const void *msg, size_t len,
-					  struct cuse_wire_ioctl *io);
+enum cuse_wire_kind cuse_wire_parse(const void *msg, size_t len, struct cuse_wire_req *req);
 
-/* A reply as it goes to the kernel: the headers (fuse_out_header and
- * fuse_ioctl_out, filled by cuse_wire_ioctl_send()), then the data, where
- * the request's handler leaves it. */
+/* Room for a reply as it goes to the kernel: the headers, filled by the
+ * send functions, then the data, where the request's handler leaves it. */
 #define CUSE_WIRE_HEAD 32
 struct cuse_wire_reply {
 	uint8_t head[CUSE_WIRE_HEAD];
@@ -50,13 +54,17 @@ struct cuse_wire_reply {
 };
 
 /*
- * Answer request UNIQUE on FD with R in one write(): ERR (a positive
- * errno) alone, or, with ERR 0, a result of 0 and the first LEN bytes of
- * R->data (LEN at most CUSE_IOCTL_MAX). 0, or -errno of the write
- * (-ENOENT: the kernel no longer waits for it, its caller was
- * interrupted).
+ * Each answers request UNIQUE on FD in one write() and returns 0, or
+ * -errno of the write (-ENOENT: the kernel no longer waits for it, its
+ * caller was interrupted or killed).
  */
-int cuse_wire_ioctl_send(int fd, uint64_t unique, int err,
-			 struct cuse_wire_reply *r, size_t len);
+/* ERR, a positive errno. */
+int cuse_wire_send_err(int fd, uint64_t unique, int err);
+/* A write's answer: SIZE bytes taken. */
+int cuse_wire_send_written(int fd, uint64_t unique, uint32_t size);
+/* A read's answer: the first LEN bytes of R->data (at most CUSE_IOCTL_MAX). */
+int cuse_wire_send_data(int fd, uint64_t unique, struct cuse_wire_reply *r, size_t len);
+/* An ioctl's answer: result 0 and the first LEN bytes of R->data. */
+int cuse_wire_send_ioctl(int fd, uint64_t unique, struct cuse_wire_reply *r, size_t len);
 
 #endif

@@ -470,14 +470,14 @@ static ssize_t ioctl_reply(struct cuse_peer *p, unsigned int cmd, const void *in
 }
 
 /*
- * The node door's reader answers control requests from their bytes
- * (cuse_wire.c), the control door's loop through libfuse: the same request
- * gets the same bytes back from both. A FUSE_IOCTL whose lengths do not add
- * up is answered EINVAL and the node goes on. An interrupt of a request
+ * The node door's readers answer reads, writes and control requests from
+ * their bytes (cuse_wire.c), the control door's loop through libfuse: the
+ * same request gets the same bytes back from both. One whose lengths do not
+ * add up is answered EINVAL and the node goes on. An interrupt of a request
  * answered that way is answered EAGAIN with the next request libfuse reads,
  * as for any request it had answered itself.
  */
-static void test_control_requests_on_the_wire(void **state)
+static void test_requests_on_the_wire(void **state)
 {
 	struct fixture *f = *state;
 	struct ptm_est est = { 0 };
@@ -551,11 +551,55 @@ static void test_control_requests_on_the_wire(void **state)
 	cuse_peer_reply(&f->peer, 900, &err, node_out, sizeof(node_out));
 	assert_int_equal(err, -EINVAL);
 
-	/* the node goes on */
+	/* malformed: a write whose size says 4 more bytes than came */
+	{
+		struct fuse_write_in wi = { .fh = f->peer.fh, .size = sizeof(cmd_getrandom8) + 4 };
+		struct fuse_read_in ri = { .fh = f->peer.fh, .size = 4096 };
+
+		cuse_peer_reply(&f->peer, cuse_peer_send(&f->peer, FUSE_WRITE, &wi, sizeof(wi),
+							 cmd_getrandom8, sizeof(cmd_getrandom8)),
+				&err, node_out, sizeof(node_out));
+		assert_int_equal(err, -EINVAL);
+		/* malformed: fuse_read_in cut short, or with bytes after it */
+		cuse_peer_reply(&f->peer, cuse_peer_send(&f->peer, FUSE_READ, &ri, 8, NULL, 0),
+				&err, node_out, sizeof(node_out));
+		assert_int_equal(err, -EINVAL);
+		cuse_peer_reply(&f->peer, cuse_peer_send(&f->peer, FUSE_READ, &ri, sizeof(ri),
+							 in, sizeof(in)),
+				&err, node_out, sizeof(node_out));
+		assert_int_equal(err, -EINVAL);
+	}
+
+	/* the node goes on: a query, and a command through each door, whose
+	 * answers have the same shape */
 	n_node = ioctl_reply(&f->peer, PTM_GET_TPMESTABLISHED, NULL, 0, sizeof(est),
 			     node_out, &err);
 	assert_int_equal(err, 0);
 	assert_int_equal(n_node, sizeof(struct fuse_ioctl_out) + sizeof(est));
+	{
+		struct cuse_peer *door[2] = { &f->peer, &f->ctl };
+		struct fuse_write_out wo[2];
+		uint8_t resp[2][64];
+		ssize_t got[2];
+
+		for (int i = 0; i < 2; i++) {
+			err = 1;
+			got[i] = cuse_peer_reply(door[i],
+						 cuse_peer_send_write(door[i], cmd_getrandom8,
+								      sizeof(cmd_getrandom8)),
+						 &err, &wo[i], sizeof(wo[i]));
+			assert_int_equal(err, 0);
+			assert_int_equal(got[i], sizeof(wo[i]));
+			assert_int_equal(wo[i].size, sizeof(cmd_getrandom8));
+			err = 1;
+			got[i] = cuse_peer_reply(door[i], cuse_peer_send_read(door[i], 4096),
+						 &err, resp[i], sizeof(resp[i]));
+			assert_int_equal(err, 0);
+		}
+		assert_int_equal(got[0], 20);
+		assert_int_equal(got[1], 20);
+		assert_memory_equal(resp[0], resp[1], 10);      /* header; 8 random bytes differ */
+	}
 
 	/* the kernel interrupts the request just answered */
 	intr.unique = f->peer.unique;
@@ -609,6 +653,42 @@ static void test_requests_while_a_command_runs(void **state)
 	assert_int_equal(out[9], 0);            /* TPM_RC_SUCCESS */
 	assert_true(f->peer.notifications == 1 || cuse_peer_wait_wakeups(&f->peer, 1, 5000));
 	assert_int_equal(f->peer.last_kh, 90);
+}
+
+/*
+ * The kernel interrupts a read that waits for a running command (its
+ * caller got a signal): the read still gets the response when the run
+ * ends, and the interrupt, which libfuse does not find among its requests,
+ * is answered EAGAIN with the next request libfuse reads.
+ */
+static void test_interrupt_of_a_waiting_read(void **state)
+{
+	struct fixture *f = *state;
+	struct fuse_interrupt_in intr;
+	struct fuse_poll_out po;
+	uint8_t out[4096];
+	uint64_t rd, iu, pl;
+	int32_t err = 1;
+	ssize_t n;
+
+	init_and_open(f);
+	write_held(f);
+	rd = cuse_peer_send_read(&f->peer, 4096);
+	intr.unique = rd;
+	iu = cuse_peer_send(&f->peer, FUSE_INTERRUPT, &intr, sizeof(intr), NULL, 0);
+	assert_int_not_equal(iu, 0);
+	usleep(20000);                          /* the standby takes both */
+	gate_set(f, false);
+	n = cuse_peer_reply(&f->peer, rd, &err, out, sizeof(out));
+	assert_int_equal(err, 0);
+	assert_int_equal(n, 20);
+	assert_int_equal(out[9], 0);
+	pl = cuse_peer_send_poll(&f->peer, 0, false);
+	err = 1;
+	cuse_peer_reply(&f->peer, iu, &err, out, sizeof(out));
+	assert_int_equal(err, -EAGAIN);
+	cuse_peer_reply(&f->peer, pl, &err, &po, sizeof(po));
+	assert_int_equal(err, 0);
 }
 
 /* The file is closed while its command runs (the client killed): the
@@ -691,9 +771,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_doors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_file_handle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_control_requests_on_the_wire, setup,
+		cmocka_unit_test_setup_teardown(test_requests_on_the_wire, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_requests_while_a_command_runs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_of_a_waiting_read, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_while_a_command_runs, setup,
 						teardown),
