@@ -135,6 +135,17 @@ static struct cuse_file *file_of(struct cuse_node *n, uint64_t fh)
 	return cf;
 }
 
+/* The open file a libfuse request names; NULL, the request answered
+ * EBADF, if it is none of ours. */
+static struct cuse_file *req_file(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct cuse_file *cf = file_of(node_of(req), fi->fh);
+
+	if (!cf)
+		fuse_reply_err(req, EBADF);
+	return cf;
+}
+
 static void request_exit(struct cuse_node *n);
 
 /* libfuse calls this after sending the reply, whatever the kernel made of
@@ -191,13 +202,11 @@ static void wake_poller(struct cuse_node *n, struct cuse_file *cf)
 static void on_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi->fh);
+	struct cuse_file *cf = req_file(req, fi);
 	bool running;
 
-	if (!cf) {
-		fuse_reply_err(req, EBADF);
+	if (!cf)
 		return;
-	}
 	n->opt->ops->release(n->opt->ctx, cf->file);
 	wake_poller(n, cf);
 	/* A write of it may still be running in another thread: that thread
@@ -324,15 +333,11 @@ static void answer_read(struct cuse_node *n, struct cuse_file *cf, const struct 
 static void on_read(fuse_req_t req, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi->fh);
+	struct cuse_file *cf = req_file(req, fi);
 
 	(void)off;
-	if (!cf) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	answer_read(n, cf, &(struct answer){ .req = req }, size);
+	if (cf)
+		answer_read(node_of(req), cf, &(struct answer){ .req = req }, size);
 }
 
 /* A write of CF ended (run, or refused). The last one under way answers
@@ -405,16 +410,13 @@ static void take_write(struct cuse_node *n, struct cuse_file *cf, const struct a
 static void on_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct cuse_node *n = node_of(req);
-	struct cuse_file *cf = file_of(n, fi->fh);
+	struct cuse_file *cf = req_file(req, fi);
 
 	(void)off;
-	if (!cf) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
 	/* BUF, libfuse's, stays ours until this callback returns. */
-	take_write(n, cf, &(struct answer){ .req = req }, (const uint8_t *)buf, size);
+	if (cf)
+		take_write(node_of(req), cf, &(struct answer){ .req = req },
+			   (const uint8_t *)buf, size);
 }
 
 static void on_poll(fuse_req_t req, struct fuse_file_info *fi,

@@ -453,6 +453,16 @@ static void test_unknown_file_handle(void **state)
 	assert_int_equal(err, -EBADF);
 	cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err, NULL, 0);
 	assert_int_equal(err, -EBADF);
+	/* the same through libfuse, on the control door (nothing opened) */
+	f->ctl.fh = opened ^ 0x5a5a5a5a;
+	cuse_peer_reply(&f->ctl, cuse_peer_send_read(&f->ctl, 16), &err, out, sizeof(out));
+	assert_int_equal(err, -EBADF);
+	cuse_peer_reply(&f->ctl, cuse_peer_send_write(&f->ctl, cmd_getrandom8,
+						      sizeof(cmd_getrandom8)),
+			&err, out, sizeof(out));
+	assert_int_equal(err, -EBADF);
+	cuse_peer_reply(&f->ctl, cuse_peer_send_release(&f->ctl), &err, NULL, 0);
+	assert_int_equal(err, -EBADF);
 	/* the real one still works */
 	f->peer.fh = opened;
 	cuse_peer_reply(&f->peer, cuse_peer_send_release(&f->peer), &err, NULL, 0);
