@@ -4,10 +4,10 @@
  * session. The harness plays /dev/cuse over a socketpair (cuse_peer.h):
  * CUSE_INIT, then requests built from the input, each one read and handled
  * by the real cuse_dev code (through libfuse; FUSE_READ, FUSE_WRITE and
- * FUSE_IOCTL through cuse_wire.c's parser), replies drained. Requests are well framed, as the
- * kernel frames them (libfuse trusts the kernel's lengths); their fields
- * are the fuzzer's: opcodes, ioctl codes and in/out sizes, read and write
- * sizes, poll flags and handles. Opcode 6 with FUSE_READ, FUSE_WRITE or
+ * FUSE_IOCTL through cuse_wire.c's parser), replies drained. Requests are
+ * well framed, as the kernel frames them (libfuse trusts the kernel's
+ * lengths); their fields are the fuzzer's: opcodes, ioctl codes and in/out
+ * sizes, read and write sizes, poll flags and handles. Opcode 6 with FUSE_READ, FUSE_WRITE or
  * FUSE_IOCTL gives the parser a body of any length, whatever it says.
  *
  * Request bytes (low 3 bits pick):

@@ -243,8 +243,9 @@ static void standby_disarm(struct cuse_node *n)
 		timer_settime(n->standby_timer, 0, &off, NULL);
 }
 
-/* A reply straight to the kernel could not be written: said once per
- * reason that is not the kernel's own (an interrupted caller: ENOENT). */
+/* RET, the result of a reply written straight to the kernel: a failure is
+ * logged, unless the kernel had dropped the request (ENOENT: its caller
+ * was interrupted or killed) or the node is ending. */
 static void wire_sent(struct cuse_node *n, int ret)
 {
 	if (ret < 0 && ret != -ENOENT && !fuse_session_exited(n->se))

@@ -20,12 +20,12 @@ enum cuse_wire_kind cuse_wire_parse(const void *msg, size_t len, struct cuse_wir
 	struct fuse_in_header in;
 	size_t left;
 
+	memset(req, 0, sizeof(*req));
 	if (len < sizeof(in))
 		return CUSE_WIRE_OTHER;
 	memcpy(&in, msg, sizeof(in));
 	if (in.opcode != FUSE_READ && in.opcode != FUSE_WRITE && in.opcode != FUSE_IOCTL)
 		return CUSE_WIRE_OTHER;
-	memset(req, 0, sizeof(*req));
 	req->unique = in.unique;
 	if (in.len != len)
 		return CUSE_WIRE_MALFORMED;

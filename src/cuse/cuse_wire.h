@@ -42,7 +42,8 @@ struct cuse_wire_req {
 	uint32_t out_size;
 };
 
-/* Read the LEN bytes of MSG, one request as the kernel sent it. */
+/* Read the LEN bytes of MSG, one request as the kernel sent it. *REQ is
+ * zeroed first, whatever the kind: only what the kind names is filled. */
 enum cuse_wire_kind cuse_wire_parse(const void *msg, size_t len, struct cuse_wire_req *req);
 
 /* Room for a reply as it goes to the kernel: the headers, filled by the
